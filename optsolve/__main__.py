@@ -1,0 +1,5 @@
+import sys
+
+from optsolve.cli import main
+
+sys.exit(main())
