@@ -10,6 +10,8 @@ Each extension is one Cython module plus the C99 sources it wraps. Switches
     run the tests with ``tools/sanitize-test.sh`` which preloads the runtime.
 ``OPTSOLVE_DEBUG=1``
     ``-O0 -g`` instead of ``-O3``.
+``OPTSOLVE_ONLY=optsolve.sat._cdcl``
+    build only the named extensions (comma-separated).
 """
 import glob
 import os
@@ -64,9 +66,13 @@ EXTENSIONS = {
 
 
 def extensions():
+    # OPTSOLVE_ONLY=mod1,mod2 builds only those extensions (for work on one)
+    only = [m for m in os.environ.get("OPTSOLVE_ONLY", "").split(",") if m]
     exts = []
     for name, (pyx, csrc, exclude) in EXTENSIONS.items():
         if not os.path.exists(os.path.join(HERE, pyx)):
+            continue
+        if only and name not in only:
             continue
         exts.append(Extension(
             name,

@@ -43,7 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 parser_class=_Parser)
     for modname in SUBCOMMANDS:
-        import_module(modname).add_parser(sub)
+        try:
+            mod = import_module(modname)
+        except ModuleNotFoundError as exc:  # an engine not built yet
+            if exc.name != modname:
+                raise
+            continue
+        mod.add_parser(sub)
     return parser
 
 
