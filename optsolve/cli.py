@@ -17,6 +17,7 @@ import optsolve
 # order they appear in ``optsolve --help``.
 SUBCOMMANDS = [
     "optsolve.sat._cli",
+    "optsolve.sat._cli_stats",
     "optsolve.milp._cli",
     "optsolve.optimize.bcd._cli",
     "optsolve.optimize.bilevel._cli",
