@@ -7,7 +7,7 @@ from pathlib import Path
 
 def available():
     here = Path(__file__).parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(here))
+    return sorted(m.name for m in pkgutil.iter_modules([str(here)])
                   if not m.name.startswith("_") and m.name != "run")
 
 
