@@ -1,0 +1,110 @@
+"""MAID: the method of adaptive inexact descent.
+
+Salehi, Mukherjee, Roberts & Ehrhardt, "An adaptively inexact first-order
+method for bilevel optimization with application to hyperparameter
+learning" (2023), Algorithms 3.1-3.2. Each outer iteration:
+
+1. computes an inexact hypergradient ``h`` at lower accuracy ``eps`` and CG
+   accuracy ``delta``, tightening both by ``tau`` until the a posteriori
+   bound satisfies ``omega <= (1 - eta) ||h||``;
+2. runs the inexact backtracking line search
+   (:func:`optsolve.optimize.linesearch.line_search_inexact`) from step
+   ``beta``, at most ``max_backtracks + j`` trials on try ``j``;
+3. on success takes the step, sets ``beta`` to the accepted step times
+   ``growth`` (10/9) and relaxes ``eps, delta`` by ``nu`` (1.05); on failure
+   tightens them by ``tau`` and recomputes the hypergradient (at most
+   ``max_retries`` tries per iteration).
+
+``fixed=True`` gives the fixed-accuracy baseline: the same line search with
+``eps, delta`` never changed.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..linesearch import line_search_inexact
+from .hypergrad import HypergradientOracle, _norm
+
+__all__ = ["run_maid"]
+
+
+def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=False):
+    """Run MAID (or the fixed-accuracy baseline) from ``theta``.
+
+    ``record(event, **state)`` is called after every outer iteration; when it
+    returns True the run stops (callback). Returns a dict describing the end
+    state; limits raised by the oracle propagate to the caller, which reads
+    the last recorded state."""
+    problem = oracle.problem
+    eps, delta = float(opts["eps0"]), float(opts["delta0"])
+    eta, rho, tau, nu = opts["eta"], opts["rho"], opts["tau"], opts["nu"]
+    beta = float(opts["beta0"])
+    c = eta if opts["decrease"] == "eta" else eta * eta
+    theta = np.array(theta, dtype=float, copy=True)
+
+    state = {"theta": theta, "fun": math.nan, "jac": None, "eps": eps, "delta": delta,
+             "step": beta, "grad_bound": math.nan, "x": oracle.x}
+    x = oracle.lower(theta, eps)
+    oracle.x = x
+    g, gradg = oracle.upper(x)
+    state.update(fun=g, x=x)
+    if record("start", **state):
+        return dict(state, status="callback")
+
+    for _k in range(int(opts["maxiter"])):
+        accepted = False
+        for j in range(int(opts["max_retries"])):
+            # 1. hypergradient accurate enough for its own bound
+            while True:
+                mu = float(problem.strong_convexity(theta))
+                x = oracle.lower(theta, eps)
+                oracle.x = x
+                g, gradg = oracle.upper(x)
+                h, q = oracle.hypergradient(x, theta, gradg, delta)
+                omega = oracle.error_bound(x, theta, h, q, gradg, eps, delta, mu)
+                hn = _norm(h)
+                state.update(fun=g, jac=h, eps=eps, delta=delta, grad_bound=omega, x=x)
+                if hn + omega <= tol and oracle.last_lower_certified:
+                    return dict(state, status="converged")
+                if fixed or omega <= (1.0 - eta) * hn:
+                    break
+                eps *= tau
+                delta *= tau
+                if eps < opts["eps_min"]:
+                    state.update(eps=eps, delta=delta)
+                    return dict(state, status="eps_min")
+            # 2. inexact backtracking line search
+            x_base = x
+
+            def evaluate(th, x_base=x_base, eps=eps):
+                xt = oracle.lower(th, eps, x_start=x_base)
+                gt, ggt = oracle.upper(xt)
+                return gt, _norm(ggt), xt
+
+            step = line_search_inexact(
+                evaluate, theta, h, g, _norm(gradg), eps, alpha0=beta, rho=rho, c=c,
+                upper_lipschitz=oracle.upper_lipschitz(),
+                maxiter=int(opts["max_backtracks"]) + j)
+            if step.accepted:
+                theta = step.theta
+                oracle.x = step.payload
+                beta = step.alpha * opts["growth"]
+                if not fixed:
+                    eps *= nu
+                    delta *= nu
+                state.update(theta=theta, fun=step.fun, x=step.payload, step=beta,
+                             eps=eps, delta=delta)
+                accepted = True
+                break
+            if not fixed:
+                eps *= tau
+                delta *= tau
+                if eps < opts["eps_min"]:
+                    state.update(eps=eps, delta=delta)
+                    return dict(state, status="eps_min")
+        state.update(eps=eps, delta=delta)
+        if record("iteration", accepted=accepted, **state):
+            return dict(state, status="callback")
+    return dict(state, status="maxiter")

@@ -1,0 +1,490 @@
+"""Bilevel problems: the protocol and the built-in applications.
+
+A bilevel problem is::
+
+    min_theta  f(theta) = g(x*(theta))
+    x*(theta) = argmin_x L(x, theta)
+
+with ``L`` smooth and ``mu``-strongly convex in ``x``. The solvers only touch a
+problem through the methods of :class:`BilevelProblem`; a user's own problem
+is any object with those methods (subclassing is optional).
+
+Built-ins: :class:`TVDenoising`, :class:`FieldOfExperts`,
+:class:`MultinomialLogistic` (the three applications of Salehi, Mukherjee,
+Roberts & Ehrhardt, 2023).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+
+from ._operators import correlate, correlate_adjoint, grad2d, grad2d_adjoint, patches
+
+__all__ = ["BilevelProblem", "TVDenoising", "FieldOfExperts", "MultinomialLogistic",
+           "REQUIRED_METHODS", "check_problem"]
+
+#: Methods every problem must provide.
+REQUIRED_METHODS = ("lower_grad", "lower_hvp", "lower_cross", "upper_fun",
+                    "upper_grad", "strong_convexity", "x0")
+
+
+class BilevelProblem:
+    """The protocol a bilevel problem follows (subclassing is optional).
+
+    ``x`` may be an array of any shape (an image stack, a weight matrix);
+    ``theta`` is a 1-D float array. Required methods:
+
+    ``x0(theta)``
+        Starting point of the lower-level solver.
+    ``lower_grad(x, theta)``
+        Gradient of ``L`` in ``x``.
+    ``lower_hvp(x, theta, v)``
+        Hessian-vector product ``d2L/dx2 @ v``.
+    ``lower_cross(x, theta, q)``
+        Mixed derivative product ``d2L/(dtheta dx) @ q``: the gradient in
+        ``theta`` of ``<grad_x L(x, theta), q>``, a vector shaped like theta.
+    ``upper_fun(x)``, ``upper_grad(x)``
+        The upper-level loss ``g`` and its gradient (``g`` convex).
+    ``strong_convexity(theta)``
+        ``mu``, a lower bound on the strong convexity of ``L(., theta)``.
+
+    Optional methods (estimated or skipped when absent):
+
+    ``lower_fun(x, theta)``
+        ``L`` itself (used only by checks).
+    ``lower_smoothness(theta)``
+        Lipschitz constant of ``grad_x L`` (estimated by power iteration on
+        Hessian-vector products when absent).
+    ``upper_smoothness()``
+        Lipschitz constant ``L_g`` of ``grad g`` (estimated from gradient
+        differences when absent).
+    ``theta0()``
+        A sensible starting point.
+
+    Examples
+    --------
+    A quadratic lower level ``L = 0.5 x'Ax - (b + C theta)'x`` whose solution
+    ``x* = A^{-1}(b + C theta)`` is known in closed form:
+
+    >>> import numpy as np
+    >>> from optsolve.optimize.bilevel import BilevelProblem, minimize_bilevel
+    >>> class Quadratic(BilevelProblem):
+    ...     def __init__(self, A, b, C, target):
+    ...         self.A, self.b, self.C, self.t = A, b, C, target
+    ...     def x0(self, theta): return np.zeros(len(self.b))
+    ...     def lower_grad(self, x, theta): return self.A @ x - self.b - self.C @ theta
+    ...     def lower_hvp(self, x, theta, v): return self.A @ v
+    ...     def lower_cross(self, x, theta, q): return -self.C.T @ q
+    ...     def upper_fun(self, x): return 0.5 * float((x - self.t) @ (x - self.t))
+    ...     def upper_grad(self, x): return x - self.t
+    ...     def upper_smoothness(self): return 1.0
+    ...     def strong_convexity(self, theta): return float(np.linalg.eigvalsh(self.A)[0])
+    ...     def lower_smoothness(self, theta): return float(np.linalg.eigvalsh(self.A)[-1])
+    >>> A = np.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> prob = Quadratic(A, np.zeros(2), np.eye(2), np.array([1.0, -1.0]))
+    >>> res = minimize_bilevel(prob, np.zeros(2), tol=1e-6)
+    >>> np.allclose(res.x, A @ np.array([1.0, -1.0]), atol=1e-4)
+    True
+    """
+
+    def theta0(self):  # pragma: no cover - documented default
+        raise NotImplementedError
+
+
+def check_problem(problem):
+    """Raise ValueError naming the first required method ``problem`` lacks."""
+    missing = [m for m in REQUIRED_METHODS if not callable(getattr(problem, m, None))]
+    if missing:
+        raise ValueError(f"`problem` is missing the method(s) {', '.join(missing)} "
+                         "(see optsolve.optimize.bilevel.BilevelProblem)")
+    return problem
+
+
+def _image_stack(images, name):
+    if isinstance(images, np.ndarray) and images.ndim == 2:
+        images = [images]
+    try:
+        arrs = [np.asarray(a, dtype=float) for a in images]
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a list of 2-D float arrays") from None
+    if not arrs:
+        raise ValueError(f"`{name}` must contain at least one image")
+    if any(a.ndim != 2 for a in arrs):
+        raise ValueError(f"`{name}` must be a list of 2-D float arrays")
+    if len({a.shape for a in arrs}) != 1:
+        raise ValueError(f"the images in `{name}` must all have the same shape")
+    stack = np.stack(arrs)
+    if not np.all(np.isfinite(stack)):
+        raise ValueError(f"`{name}` must contain only finite values")
+    return stack
+
+
+def _image_pair(clean, noisy, min_size=2):
+    c = _image_stack(clean, "clean")
+    y = _image_stack(noisy, "noisy")
+    if c.shape != y.shape:
+        raise ValueError(f"`clean` and `noisy` must hold as many images of the same "
+                         f"shape, got {c.shape} and {y.shape}")
+    if min(c.shape[1:]) < min_size:
+        raise ValueError(f"images must be at least {min_size}x{min_size} pixels")
+    return c, y
+
+
+class _Denoising(BilevelProblem):
+    """Shared upper level of the denoising problems: mean squared error.
+
+    ``g(x) = sum_i ||x_i - clean_i||^2 / (2 n_images)``, so ``L_g = 1/n``.
+    The lower-level data term ``0.5 ||x - noisy||^2`` makes ``mu = 1``."""
+
+    def x0(self, theta):
+        return self.noisy.copy()
+
+    def upper_fun(self, x):
+        d = x - self.clean
+        return 0.5 * float(np.vdot(d, d)) / self.clean.shape[0]
+
+    def upper_grad(self, x):
+        return (x - self.clean) / self.clean.shape[0]
+
+    def upper_smoothness(self):
+        return 1.0 / self.clean.shape[0]
+
+    def strong_convexity(self, theta):
+        return 1.0
+
+    def psnr(self, x):
+        """Mean peak signal-to-noise ratio (dB, peak 1) of ``x`` vs the clean images."""
+        x = np.asarray(x, dtype=float).reshape(self.clean.shape)
+        mse = np.mean((x - self.clean) ** 2, axis=(1, 2))
+        return float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-300))))
+
+
+class TVDenoising(_Denoising):
+    r"""Learn the weight and smoothing of total variation for denoising.
+
+    Lower level, for each noisy image ``y`` (theta = (log lambda, log nu)):
+
+    .. math:: L(x, \theta) = \tfrac12 \|x - y\|^2
+              + \lambda \sum_{p} \sqrt{|(Dx)_p|^2 + \nu^2}
+
+    with ``D`` forward differences (Neumann boundary). Upper level: mean
+    squared error to the clean images (see the user guide). ``mu = 1`` and
+    ``grad_x L`` is ``1 + 8 lambda / nu`` Lipschitz.
+
+    Parameters
+    ----------
+    clean, noisy : list of 2-D arrays
+        Pairs of training images of one shape, values about in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.optimize.bilevel import TVDenoising, minimize_bilevel
+    >>> rng = np.random.default_rng(0)
+    >>> clean = np.zeros((16, 16)); clean[4:12, 4:12] = 1.0
+    >>> noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    >>> prob = TVDenoising([clean], [noisy])
+    >>> res = minimize_bilevel(prob, prob.theta0(), options={"max_work": 3000})
+    >>> res.fun < prob.upper_fun(noisy)
+    True
+    """
+
+    def __init__(self, clean, noisy):
+        self.clean, self.noisy = _image_pair(clean, noisy)
+
+    def theta0(self):
+        """``(log lambda, log nu) = (-5, -5)``, the start used in the MAID paper."""
+        return np.array([-5.0, -5.0])
+
+    @staticmethod
+    def _params(theta):
+        theta = np.asarray(theta, dtype=float)
+        return np.exp(theta[0]), np.exp(theta[1])
+
+    def lower_fun(self, x, theta):
+        lam, nu = self._params(theta)
+        d0, d1 = grad2d(x)
+        r = x - self.noisy
+        return 0.5 * float(np.vdot(r, r)) + lam * float(np.sum(np.sqrt(d0 * d0 + d1 * d1 + nu * nu)))
+
+    def lower_grad(self, x, theta):
+        lam, nu = self._params(theta)
+        d0, d1 = grad2d(x)
+        s = np.sqrt(d0 * d0 + d1 * d1 + nu * nu)
+        return x - self.noisy + lam * grad2d_adjoint(d0 / s, d1 / s)
+
+    def lower_hvp(self, x, theta, v):
+        lam, nu = self._params(theta)
+        d0, d1 = grad2d(x)
+        w0, w1 = grad2d(v)
+        s = np.sqrt(d0 * d0 + d1 * d1 + nu * nu)
+        dw = (d0 * w0 + d1 * w1) / (s * s)
+        return v + lam * grad2d_adjoint((w0 - d0 * dw) / s, (w1 - d1 * dw) / s)
+
+    def lower_cross(self, x, theta, q):
+        lam, nu = self._params(theta)
+        d0, d1 = grad2d(x)
+        q0, q1 = grad2d(q)
+        s = np.sqrt(d0 * d0 + d1 * d1 + nu * nu)
+        dq = d0 * q0 + d1 * q1
+        return np.array([lam * float(np.sum(dq / s)),
+                         -lam * nu * nu * float(np.sum(dq / (s * s * s)))])
+
+    def lower_smoothness(self, theta):
+        lam, nu = self._params(theta)
+        return 1.0 + 8.0 * lam / nu
+
+    def denoise(self, theta, images=None, tol=1e-6, maxiter=5000):
+        """Denoise ``images`` (default: the noisy training images) with ``theta``.
+
+        Solves the lower level to ``||x - x*|| <= tol`` by accelerated
+        gradient descent and returns the stack of denoised images."""
+        from .hypergrad import solve_lower
+
+        prob = self if images is None else TVDenoising(_image_stack(images, "images"),
+                                                      _image_stack(images, "images"))
+        x, _, _ = solve_lower(prob, np.asarray(theta, dtype=float), prob.x0(theta), tol,
+                              maxiter=maxiter)
+        return x
+
+
+class FieldOfExperts(_Denoising):
+    r"""Learn a field-of-experts regulariser (filters, weights, smoothings).
+
+    Lower level, for each noisy image ``y``:
+
+    .. math:: L(x, \theta) = \tfrac12 \|x - y\|^2 + \sum_{j=1}^{J}
+              e^{\alpha_j} \sum_p \sqrt{(k_j \star x)_p^2 + e^{2\beta_j}}
+
+    with ``k_j \star x`` the valid correlation of the image with filter ``j``.
+    ``theta = (alpha (J), beta (J), filters (J * size * size))``: with the
+    paper's 48 filters of 7x7 that is 2448 parameters. Upper level: mean
+    squared error to the clean images. ``mu = 1``.
+
+    Parameters
+    ----------
+    clean, noisy : list of 2-D arrays
+        Pairs of training images (or patches) of one shape.
+    n_filters : int, optional
+        Number of experts ``J`` (default 48, as in the paper).
+    size : int, optional
+        Filter side (default 7).
+    random_state : int, optional
+        Seed of the zero-mean random filters of :meth:`theta0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.optimize.bilevel import FieldOfExperts, minimize_bilevel
+    >>> rng = np.random.default_rng(0)
+    >>> clean = np.zeros((12, 12)); clean[3:9, 3:9] = 1.0
+    >>> noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    >>> prob = FieldOfExperts([clean], [noisy], n_filters=4, size=3)
+    >>> prob.theta0().shape
+    (44,)
+    >>> res = minimize_bilevel(prob, prob.theta0(), options={"max_work": 2000})
+    >>> res.fun < prob.upper_fun(noisy)
+    True
+    """
+
+    def __init__(self, clean, noisy, n_filters=48, size=7, random_state=0):
+        for name, v in (("n_filters", n_filters), ("size", size)):
+            if isinstance(v, bool) or int(v) != v or v < 1:
+                raise ValueError(f"`{name}` must be a positive integer, got {v!r}")
+        self.n_filters, self.size = int(n_filters), int(size)
+        self.clean, self.noisy = _image_pair(clean, noisy, min_size=self.size)
+        self.random_state = random_state
+
+    def theta0(self):
+        """Weights ``e^-3``, smoothings ``e^-3.5`` (the paper's start) and
+        zero-mean random filters of unit norm."""
+        J, s = self.n_filters, self.size
+        rng = np.random.default_rng(self.random_state)
+        f = rng.standard_normal((J, s * s))
+        f -= f.mean(axis=1, keepdims=True)
+        f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+        return np.concatenate([np.full(J, -3.0), np.full(J, -3.5), f.ravel()])
+
+    def _unpack(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        J, s = self.n_filters, self.size
+        if theta.shape != (J * (2 + s * s),):
+            raise ValueError(f"`theta` must have {J * (2 + s * s)} entries for "
+                             f"{J} filters of {s}x{s}, got shape {theta.shape}")
+        return (np.exp(theta[:J]), np.exp(theta[J:2 * J]),
+                theta[2 * J:].reshape(J, s, s))
+
+    def _responses(self, x, theta):
+        w, nu, filt = self._unpack(theta)
+        t = correlate(x, filt)
+        s = np.sqrt(t * t + nu * nu)
+        return w, nu, filt, t, s
+
+    def lower_fun(self, x, theta):
+        w, nu, filt, t, s = self._responses(x, theta)
+        r = x - self.noisy
+        return 0.5 * float(np.vdot(r, r)) + float(np.sum(s @ w))
+
+    def lower_grad(self, x, theta):
+        w, nu, filt, t, s = self._responses(x, theta)
+        return x - self.noisy + correlate_adjoint(w * t / s, filt, x.shape)
+
+    def lower_hvp(self, x, theta, v):
+        w, nu, filt, t, s = self._responses(x, theta)
+        kv = correlate(v, filt)
+        return v + correlate_adjoint(w * nu * nu / (s * s * s) * kv, filt, x.shape)
+
+    def lower_cross(self, x, theta, q):
+        w, nu, filt, t, s = self._responses(x, theta)
+        kq = correlate(q, filt)
+        d_alpha = w * np.sum(t / s * kq, axis=0)
+        d_beta = -w * nu * nu * np.sum(t / (s * s * s) * kq, axis=0)
+        a = w * nu * nu / (s * s * s) * kq      # from the curvature of the penalty
+        b = w * t / s                           # from the filter acting on q
+        d_filt = patches(x, self.size).T @ a + patches(q, self.size).T @ b
+        return np.concatenate([d_alpha, d_beta, d_filt.T.ravel()])
+
+    def lower_smoothness(self, theta):
+        w, nu, filt = self._unpack(theta)
+        # ||K_j||_2 <= ||k_j||_1 for a correlation operator
+        l1 = np.abs(filt).reshape(self.n_filters, -1).sum(axis=1)
+        return 1.0 + float(np.sum(w / nu * l1 * l1))
+
+    def denoise(self, theta, images=None, tol=1e-6, maxiter=5000):
+        """Denoise ``images`` (default: the noisy training images) with ``theta``."""
+        from .hypergrad import solve_lower
+
+        prob = self
+        if images is not None:
+            stack = _image_stack(images, "images")
+            prob = FieldOfExperts(stack, stack, self.n_filters, self.size)
+        x, _, _ = solve_lower(prob, np.asarray(theta, dtype=float), prob.x0(theta), tol,
+                              maxiter=maxiter)
+        return x
+
+
+class MultinomialLogistic(BilevelProblem):
+    r"""Learn L2 regularisation weights of multinomial logistic regression.
+
+    Lower level (``W`` of shape (features, classes)):
+
+    .. math:: L(W, \theta) = \frac1n \sum_i \mathrm{CE}(x_i^\top W, y_i)
+              + \tfrac12 \sum_{jk} e^{\theta_{jk}} W_{jk}^2
+
+    with one weight per coefficient (``per="weight"``, as in the paper) or one
+    per feature (``per="feature"``). Upper level: mean cross-entropy on the
+    validation set. ``mu = min e^theta``. No intercept: append a column of
+    ones to ``X`` to get one (it is then regularised like the others).
+
+    Parameters
+    ----------
+    X_train, y_train, X_val, y_val : array_like
+        Dense features and integer labels ``0..n_classes-1``.
+    per : {"weight", "feature"}
+        What one hyperparameter regularises.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.optimize.bilevel import MultinomialLogistic, minimize_bilevel
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((80, 5)); y = np.argmax(X[:, :3], axis=1)
+    >>> prob = MultinomialLogistic(X[:40], y[:40], X[40:], y[40:], per="feature")
+    >>> res = minimize_bilevel(prob, prob.theta0(), options={"max_work": 2000})
+    >>> bool(res.fun < prob.upper_fun(prob.x0(prob.theta0())))
+    True
+    """
+
+    def __init__(self, X_train, y_train, X_val, y_val, per="weight"):
+        X, y = self._data(X_train, y_train, "X_train", "y_train")
+        Xv, yv = self._data(X_val, y_val, "X_val", "y_val")
+        if X.shape[1] != Xv.shape[1]:
+            raise ValueError("`X_train` and `X_val` must have the same number of columns")
+        if per not in ("weight", "feature"):
+            raise ValueError(f"`per` must be 'weight' or 'feature', got {per!r}")
+        self.n_classes = int(max(y.max(), yv.max())) + 1
+        if self.n_classes < 2:
+            raise ValueError("`y_train` and `y_val` must hold at least two classes")
+        self.X, self.Xv, self.per = X, Xv, per
+        self.Y = np.eye(self.n_classes)[y]
+        self.Yv = np.eye(self.n_classes)[yv]
+        self.y, self.yv = y, yv
+        self._Lx = 0.5 * np.linalg.norm(X, 2) ** 2 / X.shape[0]
+        self._Lg = 0.5 * np.linalg.norm(Xv, 2) ** 2 / Xv.shape[0]
+
+    @staticmethod
+    def _data(X, y, xname, yname):
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise ValueError(f"`{xname}` must be a non-empty 2-D array")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"`{xname}` must contain only finite values")
+        if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer) \
+                or (y.size and y.min() < 0):
+            raise ValueError(f"`{yname}` must be non-negative integer labels, one per "
+                             f"row of `{xname}`")
+        return X, y.astype(np.intp)
+
+    @property
+    def n_theta(self):
+        p = self.X.shape[1]
+        return p * self.n_classes if self.per == "weight" else p
+
+    def theta0(self):
+        """``log(1/n_train)`` everywhere: scikit-learn's default ``C = 1``."""
+        return np.full(self.n_theta, -np.log(self.X.shape[0]))
+
+    def _reg(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        p, k = self.X.shape[1], self.n_classes
+        if theta.shape != (self.n_theta,):
+            raise ValueError(f"`theta` must have {self.n_theta} entries, got shape "
+                             f"{theta.shape}")
+        if self.per == "weight":
+            return np.exp(theta).reshape(p, k)
+        return np.repeat(np.exp(theta)[:, None], k, axis=1)
+
+    def x0(self, theta):
+        return np.zeros((self.X.shape[1], self.n_classes))
+
+    def lower_fun(self, W, theta):
+        Z = self.X @ W
+        ce = -np.sum(self.Y * log_softmax(Z, axis=1)) / self.X.shape[0]
+        return float(ce + 0.5 * np.sum(self._reg(theta) * W * W))
+
+    def lower_grad(self, W, theta):
+        P = softmax(self.X @ W, axis=1)
+        return self.X.T @ (P - self.Y) / self.X.shape[0] + self._reg(theta) * W
+
+    def lower_hvp(self, W, theta, V):
+        P = softmax(self.X @ W, axis=1)
+        XV = self.X @ V
+        M = P * XV - P * np.sum(P * XV, axis=1, keepdims=True)
+        return self.X.T @ M / self.X.shape[0] + self._reg(theta) * V
+
+    def lower_cross(self, W, theta, Q):
+        G = self._reg(theta) * W * Q
+        return G.ravel() if self.per == "weight" else G.sum(axis=1)
+
+    def upper_fun(self, W):
+        return float(-np.sum(self.Yv * log_softmax(self.Xv @ W, axis=1)) / self.Xv.shape[0])
+
+    def upper_grad(self, W):
+        P = softmax(self.Xv @ W, axis=1)
+        return self.Xv.T @ (P - self.Yv) / self.Xv.shape[0]
+
+    def upper_smoothness(self):
+        return self._Lg
+
+    def strong_convexity(self, theta):
+        return float(np.min(self._reg(theta)))
+
+    def lower_smoothness(self, theta):
+        return self._Lx + float(np.max(self._reg(theta)))
+
+    def accuracy(self, W, X=None, y=None):
+        """Classification accuracy of weights ``W`` (default: validation set)."""
+        X = self.Xv if X is None else np.asarray(X, dtype=float)
+        y = self.yv if y is None else np.asarray(y)
+        return float(np.mean(np.argmax(X @ W, axis=1) == y))
