@@ -1,0 +1,227 @@
+/* The solver struct and the helpers every concern shares.
+ *
+ * Internal literals: variable v (0-based, DIMACS v+1) has literals 2v
+ * (positive) and 2v+1 (negative).  Values are stored per literal (1 true,
+ * -1 false, 0 unassigned) so that a value test is one load.
+ */
+#ifndef OSAT_INTERNAL_H
+#define OSAT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "options.h"
+#include "osat.h"
+
+#define NOT(l) ((l) ^ 1u)
+#define VAR(l) ((l) >> 1)
+#define NEG(l) ((l) & 1u)
+#define LIT(v, neg) (((unsigned)(v) << 1) | (unsigned)(neg))
+
+/* Watches and reasons use the top bit to mark binary clauses, which live only
+ * in the watch lists (the other literal is the whole clause). */
+#define BINTAG 0x80000000u
+#define NOREASON 0xffffffffu
+#define INVALID 0xffffffffu
+
+/* Clause layout in the arena (32-bit words): size, flags, literals. */
+#define HDR 2
+#define F_REDUNDANT 1u
+#define F_GARBAGE 2u
+#define F_MOVED 4u
+#define F_VIVIFIED 8u
+#define USED_SHIFT 4
+#define USED_MASK (3u << USED_SHIFT)
+#define GLUE_SHIFT 8
+
+typedef struct {
+  unsigned blit; /* blocking literal (for binaries: the other literal) */
+  unsigned ref;  /* arena offset, or BINTAG (| 1 when redundant) */
+} watch;
+
+typedef struct {
+  watch *data;
+  unsigned n, cap;
+} watches_t;
+
+typedef struct {
+  unsigned *data;
+  size_t n, cap;
+} uvec;
+
+typedef struct {
+  double fast, slow;
+  int64_t count;
+} emas;
+
+typedef struct {
+#define OSAT_OPTION_FIELD(name, def, lo, hi, desc) int64_t name;
+  OSAT_OPTIONS(OSAT_OPTION_FIELD)
+#undef OSAT_OPTION_FIELD
+} options;
+
+struct osat {
+  /* variables */
+  unsigned nvars, cap;
+  signed char *vals;   /* per literal */
+  unsigned *level;     /* per variable */
+  unsigned *reason;    /* per variable: NOREASON, BINTAG|other, or arena ref */
+  unsigned char *seen; /* per variable, scratch of analysis */
+  unsigned char *saved, *target, *best; /* phases: 0 positive, 1 negative */
+  signed char *initial;                 /* user phase: 0 none, 1 pos, -1 neg */
+  unsigned char *mark;                  /* per literal, scratch */
+  unsigned char *failed;                /* per literal, failed assumptions */
+  signed char *model;                   /* per variable after SAT */
+
+  /* trail */
+  unsigned *trail, trail_n, qhead;
+  unsigned *control, nlevels; /* control[l]: trail index of decision level l+1 */
+
+  /* decisions: EVSIDS heap */
+  double *score, score_inc;
+  unsigned *heap, *heap_pos, heap_n;
+
+  /* clauses */
+  watches_t *watches; /* per literal: clauses watching it (visited when false) */
+  uvec arena;
+  size_t garbage_words;
+  unsigned conflict;  /* arena ref, or BINTAG for a binary conflict */
+  unsigned conflict_bin[2];
+
+  /* scratch */
+  uvec clause, learnt, stack, toclear, assumptions, levels, core;
+  unsigned *level_stamp; /* per level (size cap+1) */
+  unsigned stamp;
+
+  int inconsistent;
+  int adding_bad;
+  int last_result;
+  int limit_reached;
+
+  /* search state */
+  int stable;
+  int64_t mode_limit, mode_length;
+  int64_t restart_next, luby_index, luby_left;
+  emas lbd;
+  int64_t reduce_next, reductions_done;
+  int64_t rephase_next, rephase_count;
+  unsigned target_size, best_size;
+  int64_t simplify_units; /* trail size at level 0 when last simplified */
+  int64_t simplify_next;
+  int initialized;
+  uint64_t random;
+
+  /* limits of the current solve */
+  int64_t conflict_limit_next, propagation_limit_next;
+  double time_limit_next;
+  int64_t conflict_limit, propagation_limit;
+  double deadline, solve_start;
+  volatile int terminate;
+
+  /* proof */
+  FILE *proof;
+  int proof_binary, proof_owned;
+  unsigned proof_units; /* level-0 trail prefix already written as units */
+
+  FILE *report;
+  double report_last;
+
+  options opts;
+  osat_statistics stats;
+};
+
+/* solver.c */
+void *osat__alloc(size_t bytes);
+void *osat__realloc(void *p, size_t bytes);
+void osat__uvec_push(uvec *, unsigned);
+void osat__grow_vars(osat *, unsigned nvars);
+double osat__now(void);
+
+static inline void uvec_push(uvec *v, unsigned x) {
+  if (v->n == v->cap)
+    osat__uvec_push(v, x);
+  else
+    v->data[v->n++] = x;
+}
+
+static inline unsigned ext2int(int e) {
+  return e > 0 ? 2u * (unsigned)(e - 1) : 2u * (unsigned)(-e - 1) + 1u;
+}
+static inline int int2ext(unsigned l) {
+  int v = (int)(l >> 1) + 1;
+  return (l & 1u) ? -v : v;
+}
+
+static inline unsigned *clause_lits(osat *s, unsigned ref) {
+  return s->arena.data + ref + HDR;
+}
+static inline unsigned clause_size(osat *s, unsigned ref) {
+  return s->arena.data[ref];
+}
+static inline unsigned clause_glue(osat *s, unsigned ref) {
+  return s->arena.data[ref + 1] >> GLUE_SHIFT;
+}
+
+static inline void assign(osat *s, unsigned lit, unsigned reason) {
+  unsigned v = VAR(lit);
+  s->vals[lit] = 1;
+  s->vals[NOT(lit)] = -1;
+  s->level[v] = s->nlevels;
+  s->reason[v] = s->nlevels ? reason : NOREASON;
+  s->trail[s->trail_n++] = lit;
+}
+
+/* clause.c */
+void osat__watch_push(watches_t *, unsigned blit, unsigned ref);
+unsigned osat__new_clause(osat *, const unsigned *lits, unsigned size,
+                          int redundant, unsigned glue);
+void osat__add_binary(osat *, unsigned a, unsigned b, int redundant);
+void osat__mark_garbage(osat *, unsigned ref);
+void osat__collect(osat *);
+int osat__add_original(osat *, const unsigned *lits, unsigned size);
+
+/* propagate.c */
+int osat__propagate(osat *);
+
+/* analyze.c */
+void osat__analyze(osat *);
+void osat__analyze_final(osat *, unsigned failed_lit);
+unsigned osat__glue(osat *, const unsigned *lits, unsigned size);
+
+/* decide.c */
+void osat__heap_insert(osat *, unsigned v);
+void osat__bump(osat *, unsigned v);
+void osat__decay(osat *);
+void osat__backtrack(osat *, unsigned level);
+int osat__decide(osat *); /* 0: all assigned */
+void osat__new_level(osat *, unsigned decision);
+
+/* restart.c */
+int osat__restarting(osat *);
+void osat__restart(osat *);
+void osat__update_mode(osat *);
+void osat__init_search(osat *);
+
+/* reduce.c */
+int osat__reducing(osat *);
+void osat__reduce(osat *);
+
+/* simplify.c */
+void osat__simplify(osat *);
+
+/* phases.c */
+void osat__update_target(osat *);
+int osat__rephasing(osat *);
+void osat__rephase(osat *);
+unsigned osat__decision_phase(osat *, unsigned v);
+
+/* proof.c */
+void osat__proof_add(osat *, const unsigned *lits, unsigned size);
+void osat__proof_delete(osat *, const unsigned *lits, unsigned size);
+void osat__proof_units(osat *);
+
+/* report.c */
+void osat__report(osat *, char type);
+
+#endif

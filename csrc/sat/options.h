@@ -1,0 +1,30 @@
+/* Every option of the solver, in one table: name, default, minimum, maximum,
+ * description.  The Python API, the CLI and the docs read it through
+ * osat_option_info; the solver reads s->opts.<name>. */
+#ifndef OSAT_OPTIONS_H
+#define OSAT_OPTIONS_H
+
+#define OSAT_OPTIONS(OPT) \
+  OPT(seed, 0, 0, 2147483647, "random seed (0: deterministic initial order)") \
+  OPT(phase, 1, 0, 1, "initial phase of undecided variables (1 true, 0 false)") \
+  OPT(minimize, 1, 0, 1, "recursive minimization of learned clauses") \
+  OPT(decay, 950, 500, 999, "EVSIDS score decay in focused mode (per mille)") \
+  OPT(stabledecay, 975, 500, 999, "EVSIDS score decay in stable mode (per mille)") \
+  OPT(restartint, 2, 1, 10000, "minimum conflicts between focused-mode restarts") \
+  OPT(restartmargin, 10, 0, 100, "fast LBD average must exceed slow by this percent") \
+  OPT(stable, 1, 0, 1, "alternate focused and stable (target phase, Luby) modes") \
+  OPT(stableinit, 1000, 10, 1000000000, "conflicts of the first focused phase") \
+  OPT(stablefactor, 200, 101, 1000, "growth of mode-phase lengths (percent)") \
+  OPT(lubybase, 1024, 1, 1000000, "conflicts per Luby unit in stable mode") \
+  OPT(target, 1, 0, 2, "target phases: 0 off, 1 stable mode, 2 always") \
+  OPT(rephase, 1, 0, 1, "periodically reset saved phases (best, original, inverted)") \
+  OPT(rephaseint, 1000, 10, 1000000000, "conflicts between rephasings (grows)") \
+  OPT(reduceint, 300, 10, 1000000, "base conflict interval of clause reductions") \
+  OPT(reducefraction, 75, 10, 100, "percent of reducible learned clauses deleted") \
+  OPT(tier1, 2, 1, 100, "learned clauses with glue <= tier1 are kept forever") \
+  OPT(tier2, 6, 1, 1000, "glue <= tier2 survive a reduction when used since") \
+  OPT(simplify, 1, 0, 1, "remove level-0 satisfied clauses and false literals") \
+  OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
+  OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
+
+#endif

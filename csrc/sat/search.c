@@ -1,0 +1,112 @@
+/* The CDCL loop (Marques-Silva & Sakallah 1999; Een & Sorensson 2003):
+ * propagate, analyze conflicts, and between conflicts restart, simplify,
+ * rephase, reduce, switch modes, then decide (assumptions first). */
+#include "internal.h"
+
+static int limit_hit(osat *s, int64_t *ticks) {
+  if (s->terminate) {
+    s->limit_reached = OSAT_LIMIT_TERMINATE;
+    return 1;
+  }
+  if (s->conflict_limit >= 0 && s->stats.conflicts >= s->conflict_limit) {
+    s->limit_reached = OSAT_LIMIT_CONFLICTS;
+    return 1;
+  }
+  if (s->propagation_limit >= 0 &&
+      s->stats.propagations >= s->propagation_limit) {
+    s->limit_reached = OSAT_LIMIT_PROPAGATIONS;
+    return 1;
+  }
+  if (++*ticks & 127)
+    return 0;
+  if (s->deadline >= 0 && osat__now() >= s->deadline) {
+    s->limit_reached = OSAT_LIMIT_TIME;
+    return 1;
+  }
+  osat__report(s, '.');
+  return 0;
+}
+
+static int search(osat *s) {
+  int64_t ticks = 0;
+  for (;;) {
+    if (osat__propagate(s)) {
+      s->stats.conflicts++;
+      if (s->stable)
+        s->stats.stable_conflicts++;
+      if (!s->nlevels) {
+        s->inconsistent = 1;
+        osat__proof_add(s, NULL, 0);
+        return 20;
+      }
+      osat__analyze(s);
+      continue;
+    }
+    if (limit_hit(s, &ticks))
+      return 0;
+    if (osat__restarting(s))
+      osat__restart(s);
+    if (!s->nlevels && s->opts.simplify && s->trail_n > s->simplify_units &&
+        s->stats.conflicts >= s->simplify_next)
+      osat__simplify(s);
+    if (osat__rephasing(s))
+      osat__rephase(s);
+    if (osat__reducing(s))
+      osat__reduce(s);
+    osat__update_mode(s);
+
+    unsigned next = INVALID;
+    while (s->nlevels < s->assumptions.n) {
+      unsigned p = s->assumptions.data[s->nlevels];
+      if (s->vals[p] > 0)
+        osat__new_level(s, INVALID); /* already true: an empty level */
+      else if (s->vals[p] < 0) {
+        osat__analyze_final(s, p);
+        return 20;
+      } else {
+        next = p;
+        break;
+      }
+    }
+    if (next != INVALID) {
+      s->stats.decisions++;
+      osat__new_level(s, next);
+    } else if (!osat__decide(s))
+      return 10;
+  }
+}
+
+int osat_solve(osat *s) {
+  double start = osat__now();
+  s->solve_start = start;
+  s->stats.solves++;
+  if (!s->initialized)
+    osat__init_search(s);
+  for (size_t i = 0; i < s->core.n; i++)
+    s->failed[s->core.data[i]] = 0;
+  s->core.n = 0;
+  s->limit_reached = OSAT_LIMIT_NONE;
+  s->conflict_limit = s->conflict_limit_next >= 0
+                          ? s->stats.conflicts + s->conflict_limit_next
+                          : -1;
+  s->propagation_limit = s->propagation_limit_next >= 0
+                             ? s->stats.propagations + s->propagation_limit_next
+                             : -1;
+  s->deadline = s->time_limit_next >= 0 ? start + s->time_limit_next : -1;
+  s->conflict_limit_next = s->propagation_limit_next = -1;
+  s->time_limit_next = -1;
+  osat__report(s, '0');
+
+  int res = s->inconsistent ? 20 : search(s);
+  if (res == 10)
+    for (unsigned v = 0; v < s->nvars; v++)
+      s->model[v] = s->vals[LIT(v, 0)];
+  osat__backtrack(s, 0);
+  s->assumptions.n = 0;
+  s->last_result = res;
+  osat__report(s, '1');
+  if (s->proof)
+    fflush(s->proof);
+  s->stats.time += osat__now() - start;
+  return res;
+}
