@@ -152,6 +152,18 @@ class _Denoising(BilevelProblem):
     def strong_convexity(self, theta):
         return 1.0
 
+    def denoise(self, theta, images=None, tol=1e-6, maxiter=5000):
+        """Denoise ``images`` (default: the noisy training images) with ``theta``.
+
+        Solves the lower level to ``||x - x*|| <= tol`` by accelerated
+        gradient descent and returns the stack of denoised images."""
+        from .hypergrad import solve_lower
+
+        theta = np.asarray(theta, dtype=float)
+        prob = self if images is None else self._like(_image_stack(images, "images"))
+        x, _, _ = solve_lower(prob, theta, prob.x0(theta), tol, maxiter=maxiter)
+        return x
+
     def psnr(self, x):
         """Mean peak signal-to-noise ratio (dB, peak 1) of ``x`` vs the clean images."""
         x = np.asarray(x, dtype=float).reshape(self.clean.shape)
@@ -234,18 +246,8 @@ class TVDenoising(_Denoising):
         lam, nu = self._params(theta)
         return 1.0 + 8.0 * lam / nu
 
-    def denoise(self, theta, images=None, tol=1e-6, maxiter=5000):
-        """Denoise ``images`` (default: the noisy training images) with ``theta``.
-
-        Solves the lower level to ``||x - x*|| <= tol`` by accelerated
-        gradient descent and returns the stack of denoised images."""
-        from .hypergrad import solve_lower
-
-        prob = self if images is None else TVDenoising(_image_stack(images, "images"),
-                                                      _image_stack(images, "images"))
-        x, _, _ = solve_lower(prob, np.asarray(theta, dtype=float), prob.x0(theta), tol,
-                              maxiter=maxiter)
-        return x
+    def _like(self, images):
+        return TVDenoising(images, images)
 
 
 class FieldOfExperts(_Denoising):
@@ -350,17 +352,8 @@ class FieldOfExperts(_Denoising):
         l1 = np.abs(filt).reshape(self.n_filters, -1).sum(axis=1)
         return 1.0 + float(np.sum(w / nu * l1 * l1))
 
-    def denoise(self, theta, images=None, tol=1e-6, maxiter=5000):
-        """Denoise ``images`` (default: the noisy training images) with ``theta``."""
-        from .hypergrad import solve_lower
-
-        prob = self
-        if images is not None:
-            stack = _image_stack(images, "images")
-            prob = FieldOfExperts(stack, stack, self.n_filters, self.size)
-        x, _, _ = solve_lower(prob, np.asarray(theta, dtype=float), prob.x0(theta), tol,
-                              maxiter=maxiter)
-        return x
+    def _like(self, images):
+        return FieldOfExperts(images, images, self.n_filters, self.size)
 
 
 class MultinomialLogistic(BilevelProblem):

@@ -1,0 +1,342 @@
+"""minimize_bilevel: hypergradients, error bounds, MAID/HOAG/fixed, limits, errors."""
+import numpy as np
+import pytest
+
+import optsolve
+from optsolve.optimize.bilevel import (BilevelProblem, FieldOfExperts, MultinomialLogistic,
+                                       TVDenoising, minimize_bilevel)
+from optsolve.optimize.bilevel.hypergrad import (HypergradientOracle, solve_adjoint,
+                                                 solve_lower)
+
+
+# --- instances -------------------------------------------------------------
+
+def blocks(rng, n=3, k=4):
+    """Piecewise-constant n*k x n*k image and a noisy copy (sigma 0.1)."""
+    clean = np.kron(rng.integers(0, 2, (n, n)), np.ones((k, k))).astype(float)
+    return clean, clean + 0.1 * rng.standard_normal(clean.shape)
+
+
+def tv_problem(seed=0, n_images=2):
+    rng = np.random.default_rng(seed)
+    pairs = [blocks(rng) for _ in range(n_images)]
+    return TVDenoising([c for c, _ in pairs], [y for _, y in pairs])
+
+
+def foe_problem(seed=0):
+    rng = np.random.default_rng(seed)
+    c, y = blocks(rng, 3, 4)
+    return FieldOfExperts([c], [y], n_filters=3, size=3, random_state=seed)
+
+
+def logistic_problem(seed=0, per="weight"):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((60, 4))
+    y = np.argmax(X[:, :3] + 0.5 * rng.standard_normal((60, 3)), axis=1)
+    return MultinomialLogistic(X[:30], y[:30], X[30:], y[30:], per=per)
+
+
+class Quadratic(BilevelProblem):
+    """L = 0.5 x'Ax - (b + C theta)'x, g = 0.5 ||x - t||^2 (closed forms)."""
+
+    def __init__(self, seed=0, n=6, m=3):
+        rng = np.random.default_rng(seed)
+        M = rng.standard_normal((n, n))
+        self.A = M @ M.T + np.eye(n)
+        self.b = rng.standard_normal(n)
+        self.C = rng.standard_normal((n, m))
+        self.t = rng.standard_normal(n)
+        ev = np.linalg.eigvalsh(self.A)
+        self.mu, self.L = float(ev[0]), float(ev[-1])
+
+    def x0(self, theta):
+        return np.zeros(len(self.b))
+
+    def lower_fun(self, x, theta):
+        return 0.5 * float(x @ self.A @ x) - float((self.b + self.C @ theta) @ x)
+
+    def lower_grad(self, x, theta):
+        return self.A @ x - self.b - self.C @ theta
+
+    def lower_hvp(self, x, theta, v):
+        return self.A @ v
+
+    def lower_cross(self, x, theta, q):
+        return -self.C.T @ q
+
+    def upper_fun(self, x):
+        return 0.5 * float((x - self.t) @ (x - self.t))
+
+    def upper_grad(self, x):
+        return x - self.t
+
+    def strong_convexity(self, theta):
+        return self.mu
+
+    # closed forms
+    def xstar(self, theta):
+        return np.linalg.solve(self.A, self.b + self.C @ theta)
+
+    def f(self, theta):
+        return self.upper_fun(self.xstar(theta))
+
+    def grad_f(self, theta):
+        return self.C.T @ np.linalg.solve(self.A, self.xstar(theta) - self.t)
+
+    def theta_star(self):
+        Ainv = np.linalg.inv(self.A)
+        sol = np.linalg.lstsq(Ainv @ self.C, self.t - Ainv @ self.b, rcond=None)
+        return sol[0]
+
+
+def tight(prob, theta):
+    """(f, grad f) from tightly solved lower and adjoint problems."""
+    x, _, ok = solve_lower(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
+    assert ok
+    q, _, ok = solve_adjoint(prob, x, theta, prob.upper_grad(x), 1e-12, maxiter=100000)
+    assert ok
+    return prob.upper_fun(x), -np.asarray(prob.lower_cross(x, theta, q)), x
+
+
+# --- hypergradients --------------------------------------------------------
+
+@pytest.mark.parametrize("make, theta_fn", [
+    (tv_problem, lambda p: np.array([-2.5, -3.0])),
+    (foe_problem, lambda p: np.concatenate([np.full(3, -1.0), np.full(3, -2.0),
+                                            p.theta0()[6:]])),
+    (logistic_problem, lambda p: np.random.default_rng(3).standard_normal(p.n_theta) - 1),
+    (lambda: logistic_problem(per="feature"),
+     lambda p: np.random.default_rng(4).standard_normal(p.n_theta) - 1),
+])
+def test_hypergradient_matches_finite_differences(make, theta_fn):
+    prob = make()
+    theta = theta_fn(prob)
+    _, h, _ = tight(prob, theta)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(theta.size, min(3, theta.size), replace=False):
+        e = np.zeros_like(theta)
+        e[i] = 1e-5
+        fd = (tight(prob, theta + e)[0] - tight(prob, theta - e)[0]) / 2e-5
+        assert h[i] == pytest.approx(fd, rel=1e-5, abs=1e-9)
+
+
+def test_hypergradient_on_quadratic_matches_closed_form():
+    prob = Quadratic()
+    theta = np.array([0.3, -1.0, 2.0])
+    _, h, x = tight(prob, theta)
+    np.testing.assert_allclose(x, prob.xstar(theta), atol=1e-9)
+    np.testing.assert_allclose(h, prob.grad_f(theta), atol=1e-8)
+
+
+@pytest.mark.parametrize("make", [tv_problem, logistic_problem, Quadratic])
+def test_lower_certificate_and_cg_residual(make):
+    prob = make()
+    theta = prob.theta0() if hasattr(prob, "theta0") and not isinstance(prob, Quadratic) \
+        else np.zeros(3)
+    _, _, xs = tight(prob, theta)
+    for eps in (1e-1, 1e-3):
+        x, n, ok = solve_lower(prob, theta, prob.x0(theta), eps)
+        assert ok and n >= 1
+        assert np.linalg.norm(x - xs) <= eps
+    rhs = prob.upper_grad(xs)
+    for delta in (1e-2, 1e-6):
+        q, n, ok = solve_adjoint(prob, xs, theta, rhs, delta)
+        assert ok and np.linalg.norm(prob.lower_hvp(xs, theta, q) - rhs) <= delta
+
+
+@pytest.mark.parametrize("make, theta", [
+    (tv_problem, np.array([-2.5, -3.5])),
+    (logistic_problem, None),
+    (Quadratic, np.array([0.5, 0.5, -0.5])),
+])
+def test_error_bound_bounds_the_error(make, theta):
+    prob = make()
+    if theta is None:
+        theta = prob.theta0()
+    _, h_true, _ = tight(prob, theta)
+    mu = prob.strong_convexity(theta)
+    for eps, delta in ((1e-1, 1e-1), (1e-2, 1e-3), (1e-4, 1e-4)):
+        oracle = HypergradientOracle(prob, prob.x0(theta))
+        x = oracle.lower(theta, eps)
+        g, gg = oracle.upper(x)
+        h, q = oracle.hypergradient(x, theta, gg, delta)
+        omega = oracle.error_bound(x, theta, h, q, gg, eps, delta, mu)
+        assert np.linalg.norm(h - h_true) <= omega
+
+
+# --- the methods -----------------------------------------------------------
+
+def test_maid_converges_on_quadratic_to_closed_form():
+    prob = Quadratic()
+    res = minimize_bilevel(prob, np.zeros(3), tol=1e-5, options={"max_work": 200000})
+    assert res.success and res.status == 0 and res.limit is None
+    np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
+    assert np.linalg.norm(prob.grad_f(res.x)) <= 1e-5  # the certificate holds
+    assert res.nwork == res.nlower + res.ncg and res.nlower > 0 and res.ncg > 0
+
+
+@pytest.mark.parametrize("method", ["fixed", "hoag"])
+def test_baselines_reduce_quadratic(method):
+    prob = Quadratic()
+    theta0 = np.zeros(3)
+    res = minimize_bilevel(prob, theta0, method=method, tol=1e-6,
+                           options={"max_work": 20000})
+    assert prob.f(res.x) < 0.5 * prob.f(theta0)
+
+
+def test_maid_accepted_steps_decrease_true_objective():
+    prob = Quadratic(seed=1)
+    thetas = []
+    res = minimize_bilevel(prob, np.zeros(3), tol=1e-6,
+                           callback=lambda intermediate_result: thetas.append(
+                               intermediate_result.x))
+    values = [prob.f(np.zeros(3))] + [prob.f(t) for t in thetas]
+    assert len(values) > 3 and res.success
+    assert all(b <= a + 1e-12 for a, b in zip(values, values[1:]))
+
+
+def test_maid_decreases_tv_loss_and_improves_psnr():
+    prob = tv_problem()
+    theta0 = prob.theta0()
+    f0, _, x0 = tight(prob, theta0)
+    res = minimize_bilevel(prob, theta0, options={"max_work": 4000})
+    assert res.status == 1 and res.limit == "max_work"
+    assert res.nwork <= 4000 + 2 and res.nlower > 0 and res.ncg > 0 and res.nfev > 0
+    f1, _, x1 = tight(prob, res.x)
+    assert f1 < 0.5 * f0
+    assert prob.psnr(x1) > prob.psnr(x0) + 3
+    assert res.history["work"][-1] <= res.nwork and res.history["fun"].size >= 2
+
+
+def test_maid_decreases_logistic_validation_loss():
+    prob = logistic_problem()
+    theta0 = prob.theta0()
+    f0 = tight(prob, theta0)[0]
+    res = minimize_bilevel(prob, theta0, options={"max_work": 3000})
+    assert tight(prob, res.x)[0] < f0 - 1e-3
+
+
+def test_maid_decreases_foe_loss():
+    prob = foe_problem()
+    theta0 = prob.theta0()
+    f0 = tight(prob, theta0)[0]
+    res = minimize_bilevel(prob, theta0, options={"max_work": 1500})
+    assert tight(prob, res.x)[0] < f0
+
+
+def test_code_variant_of_decrease_test_runs():
+    prob = Quadratic()
+    res = minimize_bilevel(prob, np.zeros(3), options={"decrease": "eta2"}, tol=1e-5)
+    assert res.success
+
+
+@pytest.mark.parametrize("schedule", ["geometric", "quadratic", "cubic"])
+def test_hoag_schedules(schedule):
+    prob = tv_problem()
+    res = minimize_bilevel(prob, np.array([-3.0, -4.0]), method="hoag",
+                           options={"schedule": schedule, "max_work": 1500})
+    assert res.method == "hoag" and res.nwork > 0 and np.all(np.isfinite(res.x))
+
+
+# --- limits, callback, output ---------------------------------------------
+
+def test_limits_end_runs_with_status():
+    prob = tv_problem()
+    r = minimize_bilevel(prob, prob.theta0(), options={"maxiter": 2})
+    assert r.status == 1 and r.limit == "maxiter" and r.nit == 2 and not r.success
+    r = minimize_bilevel(prob, prob.theta0(), options={"time_limit": 0})
+    assert r.status == 1 and r.limit == "time"
+    r = minimize_bilevel(prob, prob.theta0(), options={"max_work": 0})
+    assert r.limit == "max_work" and np.array_equal(r.x, prob.theta0())
+
+
+def test_callback_stopiteration():
+    prob = tv_problem()
+    seen = []
+
+    def cb(intermediate_result):
+        seen.append(intermediate_result.nwork)
+        if len(seen) == 3:
+            raise StopIteration
+
+    r = minimize_bilevel(prob, prob.theta0(), callback=cb)
+    assert r.limit == "callback" and r.status == 1 and r.nit == 3 and len(seen) == 3
+
+
+def test_silent_unless_verbose(capsys):
+    prob = tv_problem()
+    minimize_bilevel(prob, prob.theta0(), options={"maxiter": 2})
+    assert capsys.readouterr().out == ""
+    minimize_bilevel(prob, prob.theta0(), options={"maxiter": 2}, verbose=2)
+    out = capsys.readouterr().out
+    assert "work" in out and "upper" in out
+
+
+def test_public_names():
+    assert optsolve.minimize_bilevel is minimize_bilevel
+    assert optsolve.optimize.minimize_bilevel is minimize_bilevel
+
+
+# --- bad input -------------------------------------------------------------
+
+class Incomplete:
+    def x0(self, theta):
+        return np.zeros(2)
+
+
+@pytest.mark.parametrize("theta0, match", [
+    (np.array([np.nan, 0.0]), "`theta0` must contain only finite"),
+    (np.array([np.inf, 0.0]), "`theta0` must contain only finite"),
+    (np.zeros((2, 2)), "`theta0` must be a non-empty 1-D"),
+    ([], "`theta0` must be a non-empty 1-D"),
+])
+def test_bad_theta0(theta0, match):
+    with pytest.raises(ValueError, match=match):
+        minimize_bilevel(Quadratic(), theta0)
+
+
+def test_missing_method():
+    with pytest.raises(ValueError, match="`problem` is missing.*lower_grad"):
+        minimize_bilevel(Incomplete(), np.zeros(2))
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"method": "sgd"}, "`method`"),
+    ({"tol": -1.0}, "`tol`"),
+    ({"options": {"eps0": -0.1}}, "`eps0` must be a positive"),
+    ({"options": {"delta0": 0.0}}, "`delta0` must be a positive"),
+    ({"options": {"eta": 1.5}}, "`eta` must lie in"),
+    ({"options": {"nu": 0.5}}, "`nu` must be at least 1"),
+    ({"options": {"max_work": -5}}, "`max_work`"),
+    ({"options": {"time_limit": -1}}, "`time_limit`"),
+    ({"options": {"decrease": "eta3"}}, "`decrease`"),
+    ({"options": {"bogus": 1}}, "unknown `options`"),
+    ({"method": "hoag", "options": {"schedule": "linear"}}, "`schedule`"),
+    ({"method": "hoag", "options": {"delta0": 0.1}}, "unknown `options`"),
+    ({"options": []}, "`options` must be a dict"),
+    ({"callback": 3}, "`callback`"),
+])
+def test_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        minimize_bilevel(Quadratic(), np.zeros(3), **kw)
+
+
+def test_bad_problem_data():
+    img = np.zeros((8, 8))
+    with pytest.raises(ValueError, match="`clean` and `noisy`"):
+        TVDenoising([img], [img, img])
+    with pytest.raises(ValueError, match="same shape"):
+        TVDenoising([img, np.zeros((6, 6))], [img, np.zeros((6, 6))])
+    with pytest.raises(ValueError, match="finite"):
+        TVDenoising([img], [np.full((8, 8), np.nan)])
+    with pytest.raises(ValueError, match="`n_filters`"):
+        FieldOfExperts([img], [img], n_filters=0)
+    with pytest.raises(ValueError, match="at least 9x9"):
+        FieldOfExperts([img], [img], size=9)
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match="`y_train`"):
+        MultinomialLogistic(X, np.array([0, 1, 2]), X, np.array([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="`X_val`"):
+        MultinomialLogistic(X, np.array([0, 1, 0, 1]), np.ones((4, 3)), np.array([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="`per`"):
+        MultinomialLogistic(X, np.array([0, 1, 0, 1]), X, np.array([0, 1, 0, 1]), per="x")
