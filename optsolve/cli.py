@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             mod = import_module(modname)
         except ModuleNotFoundError as exc:  # an engine not built yet
-            if exc.name != modname:
+            if not (exc.name and (modname + ".").startswith(exc.name + ".")):
                 raise
             continue
         mod.add_parser(sub)
