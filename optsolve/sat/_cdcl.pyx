@@ -1,0 +1,238 @@
+# cython: language_level=3
+"""Thin binding of the C solver (``csrc/sat/osat.h``).
+
+Private: users go through :class:`optsolve.sat.Solver`. Arguments are
+validated there; this layer only converts arrays and releases the GIL while
+the C solver runs, so that another thread (or a signal handler) can call
+:meth:`CDCL.terminate`.
+"""
+from libc.stdint cimport int32_t, int64_t
+from libc.stdio cimport FILE, stdout, fflush
+
+import numpy as np
+
+
+cdef extern from "osat.h" nogil:
+    ctypedef struct osat:
+        pass
+    ctypedef struct osat_statistics:
+        int64_t conflicts, decisions, propagations, restarts, reductions
+        int64_t learned, learned_units, learned_binaries, learned_literals
+        int64_t minimized_literals, deleted, rephased, mode_switches
+        int64_t stable_conflicts, simplifications, removed_satisfied
+        int64_t collections, solves
+        int64_t original, irredundant, redundant
+        double time
+    int OSAT_MAX_VAR
+    osat *osat_new()
+    void osat_release(osat *)
+    int osat_add(osat *, int lit)
+    int64_t osat_add_clauses(osat *, const int32_t *lits, const int64_t *offsets,
+                             int64_t nclauses)
+    int osat_assume(osat *, int lit)
+    int osat_solve(osat *)
+    int osat_val(osat *, int lit)
+    int osat_failed(osat *, int lit)
+    int osat_phase(osat *, int lit)
+    int osat_set_phases(osat *, const int32_t *lits, int64_t n)
+    void osat_terminate(osat *)
+    void osat_clear_terminate(osat *)
+    void osat_set_conflict_limit(osat *, int64_t)
+    void osat_set_propagation_limit(osat *, int64_t)
+    void osat_set_time_limit(osat *, double)
+    int osat_limit_reached(const osat *)
+    int osat_set_option(osat *, const char *name, int64_t value)
+    int osat_get_option(const osat *, const char *name, int64_t *value)
+    int osat_option_count()
+    int osat_option_info(int index, const char **name, int64_t *default,
+                         int64_t *lo, int64_t *hi, const char **description)
+    int osat_proof_path(osat *, const char *path, int binary)
+    int osat_proof_close(osat *)
+    void osat_set_report(osat *, FILE *)
+    void osat_get_statistics(const osat *, osat_statistics *)
+    int osat_nvars(const osat *)
+    int osat_inconsistent(const osat *)
+
+
+MAX_VAR = OSAT_MAX_VAR
+
+#: names of osat_limit_reached codes
+LIMIT_NAMES = {0: None, 1: "conflicts", 2: "propagations", 3: "time",
+               4: "interrupt"}
+
+
+def option_table():
+    """[(name, default, min, max, description)] of every C option."""
+    cdef const char *name
+    cdef const char *desc
+    cdef int64_t d, lo, hi
+    out = []
+    for i in range(osat_option_count()):
+        osat_option_info(i, &name, &d, &lo, &hi, &desc)
+        out.append((name.decode(), d, lo, hi, desc.decode()))
+    return out
+
+
+cdef class CDCL:
+    """One C solver instance."""
+    cdef osat *s
+    cdef public bint solving
+
+    def __cinit__(self):
+        self.s = osat_new()
+        self.solving = False
+
+    def __dealloc__(self):
+        if self.s is not NULL:
+            osat_release(self.s)
+            self.s = NULL
+
+    cdef inline void _check(self) except *:
+        if self.s is NULL:
+            raise ValueError("the solver has been deleted")
+        if self.solving:
+            raise RuntimeError("the solver is busy solving in another thread")
+
+    def release(self):
+        if self.solving:
+            raise RuntimeError("the solver is busy solving in another thread")
+        if self.s is not NULL:
+            osat_release(self.s)
+            self.s = NULL
+
+    @property
+    def alive(self):
+        return self.s is not NULL
+
+    def add_clause(self, const int32_t[::1] lits):
+        self._check()
+        cdef Py_ssize_t i
+        for i in range(lits.shape[0]):
+            osat_add(self.s, lits[i])
+        osat_add(self.s, 0)
+
+    def add_arrays(self, const int32_t[::1] lits, const int64_t[::1] offsets):
+        """Add clause i = lits[offsets[i]:offsets[i+1]] for every i."""
+        self._check()
+        cdef int64_t n = offsets.shape[0] - 1
+        cdef int64_t bad
+        if n <= 0:
+            return 0
+        with nogil:
+            bad = osat_add_clauses(self.s, &lits[0] if lits.shape[0] else NULL,
+                                   &offsets[0], n)
+        return bad
+
+    def solve(self, const int32_t[::1] assumptions, int64_t conflicts=-1,
+              int64_t propagations=-1, double time_limit=-1.0):
+        """10 / 20 / 0, with the GIL released while searching."""
+        self._check()
+        cdef Py_ssize_t i
+        cdef int res
+        for i in range(assumptions.shape[0]):
+            osat_assume(self.s, assumptions[i])
+        osat_set_conflict_limit(self.s, conflicts)
+        osat_set_propagation_limit(self.s, propagations)
+        osat_set_time_limit(self.s, time_limit)
+        self.solving = True
+        try:
+            with nogil:
+                res = osat_solve(self.s)
+        finally:
+            self.solving = False
+        return res
+
+    def limit_reached(self):
+        self._check()
+        return LIMIT_NAMES[osat_limit_reached(self.s)]
+
+    def model(self):
+        """Signed literals of variables 1..nvars (after a SAT answer)."""
+        self._check()
+        cdef int n = osat_nvars(self.s)
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] m = out
+        cdef int v
+        for v in range(1, n + 1):
+            m[v - 1] = osat_val(self.s, v)
+        return out
+
+    def failed(self, const int32_t[::1] assumptions):
+        """Mask of the assumptions in the failed core (after UNSAT)."""
+        self._check()
+        out = np.zeros(assumptions.shape[0], dtype=bool)
+        cdef Py_ssize_t i
+        for i in range(assumptions.shape[0]):
+            out[i] = osat_failed(self.s, assumptions[i]) != 0
+        return out
+
+    def set_phases(self, const int32_t[::1] lits):
+        self._check()
+        if lits.shape[0]:
+            osat_set_phases(self.s, &lits[0], lits.shape[0])
+
+    def terminate(self):
+        # safe while another thread is solving: only sets a flag
+        if self.s is not NULL:
+            osat_terminate(self.s)
+
+    def clear_terminate(self):
+        if self.s is not NULL:
+            osat_clear_terminate(self.s)
+
+    def set_option(self, name, int64_t value):
+        self._check()
+        rc = osat_set_option(self.s, name.encode(), value)
+        if rc == -1:
+            raise KeyError(name)
+        if rc == -2:
+            raise OverflowError(name)
+
+    def get_option(self, name):
+        self._check()
+        cdef int64_t v
+        if osat_get_option(self.s, name.encode(), &v):
+            raise KeyError(name)
+        return v
+
+    def proof_path(self, path, bint binary):
+        self._check()
+        if osat_proof_path(self.s, path.encode(), binary):
+            raise OSError(f"cannot open proof file {path!r} for writing")
+
+    def proof_close(self):
+        if self.s is not NULL and osat_proof_close(self.s):
+            raise OSError("error writing the proof file")
+
+    def report_to_stdout(self, bint on):
+        self._check()
+        fflush(stdout)
+        osat_set_report(self.s, stdout if on else NULL)
+
+    def statistics(self):
+        self._check()
+        cdef osat_statistics st
+        osat_get_statistics(self.s, &st)
+        return dict(
+            conflicts=st.conflicts, decisions=st.decisions,
+            propagations=st.propagations, restarts=st.restarts,
+            reductions=st.reductions, learned=st.learned,
+            learned_units=st.learned_units,
+            learned_binaries=st.learned_binaries,
+            learned_literals=st.learned_literals,
+            minimized_literals=st.minimized_literals, deleted=st.deleted,
+            rephased=st.rephased, mode_switches=st.mode_switches,
+            stable_conflicts=st.stable_conflicts,
+            simplifications=st.simplifications,
+            removed_satisfied=st.removed_satisfied,
+            collections=st.collections, solves=st.solves,
+            original=st.original, irredundant=st.irredundant,
+            redundant=st.redundant, time=st.time)
+
+    def nvars(self):
+        self._check()
+        return osat_nvars(self.s)
+
+    def inconsistent(self):
+        self._check()
+        return osat_inconsistent(self.s) != 0

@@ -1,0 +1,528 @@
+"""The CDCL solver from Python: :class:`Solver` (PySAT's methods) and
+:func:`solve` (one call, a :class:`SolveResult`).
+
+The search runs in C (``csrc/sat``) with the GIL released, so
+:meth:`Solver.interrupt` works from another thread, and Ctrl-C in the main
+thread ends a run with the answer "unknown" instead of an exception.
+"""
+from __future__ import annotations
+
+import math
+import operator
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+
+from optsolve._runtime import (InterruptGuard, OptimizeResult, check_count_limit,
+                               check_time_limit)
+from optsolve.sat import _cdcl
+from optsolve.sat._cnf import CNF, read_dimacs
+
+__all__ = ["Solver", "SolveResult", "solve"]
+
+#: Seconds a solve runs directly in the calling thread before it continues in
+#: a worker thread (main thread only): short calls avoid the cost of a
+#: thread, long ones stay interruptible by Ctrl-C.
+_DIRECT_SLICE = 0.25
+
+_PROOF_FORMATS = ("text", "binary")
+
+
+def _option_table():
+    return {row[0]: row[1:] for row in _cdcl.option_table()}
+
+
+def _as_lits(values, name, allow_empty=True):
+    """Validate an iterable of DIMACS literals -> contiguous int32 array."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"`{name}` must be a sequence of non-zero integers, "
+                         f"got a string")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        arr = values.ravel()
+    else:
+        try:
+            items = list(values)
+        except TypeError:
+            raise ValueError(f"`{name}` must be a sequence of non-zero integers, "
+                             f"got {values!r}") from None
+        for x in items:
+            if isinstance(x, (bool, np.bool_)) or not _is_int(x):
+                raise ValueError(f"`{name}` must contain integers, got {x!r}")
+        arr = np.array([operator.index(x) for x in items], dtype=np.int64)
+    if arr.size:
+        if np.any(arr == 0):
+            raise ValueError(f"`{name}` must not contain the literal 0")
+        if np.abs(arr.astype(np.int64)).max() > _cdcl.MAX_VAR:
+            raise ValueError(f"`{name}` contains a literal beyond variable "
+                             f"{_cdcl.MAX_VAR}")
+    elif not allow_empty:
+        raise ValueError(f"`{name}` must not be empty")
+    return np.ascontiguousarray(arr, dtype=np.int32)
+
+
+def _is_int(x):
+    try:
+        operator.index(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _as_cnf(formula, name="formula"):
+    """CNF, PySAT formula, or iterable of clauses -> CNF (validated)."""
+    if isinstance(formula, CNF):
+        return formula
+    if hasattr(formula, "clauses") and hasattr(formula, "nv"):  # PySAT CNF
+        return CNF.from_clauses(formula.clauses, nvars=max(formula.nv, 0))
+    try:
+        return CNF.from_clauses(formula)
+    except ValueError as exc:
+        msg = str(exc).replace("`clauses`", f"`{name}`")
+        raise ValueError(msg) from None
+    except TypeError:
+        raise ValueError(f"`{name}` must be a CNF, a path or an iterable of "
+                         f"clauses, got {formula!r}") from None
+
+
+class Solver:
+    """Incremental CDCL SAT solver with PySAT's method names.
+
+    A PySAT user switches by changing the import: the methods, their
+    arguments and return values are those of ``pysat.solvers.Solver``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Accepted for compatibility with PySAT and ignored: there is one
+        engine.
+    bootstrap_with : CNF or iterable of clauses, optional
+        Clauses to add at once (see :meth:`append_formula`).
+    use_timer : bool, optional
+        Accepted for compatibility; timing is always on (:meth:`time`).
+    proof : str or path-like, optional
+        Write a DRAT proof of unsatisfiability to this file. Set it before
+        clauses are added (here), so that the proof covers every clause.
+    proof_format : {"text", "binary"}
+        DRAT text (``d`` prefix for deletions) or binary DRAT.
+    time_limit : float, optional
+        Seconds allowed to each :meth:`solve_limited` call.
+    phases : sequence of int, optional
+        Initial phase of variables: literal ``v`` prefers true, ``-v`` false
+        (see :meth:`set_phases`).
+    seed : int, optional
+        Random seed (varies the initial variable order).
+    options : dict, optional
+        Options of the C core by name (see :meth:`option_table`), e.g.
+        ``{"stable": 0}``.
+    verbose : int, optional
+        Progress lines on standard output while solving (0: none).
+
+    Examples
+    --------
+    >>> from optsolve.sat import Solver
+    >>> with Solver(bootstrap_with=[[-1, 2], [-2, 3]]) as s:
+    ...     s.solve(assumptions=[1])
+    ...     s.get_model()
+    ...     s.solve(assumptions=[1, -3])
+    ...     sorted(s.get_core())
+    True
+    [1, 2, 3]
+    False
+    [-3, 1]
+    """
+
+    def __init__(self, name=None, bootstrap_with=None, use_timer=False, *,
+                 proof=None, proof_format="text", time_limit=None, phases=None,
+                 seed=None, options=None, verbose=0, **kwargs):
+        if kwargs:
+            raise ValueError(f"unknown arguments {sorted(kwargs)}")
+        if proof_format not in _PROOF_FORMATS:
+            raise ValueError(f"`proof_format` must be 'text' or 'binary', "
+                             f"got {proof_format!r}")
+        self._core = _cdcl.CDCL()
+        self._time_limit = check_time_limit(time_limit)
+        self._conf_budget = -1
+        self._prop_budget = -1
+        self._status = None
+        self._core_lits = None
+        self._last_time = 0.0
+        self._limit = None
+        self._nclauses = 0
+        self._proof = None
+        if seed is not None:
+            self._set_option("seed", seed, "seed")
+        for key, value in (options or {}).items():
+            self._set_option(key, value, "options")
+        if verbose:
+            self._set_option("verbose", int(verbose), "verbose")
+            self._core.report_to_stdout(True)
+        if proof is not None:
+            self._proof = os.fspath(proof)
+            self._core.proof_path(self._proof, proof_format == "binary")
+        if phases is not None:
+            self.set_phases(phases)
+        if bootstrap_with is not None:
+            self.append_formula(bootstrap_with)
+
+    # -- configuration ---------------------------------------------------
+    @staticmethod
+    def option_table():
+        """The C core's options: ``{name: (default, min, max, description)}``.
+
+        Examples
+        --------
+        >>> Solver.option_table()["tier1"][0]
+        2
+        """
+        return _option_table()
+
+    def _set_option(self, key, value, argname):
+        table = _option_table()
+        if key not in table:
+            raise ValueError(f"`{argname}` names an unknown option {key!r}; "
+                             f"known: {', '.join(sorted(table))}")
+        _, lo, hi, _ = table[key]
+        if isinstance(value, bool) or not _is_int(value) or not lo <= value <= hi:
+            raise ValueError(f"`{argname}`: option {key!r} must be an integer in "
+                             f"[{lo}, {hi}], got {value!r}")
+        self._core.set_option(key, int(value))
+
+    # -- clauses -----------------------------------------------------------
+    def add_clause(self, clause, no_return=True):
+        """Add one clause (an iterable of non-zero integers).
+
+        Returns None, or with ``no_return=False`` whether the formula can
+        still be satisfiable (False once the empty clause is derived).
+        """
+        lits = _as_lits(clause, "clause")
+        self._core.add_clause(lits)
+        self._nclauses += 1
+        if not no_return:
+            return not self._core.inconsistent()
+
+    def append_formula(self, formula, no_return=True):
+        """Add many clauses: a :class:`~optsolve.sat.CNF` (passed to C as
+        flat arrays in one call), a PySAT ``CNF`` or an iterable of clauses.
+        """
+        cnf = _as_cnf(formula, "formula")
+        lits = np.ascontiguousarray(cnf.lits, dtype=np.int32)
+        offsets = np.ascontiguousarray(cnf.offsets, dtype=np.int64)
+        if lits.size and np.abs(lits.astype(np.int64)).max() > _cdcl.MAX_VAR:
+            raise ValueError(f"`formula` contains a literal beyond variable "
+                             f"{_cdcl.MAX_VAR}")
+        self._core.add_arrays(lits, offsets)
+        self._nclauses += cnf.nclauses
+        if not no_return:
+            return not self._core.inconsistent()
+
+    def bootstrap_with(self, formula):
+        """Same as :meth:`append_formula` (PySAT's spelling on creation)."""
+        self.append_formula(formula)
+
+    # -- solving -----------------------------------------------------------
+    def solve(self, assumptions=()):
+        """Decide satisfiability under ``assumptions`` (no budgets).
+
+        Returns True or False; None only if the run was interrupted (by
+        :meth:`interrupt` from another thread or by Ctrl-C).
+        """
+        return self._solve(assumptions, limited=False)
+
+    def solve_limited(self, assumptions=(), expect_interrupt=False):
+        """Like :meth:`solve`, within :meth:`conf_budget`, :meth:`prop_budget`
+        and ``time_limit``; returns None when one of them (or an interrupt)
+        stopped the run. ``expect_interrupt`` is accepted for PySAT
+        compatibility: interrupts always work here.
+        """
+        return self._solve(assumptions, limited=True)
+
+    def _solve(self, assumptions, limited):
+        assumptions = _as_lits(assumptions, "assumptions")
+        conflicts = self._conf_budget if limited else -1
+        props = self._prop_budget if limited else -1
+        tlim = self._time_limit if (limited and self._time_limit is not None) else -1.0
+        start = time.perf_counter()
+        res, limit = _run(self._core, assumptions, conflicts, props, tlim)
+        self._last_time = time.perf_counter() - start
+        self._limit = limit
+        self._status = {10: True, 20: False}.get(res)
+        self._core_lits = None
+        if res == 20:
+            mask = self._core.failed(assumptions)
+            self._core_lits = list(dict.fromkeys(assumptions[mask].tolist()))
+        return self._status
+
+    def conf_budget(self, budget=-1):
+        """Conflicts allowed to each later :meth:`solve_limited` call
+        (negative: no limit)."""
+        self._conf_budget = _budget(budget, "budget")
+
+    def prop_budget(self, budget=-1):
+        """Propagations allowed to each later :meth:`solve_limited` call
+        (negative: no limit)."""
+        self._prop_budget = _budget(budget, "budget")
+
+    def interrupt(self):
+        """Stop the running solve (safe from another thread); later calls
+        return None at once until :meth:`clear_interrupt`."""
+        self._core.terminate()
+
+    def clear_interrupt(self):
+        """Allow solving again after :meth:`interrupt`."""
+        self._core.clear_terminate()
+
+    # -- answers -----------------------------------------------------------
+    def get_status(self):
+        """True, False, or None (unknown / not solved yet) of the last call."""
+        return self._status
+
+    def get_model(self):
+        """The model as a list of signed literals of variables 1..n after a
+        True answer, else None."""
+        if self._status is not True:
+            return None
+        return self._core.model().tolist()
+
+    def get_core(self):
+        """After a False answer: the assumptions that together are
+        unsatisfiable with the formula (empty if the formula alone is)."""
+        if self._status is not False:
+            return None
+        return list(self._core_lits)
+
+    def set_phases(self, literals=()):
+        """Preferred initial value of variables: ``v`` true, ``-v`` false.
+
+        Takes effect for every variable not yet assigned by the search (this
+        is how predicted phases, e.g. NeuroBack's, are passed in one call).
+        """
+        self._core.set_phases(_as_lits(literals, "literals"))
+
+    def accum_stats(self):
+        """Statistics accumulated over all calls (dict: ``conflicts``,
+        ``decisions``, ``propagations``, ``restarts``, ...)."""
+        return self._core.statistics()
+
+    def nof_vars(self):
+        """Largest variable seen."""
+        return self._core.nvars()
+
+    def nof_clauses(self):
+        """Number of clauses added."""
+        return self._nclauses
+
+    def time(self):
+        """Seconds taken by the last solve call."""
+        return self._last_time
+
+    def time_accum(self):
+        """Seconds spent solving, all calls."""
+        return self._core.statistics()["time"]
+
+    def limit(self):
+        """Which limit stopped the last call (None, ``"conflicts"``,
+        ``"propagations"``, ``"time"`` or ``"interrupt"``)."""
+        return self._limit
+
+    def delete(self):
+        """Free the C solver (and flush and close the proof file)."""
+        if self._core.alive:
+            self._core.proof_close()
+            self._core.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.delete()
+        return False
+
+    def __del__(self):
+        try:
+            self.delete()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+
+def _budget(value, name):
+    if isinstance(value, bool) or not _is_int(value):
+        raise ValueError(f"`{name}` must be an integer, got {value!r}")
+    return -1 if value < 0 else int(value)
+
+
+def _run(core, assumptions, conflicts, props, time_limit):
+    """Call the C solver; returns (10/20/0, limit name or None).
+
+    In the main thread the first :data:`_DIRECT_SLICE` seconds run directly
+    (Python cannot run a signal handler while C holds the thread); a longer
+    run continues in a worker thread while this thread waits, so Ctrl-C
+    reaches the :class:`InterruptGuard`, which calls the C terminate.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        res = core.solve(assumptions, conflicts, props, time_limit)
+        return res, (core.limit_reached() if res == 0 else None)
+    start = time.perf_counter()
+    before = core.statistics()
+    with InterruptGuard(core.terminate) as guard:
+        first = _DIRECT_SLICE if time_limit < 0 else min(_DIRECT_SLICE, time_limit)
+        res = core.solve(assumptions, conflicts, props, first)
+        limit = core.limit_reached() if res == 0 else None
+        sliced = limit == "time" and (time_limit < 0 or time_limit > first)
+        if sliced and not guard.interrupted:
+            now = core.statistics()
+            c = -1 if conflicts < 0 else max(0, conflicts - (now["conflicts"] - before["conflicts"]))
+            p = -1 if props < 0 else max(0, props - (now["propagations"] - before["propagations"]))
+            t = -1.0 if time_limit < 0 else max(0.0, time_limit - (time.perf_counter() - start))
+            box = []
+            worker = threading.Thread(
+                target=lambda: box.append(core.solve(assumptions, c, p, t)),
+                daemon=True)
+            worker.start()
+            try:
+                while worker.is_alive():
+                    worker.join(0.05)
+            except BaseException:  # a second Ctrl-C: stop C, then re-raise
+                core.terminate()
+                worker.join()
+                core.clear_terminate()
+                raise
+            res = box[0]
+            limit = core.limit_reached() if res == 0 else None
+        if guard.interrupted:
+            core.clear_terminate()
+            if res == 0 or limit == "time":
+                limit = "interrupt"
+    return res, limit
+
+
+class SolveResult(OptimizeResult):
+    """The outcome of :func:`solve`.
+
+    Attributes
+    ----------
+    status : {"SAT", "UNSAT", "UNKNOWN"}
+        The answer; "UNKNOWN" when a limit or an interrupt stopped the run.
+    satisfiable : bool or None
+        True, False, or None for "UNKNOWN".
+    success : bool
+        True when the question was decided (SAT or UNSAT).
+    model : numpy.ndarray of int32 or None
+        For SAT: the signed literal of each variable ``1..nvars``.
+    core : list of int or None
+        For UNSAT under assumptions: the failed assumptions.
+    limit : str or None
+        What stopped an "UNKNOWN" run: ``"conflicts"``, ``"propagations"``,
+        ``"time"`` or ``"interrupt"``.
+    statistics : dict
+        Conflicts, decisions, propagations, restarts, learned and deleted
+        clauses, ... and ``time`` (seconds).
+    nvars, nclauses : int
+        Size of the formula solved.
+    proof : str or None
+        Path of the DRAT proof written, if any.
+    message : str
+        One line for humans.
+    """
+
+    def __repr__(self):
+        return (f"SolveResult(status={self.status!r}, limit={self.limit!r}, "
+                f"nvars={self.nvars}, nclauses={self.nclauses}, "
+                f"conflicts={self.statistics.get('conflicts')}, "
+                f"time={self.statistics.get('time', 0.0):.3g})")
+
+
+def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
+          propagations=None, proof=None, proof_format="text", phases=None,
+          seed=None, options=None, verbose=0, strict=False):
+    """Decide the satisfiability of a CNF formula.
+
+    Parameters
+    ----------
+    formula : CNF, str, path-like or iterable of clauses
+        The formula: a :class:`~optsolve.sat.CNF`, a DIMACS file (plain,
+        .gz, .bz2, .xz; read with :func:`~optsolve.sat.read_dimacs`), a PySAT
+        ``CNF``, or a list of clauses (lists of non-zero ints).
+    assumptions : sequence of int, optional
+        Literals assumed true for this call.
+    time_limit : float, optional
+        Seconds of wall time.
+    conflicts, propagations : int, optional
+        Limits on conflicts and propagated literals.
+    proof : str or path-like, optional
+        Write a DRAT proof to this file.
+    proof_format : {"text", "binary"}
+        Format of the proof.
+    phases : sequence of int, optional
+        Initial phases (literal ``v``: prefer true, ``-v``: prefer false).
+    seed : int, optional
+        Random seed.
+    options : dict, optional
+        Options of the C core (:meth:`Solver.option_table`).
+    verbose : int
+        Progress lines on standard output (0: silent).
+    strict : bool
+        Reject DIMACS files whose header disagrees with their contents.
+
+    Returns
+    -------
+    SolveResult
+        ``status`` ("SAT", "UNSAT", "UNKNOWN"), ``model``, ``core``,
+        ``limit``, ``statistics``.
+
+    Notes
+    -----
+    Ctrl-C during the run ends it with status "UNKNOWN" and
+    ``limit="interrupt"``; a second Ctrl-C raises :class:`KeyboardInterrupt`.
+
+    Examples
+    --------
+    >>> from optsolve.sat import solve
+    >>> r = solve([[1, 2], [-1, 2], [1, -2]])
+    >>> r.status, r.model.tolist()
+    ('SAT', [1, 2])
+    >>> solve([[1, 2], [-1, 2], [1, -2], [-1, -2]]).status
+    'UNSAT'
+    >>> solve([[1, 2], [-1, 2]], assumptions=[-2]).core
+    [-2]
+    """
+    time_limit = check_time_limit(time_limit)
+    conflicts = check_count_limit(conflicts, "conflicts")
+    propagations = check_count_limit(propagations, "propagations")
+    if isinstance(formula, (str, os.PathLike)):
+        cnf = read_dimacs(formula, strict=strict)
+    else:
+        cnf = _as_cnf(formula, "formula")
+    assumptions = _as_lits(assumptions, "assumptions")
+    with Solver(proof=proof, proof_format=proof_format, seed=seed,
+                options=options, verbose=verbose, time_limit=time_limit) as s:
+        if phases is not None:
+            s.set_phases(phases)
+        s.append_formula(cnf)
+        if conflicts is not None:
+            s.conf_budget(conflicts)
+        if propagations is not None:
+            s.prop_budget(propagations)
+        answer = s.solve_limited(assumptions)
+        stats = s.accum_stats()
+        model = None
+        if answer is True:
+            model = s._core.model()
+            if model.size < cnf.nvars:  # variables in no clause: any value
+                model = np.concatenate(
+                    [model, np.arange(model.size + 1, cnf.nvars + 1, dtype=np.int32)])
+        core = s.get_core()
+        limit = s.limit()
+    status = {True: "SAT", False: "UNSAT", None: "UNKNOWN"}[answer]
+    messages = {"SAT": "The formula is satisfiable.",
+                "UNSAT": "The formula is unsatisfiable"
+                         + (" under the assumptions." if core else "."),
+                "UNKNOWN": f"Stopped by the {limit} limit before deciding."}
+    return SolveResult(status=status, satisfiable=answer,
+                       success=answer is not None, model=model, core=core,
+                       limit=limit, statistics=stats, nvars=cnf.nvars,
+                       nclauses=cnf.nclauses,
+                       proof=os.fspath(proof) if proof is not None else None,
+                       message=messages[status])

@@ -1,0 +1,348 @@
+"""The CDCL solver: answers checked independently (models against the
+formula, UNSAT by dratify on text and binary DRAT), assumptions and cores,
+incremental use, limits, interrupts, phases, options and bad arguments."""
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optsolve.sat import CNF, Solver, SolveResult, solve
+
+gen = Path(__file__).with_name("_gen.py")
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("optsolve_sat_test_gen", gen)
+G = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(G)
+
+
+def unsat_families():
+    yield "php4", G.pigeonhole(4)
+    yield "php5", G.pigeonhole(5)
+    yield "parity10", G.parity_chain(10, satisfiable=False, seed=1)
+    yield "parity14", G.parity_chain(14, satisfiable=False, seed=2)
+    for seed in range(4):
+        yield f"r3-50-{seed}", G.random_ksat(50, 300, seed=seed)  # ratio 6: UNSAT
+    yield "empty-clause", [[1, 2], []]
+    yield "units", [[1], [-1, 2], [-2]]
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+@pytest.mark.parametrize("name,clauses", list(unsat_families()))
+def test_unsat_proof_checked_by_dratify(tmp_path, name, clauses, fmt):
+    proof = tmp_path / f"{name}.drat"
+    r = solve(clauses, proof=proof, proof_format=fmt)
+    assert r.status == "UNSAT" and r.satisfiable is False and r.success
+    check = G.check_drat(clauses, proof, binary=(fmt == "binary"))
+    assert check.ok, check.report()
+
+
+def test_checker_rejects_a_wrong_proof(tmp_path):
+    # the proof check above must be able to fail: drop the lemmas
+    clauses = G.pigeonhole(4)
+    proof = tmp_path / "p.drat"
+    solve(clauses, proof=proof)
+    proof.write_text("0\n")
+    assert not G.check_drat(clauses, proof).ok
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_3sat_near_threshold(seed):
+    clauses = G.random_ksat(120, 511, seed=100 + seed)  # ratio 4.26
+    r = solve(clauses)
+    assert r.status in ("SAT", "UNSAT")
+    if r.status == "SAT":
+        assert G.satisfies(clauses, r.model)
+        assert len(r.model) == 120
+    else:
+        from pysat.solvers import Solver as PySolver
+        with PySolver(name="cadical195", bootstrap_with=clauses) as ref:
+            assert ref.solve() is False
+
+
+@pytest.mark.parametrize("n", [8, 13])
+def test_parity_satisfiable(n):
+    clauses = G.parity_chain(n, satisfiable=True, seed=n)
+    r = solve(clauses)
+    assert r.status == "SAT" and G.satisfies(clauses, r.model)
+
+
+def test_pigeonhole_more_holes_than_pigeons_is_sat():
+    clauses = [c for c in G.pigeonhole(5) if len(c) == 2 or c[0] <= 5 * 5]
+    r = solve(clauses)
+    assert r.status == "SAT" and G.satisfies(clauses, r.model)
+
+
+def test_inputs_cnf_pysat_and_file(tmp_path):
+    clauses = G.random_ksat(30, 100, seed=5)
+    cnf = CNF.from_clauses(clauses)
+    path = tmp_path / "f.cnf"
+    cnf.to_dimacs(path)
+    from pysat.formula import CNF as PyCNF
+    answers = {solve(x).status for x in (clauses, cnf, str(path), path,
+                                          PyCNF(from_clauses=clauses))}
+    assert len(answers) == 1
+
+
+def test_model_covers_declared_variables():
+    r = solve(CNF.from_clauses([[1], [-3]], nvars=6))
+    assert r.model.tolist()[:3] == [1, r.model[1], -3]
+    assert len(r.model) == 6 and r.nvars == 6
+
+
+def test_result_fields():
+    r = solve([[1, 2]])
+    assert isinstance(r, SolveResult)
+    assert r.limit is None and r.core is None
+    for key in ("conflicts", "decisions", "propagations", "restarts",
+                "learned", "deleted", "time"):
+        assert key in r.statistics
+    assert "SAT" in repr(r)
+
+
+# -- assumptions, cores, incremental use -----------------------------------
+
+def check_core(clauses, assumptions, core):
+    assert set(core) <= set(assumptions)
+    from pysat.solvers import Solver as PySolver
+    with PySolver(name="cadical195", bootstrap_with=clauses) as ref:
+        assert ref.solve(assumptions=core) is False
+
+
+def test_assumptions_and_core():
+    clauses = [[-1, 2], [-2, 3], [-3, 4], [5, 6]]
+    with Solver(bootstrap_with=clauses) as s:
+        assert s.solve(assumptions=[1, 5]) is True
+        m = s.get_model()
+        assert G.satisfies(clauses + [[1], [5]], m)
+        assert s.solve(assumptions=[6, 1, -4, 5]) is False
+        core = s.get_core()
+        assert sorted(core) == [-4, 1]
+        check_core(clauses, [6, 1, -4, 5], core)
+        assert s.get_model() is None
+        assert s.solve() is True  # assumptions do not persist
+
+
+def test_conflicting_assumptions_core():
+    with Solver(bootstrap_with=[[1, 2]]) as s:
+        assert s.solve(assumptions=[3, -3]) is False
+        assert sorted(s.get_core()) == [-3, 3]
+        assert s.solve(assumptions=[-1, -2, 7]) is False
+        assert sorted(s.get_core()) == [-2, -1]
+
+
+def test_core_empty_when_formula_unsat():
+    with Solver(bootstrap_with=G.pigeonhole(3)) as s:
+        assert s.solve(assumptions=[1, 2]) is False
+        check_core(G.pigeonhole(3), [1, 2], s.get_core())
+        assert s.solve() is False
+        assert s.solve(assumptions=[1, 2]) is False
+        assert s.get_core() == []
+
+
+def test_incremental_add_between_solves():
+    rng = np.random.default_rng(0)
+    clauses = G.random_ksat(40, 120, seed=9)
+    s = Solver()
+    from pysat.solvers import Solver as PySolver
+    ref = PySolver(name="cadical195")
+    for c in clauses:
+        s.add_clause(c)
+        ref.add_clause(c)
+        if rng.random() < 0.2:
+            a = [int(x) for x in rng.choice([-1, 1], 3) * rng.choice(np.arange(1, 41), 3, replace=False)]
+            ans = s.solve(assumptions=a)
+            assert ans == ref.solve(assumptions=a)
+            if ans:
+                assert G.satisfies(clauses[:clauses.index(c) + 1] + [[x] for x in a], s.get_model())
+    assert s.nof_clauses() == len(clauses)
+    assert s.nof_vars() == 40
+    s.delete()
+    ref.delete()
+
+
+def test_add_clause_no_return_reports_inconsistency():
+    with Solver() as s:
+        assert s.add_clause([1], no_return=False) is True
+        assert s.add_clause([-1], no_return=False) is False
+        assert s.solve() is False
+
+
+def test_learned_units_survive_and_new_clauses_after_unsat_under_assumptions():
+    with Solver(bootstrap_with=G.pigeonhole(4)) as s:
+        s.add_clause([100, 101])
+        assert s.solve(assumptions=[-100, -101]) is False
+        assert s.solve() is False
+
+
+# -- limits and interrupts -------------------------------------------------
+
+def test_conflict_budget():
+    clauses = G.pigeonhole(8)
+    with Solver(bootstrap_with=clauses) as s:
+        s.conf_budget(50)
+        assert s.solve_limited() is None
+        assert s.get_status() is None and s.limit() == "conflicts"
+        assert 50 <= s.accum_stats()["conflicts"] <= 51
+        s.conf_budget(-1)
+        s.prop_budget(1000)
+        assert s.solve_limited() is None and s.limit() == "propagations"
+
+
+def test_time_limit_returns_unknown():
+    clauses = G.pigeonhole(10)
+    t0 = time.perf_counter()
+    r = solve(clauses, time_limit=0.3)
+    elapsed = time.perf_counter() - t0
+    assert r.status == "UNKNOWN" and r.limit == "time" and not r.success
+    assert elapsed < 3.0
+    assert solve(clauses, conflicts=10).limit == "conflicts"
+
+
+def test_interrupt_from_another_thread():
+    s = Solver(bootstrap_with=G.pigeonhole(11))
+    timer = threading.Timer(0.3, s.interrupt)
+    timer.start()
+    t0 = time.perf_counter()
+    assert s.solve_limited(expect_interrupt=True) is None
+    assert time.perf_counter() - t0 < 5.0
+    assert s.limit() == "interrupt"
+    # the flag stays until cleared, as in PySAT
+    assert s.solve_limited() is None
+    s.clear_interrupt()
+    s.conf_budget(5)
+    assert s.solve_limited() is None and s.limit() == "conflicts"
+    s.delete()
+
+
+def test_solve_in_worker_thread_is_interruptible():
+    s = Solver(bootstrap_with=G.pigeonhole(11))
+    box = []
+    t = threading.Thread(target=lambda: box.append(s.solve()))
+    t.start()
+    time.sleep(0.2)
+    s.interrupt()
+    t.join(5)
+    assert not t.is_alive() and box == [None]
+    s.delete()
+
+
+def test_busy_solver_refuses_other_calls():
+    s = Solver(bootstrap_with=G.pigeonhole(11))
+    t = threading.Thread(target=s.solve)
+    t.start()
+    time.sleep(0.2)
+    with pytest.raises(RuntimeError, match="busy"):
+        s.add_clause([1, 2])
+    s.interrupt()
+    t.join(5)
+    s.delete()
+
+
+# -- phases, options, statistics -------------------------------------------
+
+def test_phases_decide_the_model_of_a_free_formula():
+    n = 50
+    clauses = [[v, -v - 1, v + 2] for v in range(1, n - 1)]
+    want = [v if v % 3 else -v for v in range(1, n + 1)]
+    with Solver(bootstrap_with=clauses, phases=want) as s:
+        assert s.solve() is True
+        m = s.get_model()
+    assert G.satisfies(clauses, m)
+    assert sum(a == b for a, b in zip(m, want)) >= n - 5
+    r = solve(clauses, phases=[-v for v in range(1, n + 1)], options={"phase": 1})
+    assert G.satisfies(clauses, r.model)
+
+
+def test_options_and_seed_change_search_not_answers():
+    clauses = G.random_ksat(100, 426, seed=77)
+    answers = set()
+    for opts in ({}, {"stable": 0}, {"minimize": 0}, {"target": 2},
+                 {"simplify": 0, "rephase": 0}, {"reduceint": 10}):
+        r = solve(clauses, options=opts, seed=3)
+        answers.add(r.status)
+        if r.status == "SAT":
+            assert G.satisfies(clauses, r.model)
+    assert len(answers) == 1
+    table = Solver.option_table()
+    assert {"tier1", "tier2", "restartmargin", "phase"} <= set(table)
+
+
+def test_statistics_accumulate():
+    with Solver(bootstrap_with=G.pigeonhole(5)) as s:
+        s.solve()
+        st = s.accum_stats()
+        assert st["conflicts"] > 0 and st["decisions"] > 0
+        assert st["propagations"] >= st["decisions"]
+        assert s.time() >= 0 and s.time_accum() >= 0
+
+
+def test_verbose_progress_lines(capfd):
+    solve(G.pigeonhole(7), verbose=2)
+    out = capfd.readouterr().out
+    assert out.startswith("c ") and len(out.splitlines()) >= 2
+
+
+def test_silent_by_default(capfd):
+    solve(G.pigeonhole(6))
+    assert capfd.readouterr().out == ""
+
+
+# -- bad arguments ---------------------------------------------------------
+
+@pytest.mark.parametrize("clause,match", [
+    ([1, 0], "must not contain the literal 0"),
+    ([1, 2.5], "must contain integers"),
+    ([1, "2"], "must contain integers"),
+    ([True], "must contain integers"),
+    ("1 2", "not a string|got a string"),
+    ([2 ** 31], "beyond variable"),
+    (5, "sequence of non-zero integers"),
+])
+def test_add_clause_rejects_bad_literals(clause, match):
+    with Solver() as s:
+        with pytest.raises(ValueError, match=match):
+            s.add_clause(clause)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="`formula`"):
+        solve([[1, 0]])
+    with pytest.raises(ValueError, match="`assumptions`"):
+        solve([[1]], assumptions=[0])
+    with pytest.raises(ValueError, match="`time_limit`"):
+        solve([[1]], time_limit=-1)
+    with pytest.raises(ValueError, match="`conflicts`"):
+        solve([[1]], conflicts=1.5)
+    with pytest.raises(ValueError, match="`proof_format`"):
+        solve([[1]], proof="x", proof_format="lrat")
+    with pytest.raises(ValueError, match="`options` names an unknown option"):
+        solve([[1]], options={"nope": 1})
+    with pytest.raises(ValueError, match="must be an integer in"):
+        solve([[1]], options={"tier1": 0})
+    with pytest.raises(ValueError, match="`literals`"):
+        Solver().set_phases([1, 0])
+    with pytest.raises(ValueError, match="`budget`"):
+        Solver().conf_budget("x")
+    with pytest.raises(ValueError, match="unknown arguments"):
+        Solver(with_proof=True)
+
+
+def test_deleted_solver_raises():
+    s = Solver(bootstrap_with=[[1]])
+    s.delete()
+    s.delete()  # twice is fine
+    with pytest.raises(ValueError, match="deleted"):
+        s.solve()
+
+
+def test_bad_proof_path():
+    with pytest.raises(OSError, match="proof"):
+        Solver(proof="/nonexistent/dir/p.drat")
+
+
+def test_missing_file():
+    with pytest.raises(OSError):
+        solve("/nonexistent/file.cnf")
