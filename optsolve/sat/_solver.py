@@ -7,7 +7,6 @@ thread ends a run with the answer "unknown" instead of an exception.
 """
 from __future__ import annotations
 
-import math
 import operator
 import os
 import signal
@@ -19,7 +18,7 @@ import numpy as np
 from optsolve._runtime import (InterruptGuard, OptimizeResult, check_count_limit,
                                check_time_limit)
 from optsolve.sat import _cdcl
-from optsolve.sat._cnf import CNF, read_dimacs
+from optsolve.sat._cnf import CNF, _is_int, read_dimacs
 
 __all__ = ["Solver", "SolveResult", "solve"]
 
@@ -61,14 +60,6 @@ def _as_lits(values, name, allow_empty=True):
     elif not allow_empty:
         raise ValueError(f"`{name}` must not be empty")
     return np.ascontiguousarray(arr, dtype=np.int32)
-
-
-def _is_int(x):
-    try:
-        operator.index(x)
-        return True
-    except TypeError:
-        return False
 
 
 def _as_cnf(formula, name="formula"):
@@ -152,6 +143,7 @@ class Solver:
         self._limit = None
         self._nclauses = 0
         self._proof = None
+        self._signals = (signal.SIGINT,)  # the CLI adds SIGTERM
         if seed is not None:
             self._set_option("seed", seed, "seed")
         for key, value in (options or {}).items():
@@ -245,7 +237,8 @@ class Solver:
         props = self._prop_budget if limited else -1
         tlim = self._time_limit if (limited and self._time_limit is not None) else -1.0
         start = time.perf_counter()
-        res, limit = _run(self._core, assumptions, conflicts, props, tlim)
+        res, limit = _run(self._core, assumptions, conflicts, props, tlim,
+                          self._signals)
         self._last_time = time.perf_counter() - start
         self._limit = limit
         self._status = {10: True, 20: False}.get(res)
@@ -353,7 +346,7 @@ def _budget(value, name):
     return -1 if value < 0 else int(value)
 
 
-def _run(core, assumptions, conflicts, props, time_limit):
+def _run(core, assumptions, conflicts, props, time_limit, signals):
     """Call the C solver; returns (10/20/0, limit name or None).
 
     In the main thread the first :data:`_DIRECT_SLICE` seconds run directly
@@ -366,7 +359,7 @@ def _run(core, assumptions, conflicts, props, time_limit):
         return res, (core.limit_reached() if res == 0 else None)
     start = time.perf_counter()
     before = core.statistics()
-    with InterruptGuard(core.terminate) as guard:
+    with InterruptGuard(core.terminate, signals=signals) as guard:
         first = _DIRECT_SLICE if time_limit < 0 else min(_DIRECT_SLICE, time_limit)
         res = core.solve(assumptions, conflicts, props, first)
         limit = core.limit_reached() if res == 0 else None

@@ -1,0 +1,149 @@
+"""``optsolve sat``: the console script run in a subprocess on generated
+files; output format, exit codes, proofs checked by dratify, limits,
+signals, malformed input."""
+import importlib.util
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from optsolve.sat import CNF
+
+_spec = importlib.util.spec_from_file_location(
+    "optsolve_sat_test_gen", Path(__file__).with_name("_gen.py"))
+G = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(G)
+
+
+def run(*args, timeout=60):
+    return subprocess.run(["optsolve", "sat", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def run_here(capsys, *args):
+    """The same command in this process (the console script's startup costs
+    about a second; the tests that need a real process use `run`)."""
+    from optsolve.cli import main
+    code = main(["sat", *map(str, args)])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def write(tmp_path, name, clauses, nvars=None):
+    path = tmp_path / name
+    CNF.from_clauses(clauses, nvars=nvars).to_dimacs(path)
+    return path
+
+
+def model_of(stdout):
+    lits = []
+    for line in stdout.splitlines():
+        if line.startswith("v"):
+            lits += [int(x) for x in line[1:].split()]
+    assert lits and lits[-1] == 0
+    return lits[:-1]
+
+
+def s_lines(stdout):
+    return [l for l in stdout.splitlines() if l.startswith("s ")]
+
+
+def test_sat_output_format(tmp_path):
+    clauses = G.random_ksat(150, 500, seed=4)
+    path = write(tmp_path, "sat.cnf", clauses, nvars=160)
+    r = run(path)
+    assert r.returncode == 10, r.stderr
+    assert s_lines(r.stdout) == ["s SATISFIABLE"]
+    for line in r.stdout.splitlines():
+        assert line[:2] in ("c ", "s ", "v ") or line == "c"
+        if line.startswith("v"):
+            assert len(line) <= 78
+    model = model_of(r.stdout)
+    assert sorted(abs(x) for x in model) == list(range(1, 161))
+    assert G.satisfies(clauses, model)
+    assert "c conflicts:" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["--text-proof", "--binary-proof"])
+def test_unsat_with_proof(tmp_path, fmt, capsys):
+    clauses = G.pigeonhole(5)
+    path = write(tmp_path, "php.cnf", clauses)
+    proof = tmp_path / "php.drat"
+    r = run(path, proof, fmt) if fmt == "--text-proof" else run_here(capsys, path, proof, fmt)
+    assert r.returncode == 20, r.stderr
+    assert s_lines(r.stdout) == ["s UNSATISFIABLE"]
+    assert "v " not in r.stdout
+    check = G.check_drat(clauses, proof, binary=(fmt == "--binary-proof"))
+    assert check.ok, check.report()
+
+
+def test_quiet_no_model(tmp_path, capsys):
+    path = write(tmp_path, "sat.cnf", [[1, 2], [-1]])
+    r = run_here(capsys, path, "-q", "-n")
+    assert r.returncode == 10 and r.stdout == "s SATISFIABLE\n"
+
+
+def test_limits_give_unknown(tmp_path, capsys):
+    path = write(tmp_path, "php.cnf", G.pigeonhole(10))
+    r = run_here(capsys, path, "--conflicts", 20)
+    assert r.returncode == 0 and s_lines(r.stdout) == ["s UNKNOWN"]
+    assert "conflicts limit" in r.stdout
+    t0 = time.perf_counter()
+    r = run_here(capsys, path, "--time-limit", 0.5, "-n")
+    assert r.returncode == 0 and s_lines(r.stdout) == ["s UNKNOWN"]
+    assert time.perf_counter() - t0 < 20
+
+
+def test_verbose_progress_and_options(tmp_path, capfd):
+    path = write(tmp_path, "php.cnf", G.pigeonhole(7))
+    r = run_here(capfd, path, "-vv", "--stable", 0, "--seed", 3, "--tier2", 8)
+    assert r.returncode == 20
+    assert sum(l.startswith("c 1 ") or l.startswith("c - ") for l in
+               r.stdout.splitlines()) >= 1
+    r = run_here(capfd, path, "--tier1", 0)
+    assert r.returncode == 1 and "tier1" in r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_gives_unknown_and_statistics(tmp_path, sig):
+    path = write(tmp_path, "php.cnf", G.pigeonhole(12))
+    p = subprocess.Popen(["optsolve", "sat", str(path)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        while line and not line.startswith("c parsed"):
+            line = p.stdout.readline()
+        time.sleep(0.6)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    assert s_lines(out) == ["s UNKNOWN"]
+    assert "c conflicts:" in out and "interrupt" in out
+
+
+def test_malformed_and_missing_files(tmp_path, capsys):
+    bad = tmp_path / "bad.cnf"
+    bad.write_text("p cnf 3 2\n1 -2 0\n2 x 0\n")
+    r = run(bad)
+    assert r.returncode == 1
+    assert f"{bad}:3" in r.stderr and "s " not in r.stdout
+    r = run_here(capsys, tmp_path / "missing.cnf")
+    assert r.returncode == 1 and "missing.cnf" in r.stderr
+    mismatch = tmp_path / "mismatch.cnf"
+    mismatch.write_text("p cnf 3 5\n1 -2 0\n2 3 0\n")
+    with pytest.warns(UserWarning):
+        assert run_here(capsys, mismatch).returncode == 10
+    r = run_here(capsys, mismatch, "--strict")
+    assert r.returncode == 1 and "mismatch.cnf" in r.stderr
+    r = run_here(capsys, bad, "--conflicts", -3)
+    assert r.returncode == 1
+
+
+def test_usage_error_exit_2():
+    r = subprocess.run(["optsolve", "sat"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
