@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ext=optsolve.sat._cdcl
 build() {
   OPTSOLVE_ONLY=$ext "$@" python setup.py build_ext --inplace --force -q 2>&1 |
-    grep -Ev '^(running|copying|building|creating)' || true
+    grep -Ev '^(gcc|running|copying|building|creating|cythoning)' || true
 }
 echo "== sanitized build"
 build env OPTSOLVE_SANITIZE=1
