@@ -1,0 +1,205 @@
+"""bcd reaches the optimum of independent solvers (closed form, scipy,
+scikit-learn) for every rule / partition / update combination."""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+from optsolve.optimize.bcd import (RULES, Lasso, LeastSquares, Logistic, Softmax,
+                                   SparseLogisticRegression, bcd)
+
+sklm = pytest.importorskip("sklearn.linear_model")
+
+
+def _data(n=40, p=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * rng.uniform(0.3, 3.0, p)  # unequal L_i
+    return rng, X
+
+
+def _sk_lasso(X, y, alpha):
+    return sklm.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14,
+                      max_iter=100_000).fit(X, y).coef_
+
+
+def _sk_l1_logistic(X, y, alpha):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn's penalty= deprecation
+        clf = sklm.LogisticRegression(penalty="l1", C=1.0 / (X.shape[0] * alpha),
+                                      solver="liblinear", fit_intercept=False,
+                                      tol=1e-12, max_iter=100_000).fit(X, y)
+    return clf.coef_.ravel()
+
+
+# ----------------------------------------------------------------- smooth
+
+
+COMBOS = [(rule, blocks, update)
+          for rule in RULES
+          for blocks in ("contiguous", "sorted", "random", "variable")
+          for update in ("gradient", "newton")
+          if not (blocks == "variable" and rule in ("cyclic", "random", "lipschitz", "gsq"))]
+
+
+@pytest.mark.parametrize("rule,blocks,update", COMBOS)
+def test_least_squares_every_combination(rule, blocks, update):
+    rng, X = _data()
+    y = rng.standard_normal(X.shape[0])
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    res = bcd(LeastSquares(X, y), rule=rule, blocks=blocks, block_size=3,
+              update=update, tol=1e-10, random_state=1)
+    assert res.success and res.status == 0 and res.limit is None
+    np.testing.assert_allclose(res.x, w_star, atol=1e-7)
+    assert res.grad_norm <= res.tol_abs
+
+
+@pytest.mark.parametrize("rule", ["cyclic", "lipschitz", "gs", "gsl", "gs-q"])
+@pytest.mark.parametrize("update", ["gradient", "newton"])
+def test_l2_logistic_matches_scipy(rule, update):
+    rng, X = _data(60, 10)
+    y = np.sign(X[:, 0] - X[:, 1] + rng.standard_normal(60))
+    lam = 0.05
+    ref = minimize(lambda w: np.logaddexp(0, -y * (X @ w)).mean() + lam / 2 * w @ w,
+                   np.zeros(10), method="BFGS", options={"gtol": 1e-11}).x
+    blocks = "variable" if rule in ("gs", "gsl", "gs-q") else "contiguous"
+    res = bcd(Logistic(X, y, lam, "l2"), rule=rule, blocks=blocks, block_size=3,
+              update=update, tol=1e-10, random_state=0)
+    assert res.success
+    np.testing.assert_allclose(res.x, ref, atol=1e-6)
+    if update == "newton":
+        assert res.n_line_search > 0  # backtracking was exercised
+
+
+@pytest.mark.parametrize("update", ["gradient", "newton"])
+@pytest.mark.parametrize("rule", ["cyclic", "gsl"])
+def test_softmax_matches_scipy(rule, update):
+    rng, X = _data(50, 6)
+    y = np.argmax(X[:, :3] + 0.5 * rng.standard_normal((50, 3)), axis=1)
+    lam, k = 0.05, 3
+
+    def f(w):
+        Z = X @ w.reshape(6, k)
+        return (logsumexp(Z, axis=1) - Z[np.arange(50), y]).mean() + lam / 2 * w @ w
+
+    ref = minimize(f, np.zeros(6 * k), method="BFGS", options={"gtol": 1e-11}).x
+    res = bcd(Softmax(X, y, lam, "l2"), rule=rule, blocks="contiguous", update=update,
+              tol=1e-10)
+    assert res.success
+    np.testing.assert_allclose(res.x, ref, atol=1e-6)
+
+
+def test_softmax_l1_prox_grad_mapping():
+    rng, X = _data(50, 6)
+    y = rng.integers(0, 3, 50)
+    res = bcd(Softmax(X, y, 0.02, "l1"), rule="gs-q", tol=1e-9, block_size=3)
+    assert res.success and res.measure == "prox_grad_norm"
+    # independent check: the proximal-gradient fixed point on the full problem
+    prob = Softmax(X, y, 0.02, "l1")
+    g = prob._grad(res.x, prob._state(res.x))
+    u = res.x - g
+    fixed = np.sign(u) * np.maximum(np.abs(u) - 0.02, 0.0)
+    assert np.max(np.abs(fixed - res.x)) <= 1e-8
+
+
+def test_unpenalised_logistic_separable_hits_limit_with_warning():
+    X = np.array([[1.0], [2.0], [-1.0], [-2.0]])
+    y = np.array([1, 1, -1, -1])
+    with pytest.warns(Warning, match="max_iter"):
+        res = bcd(Logistic(X, y), rule="cyclic", max_iter=50)
+    assert res.status == 1 and res.limit == "max_iter" and not res.success
+
+
+# ----------------------------------------------------------------- L1
+
+
+@pytest.mark.parametrize("rule", ["cyclic", "gs", "gsl", "gs-r", "gs-q"])
+@pytest.mark.parametrize("update", ["gradient", "newton"])
+def test_lasso_fixed_blocks_match_sklearn(rule, update):
+    rng, X = _data(40, 12)
+    y = X[:, :3] @ [1.0, -2.0, 3.0] + 0.1 * rng.standard_normal(40)
+    res = bcd(Lasso(X, y, 0.1), rule=rule, blocks="contiguous", block_size=3,
+              update=update, tol=1e-11)
+    assert res.success and res.gap >= 0
+    np.testing.assert_allclose(res.x, _sk_lasso(X, y, 0.1), atol=1e-7)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("rule", ["gs", "gsl", "gsd", "gs-r", "gs-q"])
+def test_lasso_working_sets_match_sklearn(rule, sparse):
+    rng, X = _data(50, 80)
+    if sparse:
+        X = sp.csc_matrix(X * (rng.random(X.shape) < 0.3))
+    y = np.asarray(X[:, :4] @ [1.0, -2.0, 3.0, 0.5]).ravel() + 0.1 * rng.standard_normal(50)
+    prob = Lasso(X, y, 1.0)
+    alpha = 0.05 * prob.alpha_max()
+    res = bcd(Lasso(X, y, alpha), rule=rule, tol=1e-12)
+    assert res.success and res.nit >= 1
+    ref = _sk_lasso(X, y, alpha)
+    np.testing.assert_allclose(res.x, ref, atol=1e-6)
+    # the certificate: P(w) - P(w*) <= gap
+    assert res.fun - Lasso(X, y, alpha)._value(ref, Lasso(X, y, alpha)._state(ref)) <= res.gap + 1e-12
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("rule", ["gsl", "gs-q"])
+def test_sparse_logistic_working_sets_match_liblinear(rule, sparse):
+    rng, X = _data(80, 40)
+    y = np.sign(X[:, 0] - X[:, 1] + 0.5 * rng.standard_normal(80))
+    if sparse:
+        X = sp.csc_matrix(X * (rng.random(X.shape) < 0.4))
+    alpha = 0.1 * SparseLogisticRegression(X, y, 1.0).alpha_max()
+    prob = SparseLogisticRegression(X, y, alpha)
+    res = bcd(prob, rule=rule, tol=1e-10)
+    assert res.success and res.n_newton > 0
+    ref = _sk_l1_logistic(X, y, alpha)
+    f_ref = prob._value(ref, prob._state(ref))
+    assert res.fun <= f_ref + 1e-9
+    np.testing.assert_allclose(res.x, ref, atol=1e-4)
+
+
+def test_l1_logistic_prox_newton_blocks_match_liblinear():
+    rng, X = _data(60, 9)
+    y = np.sign(X[:, 0] + rng.standard_normal(60))
+    prob = SparseLogisticRegression(X, y, 0.02)
+    res = bcd(prob, rule="gs-q", blocks="contiguous", block_size=3, update="newton",
+              tol=1e-10)
+    assert res.success
+    ref = _sk_l1_logistic(X, y, 0.02)
+    assert res.fun <= prob._value(ref, prob._state(ref)) + 1e-9
+
+
+def test_duality_gap_nonnegative_and_shrinking():
+    rng, X = _data(60, 200)
+    y = X[:, :5].sum(axis=1) + 0.1 * rng.standard_normal(60)
+    prob = Lasso(X, y, 0.02 * Lasso(X, y, 1.0).alpha_max())
+    res = bcd(prob, tol=1e-10, history=True)
+    gaps = res.history["gap"]
+    assert np.all(gaps >= 0)
+    assert gaps[-1] < 1e-6 * gaps[0]
+    # and in the block loop, at every check
+    res = bcd(prob, rule="gsl", blocks="variable", block_size=5, tol=1e-8, history=True)
+    gaps = res.history["gap"]
+    assert np.all(gaps >= 0) and gaps[-1] < 1e-4 * gaps[0]
+    # the primal objective never increases under 1/L steps
+    assert np.all(np.diff(res.history["fun"]) <= 1e-12)
+
+
+def test_screening_is_safe_and_counts():
+    rng, X = _data(50, 300)
+    y = X[:, :3].sum(axis=1)
+    prob = Lasso(X, y, 0.2 * Lasso(X, y, 1.0).alpha_max())
+    a = bcd(prob, tol=1e-12, screen=True)
+    b = bcd(prob, tol=1e-12, screen=False)
+    assert a.n_screened > 0 and b.n_screened == 0
+    np.testing.assert_allclose(a.x, b.x, atol=1e-8)
+
+
+def test_alpha_above_alpha_max_gives_zero():
+    rng, X = _data(30, 10)
+    y = rng.standard_normal(30)
+    prob = Lasso(X, y, 1.01 * Lasso(X, y, 1.0).alpha_max())
+    res = bcd(prob)
+    assert res.success and not np.any(res.x)
