@@ -1,0 +1,84 @@
+"""``optsolve.milp(c, ...)``: scipy.optimize.milp's call, solved by our branch
+and bound."""
+from __future__ import annotations
+
+from optsolve.milp.bnb import solve_problem
+from optsolve.milp.problem import milp_iv
+
+__all__ = ["milp"]
+
+
+def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
+    r"""Mixed-integer linear programming by branch and bound over HiGHS.
+
+    Solves
+
+    .. math::
+
+        \min_x \; c^T x \quad \text{s.t.} \quad b_l \le A x \le b_u,
+        \quad l \le x \le u, \quad x_i \in \mathbb{Z} \text{ for } i \in X_i
+
+    with the arguments and result fields of :func:`scipy.optimize.milp`. LP
+    relaxations are solved by HiGHS's dual simplex, warm-started from node
+    to node; the tree search, branching rules and heuristics are ours.
+
+    Parameters
+    ----------
+    c : 1-D array_like
+        Objective coefficients (dense, finite).
+    integrality : 1-D array_like, optional
+        ``0`` continuous, ``1`` integer, broadcast to ``c``. Default: all
+        continuous. Semi-continuous/semi-integer (``2``, ``3``) raise.
+    bounds : scipy.optimize.Bounds or (lb, ub), optional
+        Column bounds, default ``lb = 0``, ``ub = inf``.
+    constraints : LinearConstraint, (A, lb, ub) tuple, or a sequence of them, optional
+        Rows ``lb <= A @ x <= ub``; ``A`` dense or sparse.
+    options : dict, optional
+        ``disp`` (bool/int), ``time_limit`` (s), ``node_limit``,
+        ``mip_rel_gap`` (default 1e-4), ``mip_abs_gap`` (1e-6), ``presolve``
+        (accepted, ignored) as in scipy, and ours: ``branching``
+        (``"relpscost"`` default, ``"pscost"``, ``"fullstrong"``,
+        ``"mostinf"`` or an object with ``select(state)``),
+        ``node_selection`` (``"best-bound"`` default, ``"best-estimate"``,
+        ``"depth-first"``), ``callback`` (receives an ``OptimizeResult`` at
+        each new incumbent and every ``callback_interval`` nodes; raising
+        ``StopIteration`` stops), ``callback_interval`` (100),
+        ``heuristics`` (True), ``dive_frequency`` (10),
+        ``display_interval`` (5 s), ``integrality_tolerance`` (1e-6).
+        Unknown keys raise ``ValueError``.
+
+    Returns
+    -------
+    res : scipy.optimize.OptimizeResult
+        ``x`` (None without a feasible solution), ``fun``, ``status`` (0
+        optimal, 1 limit reached, 2 infeasible, 3 unbounded, 4 other),
+        ``success``, ``message``, ``mip_node_count``, ``mip_dual_bound``,
+        ``mip_gap`` (as scipy), and ``limit`` (``"time"``, ``"node"``,
+        ``"interrupt"``, ``"callback"`` or None), ``lp_iterations`` (node
+        LPs), ``sb_lp_iterations`` (strong branching),
+        ``heuristic_lp_iterations``, ``max_depth``, ``nodes_per_second``,
+        ``time``, ``root_bound``, ``incumbents_found``, ``branching``.
+
+    Notes
+    -----
+    Integer columns get their bounds rounded inwards. When the LP relaxation
+    is unbounded the problem is unbounded if it is feasible, which is decided
+    by a second search with a zero objective. Ctrl-C ends the search with
+    the incumbent (status 1, ``limit="interrupt"``).
+
+    Examples
+    --------
+    The example of :func:`scipy.optimize.milp`:
+
+    >>> import numpy as np
+    >>> from scipy.optimize import LinearConstraint
+    >>> import optsolve
+    >>> c = -np.array([0, 1])
+    >>> A = np.array([[-1, 1], [3, 2], [2, 3]])
+    >>> cons = LinearConstraint(A, -np.inf, [1, 12, 12])
+    >>> res = optsolve.milp(c, integrality=np.ones_like(c), constraints=cons)
+    >>> res.x.tolist(), res.fun, res.status
+    ([2.0, 2.0], -2.0, 0)
+    """
+    problem = milp_iv(c, integrality, bounds, constraints)
+    return solve_problem(problem, options)

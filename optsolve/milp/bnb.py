@@ -1,0 +1,659 @@
+"""Branch and bound over HiGHS LP relaxations.
+
+The search (Land and Doig 1960; the design follows Achterberg's SCIP thesis,
+2007): best-bound node selection with depth-first plunging, pruning by bound
+with an integrality-aware cutoff, incumbents from integral LP solutions and
+from simple rounding and fractional diving, reduced-cost fixing from the root
+LP, and a pluggable branching rule (``select(state) -> column``).
+
+All LP work runs in one :class:`~optsolve.milp.lp.LPRelaxation`; a node
+stores only its bound changes relative to the root and its parent's basis.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import time
+
+import numpy as np
+
+from optsolve._runtime import (INFEASIBLE, LIMIT, OTHER, STATUS_MESSAGES,
+                               SUCCESS, UNBOUNDED, Deadline, InterruptGuard,
+                               OptimizeResult, Progress, check_count_limit,
+                               check_time_limit, wrap_callback)
+from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
+from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
+from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
+                              LP_ITERATION_LIMIT, LP_OPTIMAL, LP_TIME_LIMIT,
+                              LP_UNBOUNDED, LPRelaxation)
+from optsolve.milp.problem import Problem
+
+__all__ = ["OPTIONS", "solve_problem", "options_iv"]
+
+#: The options table: name -> (default, description). Validation, the CLI and
+#: the documentation read it.
+OPTIONS = {
+    "branching": ("relpscost", "branching rule: 'relpscost', 'pscost', "
+                  "'fullstrong', 'mostinf', or an object with select(state)"),
+    "node_selection": ("best-bound", "'best-bound' (with depth-first plunging), "
+                       "'best-estimate' (with plunging) or 'depth-first'"),
+    "time_limit": (None, "wall-clock seconds, None for no limit"),
+    "node_limit": (None, "maximum number of nodes solved, None for no limit"),
+    "mip_rel_gap": (1e-4, "stop when |primal - dual| / |primal| <= this"),
+    "mip_abs_gap": (1e-6, "stop when |primal - dual| <= this"),
+    "disp": (False, "print a progress line every few seconds (True) or every "
+             "node (2)"),
+    "display_interval": (5.0, "seconds between two progress lines"),
+    "callback": (None, "callable receiving an OptimizeResult at each new "
+                 "incumbent and every `callback_interval` nodes; "
+                 "StopIteration stops"),
+    "callback_interval": (100, "nodes between two periodic callback calls"),
+    "heuristics": (True, "run simple rounding and fractional diving"),
+    "dive_frequency": (10, "run fractional diving every this many nodes "
+                       "(0: root only)"),
+    "presolve": (True, "accepted for scipy compatibility; optsolve does no "
+                 "presolve"),
+    "integrality_tolerance": (1e-6, "a value within this of an integer is "
+                              "integral"),
+}
+_SELECTIONS = ("best-bound", "best-estimate", "depth-first")
+
+
+def options_iv(options):
+    """Validate an options dict; return a complete dict with defaults."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise ValueError("`options` must be a dict or None")
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise ValueError(f"`options` has unknown keys {sorted(unknown)}; "
+                         f"known: {sorted(OPTIONS)}")
+    o = {k: v[0] for k, v in OPTIONS.items()}
+    o.update(options)
+    o["branching"] = make_rule(o["branching"])
+    if o["node_selection"] not in _SELECTIONS:
+        raise ValueError(f"`node_selection` must be one of {_SELECTIONS}, "
+                         f"got {o['node_selection']!r}")
+    o["time_limit"] = check_time_limit(o["time_limit"])
+    o["node_limit"] = check_count_limit(o["node_limit"], "node_limit")
+    for key in ("mip_rel_gap", "mip_abs_gap", "display_interval",
+                "integrality_tolerance"):
+        try:
+            v = float(o[key])
+        except (TypeError, ValueError):
+            v = math.nan
+        if not (v >= 0 and math.isfinite(v)):
+            raise ValueError(f"`{key}` must be a non-negative number, got {o[key]!r}")
+        o[key] = v
+    if not o["integrality_tolerance"] < 0.5:
+        raise ValueError("`integrality_tolerance` must be below 0.5")
+    o["callback_interval"] = check_count_limit(o["callback_interval"],
+                                               "callback_interval") or 1
+    o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
+    o["callback"] = wrap_callback(o["callback"])
+    d = o["disp"]
+    if not isinstance(d, (bool, int, np.integer)):
+        raise ValueError("`disp` must be a bool or an int")
+    return o
+
+
+def _gap(primal, dual):
+    """HiGHS's relative gap |primal - dual| / |primal| (inf without primal)."""
+    if not math.isfinite(primal):
+        return math.inf
+    diff = max(0.0, primal - dual)
+    if diff == 0:
+        return 0.0
+    return diff / abs(primal) if primal != 0 else math.inf
+
+
+class _Node:
+    __slots__ = ("lower", "estimate", "depth", "idx", "lo", "hi", "basis",
+                 "var", "direction", "distance", "parent_obj")
+
+    def __init__(self, lower, estimate, depth, idx, lo, hi, basis, var=-1,
+                 direction=0, distance=0.0, parent_obj=-math.inf):
+        self.lower = lower
+        self.estimate = estimate
+        self.depth = depth
+        self.idx = idx
+        self.lo = lo
+        self.hi = hi
+        self.basis = basis
+        self.var = var
+        self.direction = direction
+        self.distance = distance
+        self.parent_obj = parent_obj
+
+
+class _Work:
+    """The minimisation form the search works on."""
+
+    def __init__(self, p: Problem):
+        self.c = p.c if p.sense == "minimize" else -p.c
+        self.A = p.A
+        self.row_lower = p.row_lower
+        self.row_upper = p.row_upper
+        integ = p.is_integer
+        self.integrality = p.integrality
+        self.is_integer = integ
+        lb = p.lb.copy()
+        ub = p.ub.copy()
+        lb[integ] = np.ceil(lb[integ] - 1e-9)
+        ub[integ] = np.floor(ub[integ] + 1e-9)
+        self.lb = lb
+        self.ub = ub
+        self.int_cols = np.flatnonzero(integ)
+        ci = self.c[integ]
+        self.objective_integral = bool(
+            self.int_cols.size and np.all(self.c[~integ] == 0)
+            and np.all(ci == np.round(ci)))
+
+    def feasible(self, x, tol=1e-6):
+        if np.any(x < self.lb - tol) or np.any(x > self.ub + tol):
+            return False
+        act = self.A @ x
+        scale = 1.0 + np.abs(act)
+        return bool(np.all(act >= self.row_lower - tol * scale)
+                    and np.all(act <= self.row_upper + tol * scale))
+
+
+class _Search:
+    def __init__(self, work: _Work, opts, deadline, guard):
+        self.work = work
+        self.o = opts
+        self.deadline = deadline
+        self.guard = guard
+        self.rule = opts["branching"]
+        self.tol = opts["integrality_tolerance"]
+        self.lp = LPRelaxation(work.c, work.A, work.row_lower, work.row_upper,
+                               work.lb, work.ub, deadline)
+        self.pseudocosts = Pseudocosts(work.c.size)
+        self.glb = work.lb.copy()
+        self.gub = work.ub.copy()
+        self.incumbent = None
+        self.incumbent_obj = math.inf
+        self.cutoff = math.inf
+        self.pruned_bound = math.inf
+        self.root_bound = -math.inf
+        self.nodes = 0
+        self.max_depth = 0
+        self.heap = []
+        self.pending = None          # plunge child to process next
+        self.counter = 0
+        self.incumbents_found = 0
+        self.heuristic_iterations = 0
+        self.dropped = 0
+        self.limit = None
+        self.root_info = None
+        self.root_unbounded = False
+        self.callback = opts["callback"]
+        self.locks = Locks(work.A, work.row_lower, work.row_upper) \
+            if opts["heuristics"] else None
+        self.progress = Progress(
+            opts["disp"],
+            [("time", "{:>7.1f}s"), ("nodes", "{:>8d}"), ("left", "{:>7d}"),
+             ("depth", "{:>5d}"), ("LP iter", "{:>9d}"),
+             ("dual bound", "{:>14.6e}"), ("primal bound", "{:>14.6e}"),
+             ("gap", "{:>8s}")],
+            interval=opts["display_interval"])
+        self.sense = 1.0
+        self.offset = 0.0
+
+    # -- bounds and the tree -------------------------------------------
+    def _open_count(self):
+        return len(self.heap) + (self.pending is not None)
+
+    def global_lower(self):
+        """Valid lower bound on the optimum (minimisation)."""
+        b = min(self.pruned_bound, self.incumbent_obj)
+        if self.pending is not None:
+            b = min(b, self.pending.lower)
+        if self.heap:
+            if self.o["node_selection"] == "best-bound":
+                b = min(b, self.heap[0][0])
+            else:
+                b = min(b, min(item[-1].lower for item in self.heap))
+        return b
+
+    def _push(self, node):
+        self.counter += 1
+        sel = self.o["node_selection"]
+        if sel == "best-bound":
+            key = (node.lower, -node.depth, self.counter, node)
+        elif sel == "best-estimate":
+            key = (node.estimate, -node.depth, self.counter, node)
+        else:
+            key = (-node.depth, node.lower, self.counter, node)
+        heapq.heappush(self.heap, key)
+
+    def _prune(self, lower):
+        if self.work.objective_integral and math.isfinite(lower):
+            lower = math.ceil(lower - 1e-9 * max(1.0, abs(lower)))
+        if lower < self.pruned_bound:
+            self.pruned_bound = lower
+
+    def _next_node(self):
+        while True:
+            if self.pending is not None:
+                node, self.pending = self.pending, None
+            elif self.heap:
+                node = heapq.heappop(self.heap)[-1]
+            else:
+                return None
+            if node.lower >= self.cutoff:
+                self._prune(node.lower)
+                continue
+            return node
+
+    def _set_incumbent(self, x, obj, source):
+        if obj >= self.incumbent_obj:
+            return False
+        self.incumbent = x
+        self.incumbent_obj = obj
+        self.incumbents_found += 1
+        inc = obj
+        tol = max(self.o["mip_abs_gap"], self.o["mip_rel_gap"] * abs(inc))
+        cutoff = inc - tol
+        if self.work.objective_integral:
+            cutoff = min(cutoff, inc - 1.0 + 1e-6 * max(1.0, abs(inc)))
+        # never prune a node that could hold a strictly better solution by
+        # more than the requested gap
+        self.cutoff = cutoff
+        self.lp.set_cutoff(cutoff)
+        self._reduced_cost_fixing()
+        self._report(force=True, char=source)
+        self._call_back("incumbent")
+        return True
+
+    def _reduced_cost_fixing(self):
+        """Tighten integer bounds globally with the root LP's reduced costs."""
+        if self.root_info is None or not math.isfinite(self.incumbent_obj):
+            return
+        z, d, lb0, ub0 = self.root_info
+        room = self.incumbent_obj - z
+        if room < 0:
+            return
+        ic = self.work.int_cols
+        dd = d[ic]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_lo = (dd > 1e-7) & np.isfinite(lb0[ic])
+            new_ub = lb0[ic] + np.floor(room / np.where(at_lo, dd, 1.0) + 1e-9)
+            at_hi = (dd < -1e-7) & np.isfinite(ub0[ic])
+            new_lb = ub0[ic] - np.floor(room / np.where(at_hi, -dd, 1.0) + 1e-9)
+        cols = ic[at_lo]
+        self.gub[cols] = np.minimum(self.gub[cols], new_ub[at_lo])
+        cols = ic[at_hi]
+        self.glb[cols] = np.maximum(self.glb[cols], new_lb[at_hi])
+
+    # -- output -----------------------------------------------------------
+    def _ext(self, v):
+        """Internal objective -> user's sense with offset."""
+        if v is None or not math.isfinite(v):
+            return None if v is None else self.sense * v
+        return self.sense * v + self.offset
+
+    def _report(self, force=False, char=" "):
+        if self.progress.level <= 0:
+            return
+        dual = self.global_lower()
+        gap = _gap(self.incumbent_obj, dual)
+        pb = self._ext(self.incumbent_obj)
+        db = self._ext(dual)
+        self.progress.line(self.deadline.elapsed(), self.nodes, self._open_count(),
+                           self.max_depth, self.lp.iterations,
+                           db if db is not None else math.nan,
+                           pb if pb is not None else math.inf,
+                           f"{100 * gap:.2f}%" if math.isfinite(gap) else "inf",
+                           force=force)
+
+    def _call_back(self, event):
+        if self.callback is None:
+            return
+        dual = self.global_lower()
+        res = OptimizeResult(
+            x=self.incumbent.copy() if self.incumbent is not None else None,
+            fun=self._ext(self.incumbent_obj) if self.incumbent is not None else None,
+            mip_node_count=self.nodes,
+            mip_dual_bound=self._ext(dual),
+            mip_gap=_gap(self.incumbent_obj, dual),
+            nodes_left=self._open_count(),
+            lp_iterations=self.lp.iterations,
+            time=self.deadline.elapsed(),
+            event=event)
+        if self.callback(res):
+            self.limit = "callback"
+
+    def should_stop_early(self):
+        return self.deadline.expired() or self.guard.interrupted
+
+    # -- strong branching ------------------------------------------------
+    def strong_branch(self, state, j, iteration_limit):
+        return self.lp.strong_branch(j, state.x[j], iteration_limit, state.basis)
+
+    # -- the main loop ---------------------------------------------------
+    def _limits_reached(self):
+        if self.limit is not None:
+            return True
+        if self.guard.interrupted:
+            self.limit = "interrupt"
+        elif self.deadline.expired():
+            self.limit = "time"
+        elif self.o["node_limit"] is not None and self.nodes >= self.o["node_limit"]:
+            self.limit = "node"
+        return self.limit is not None
+
+    def _gap_closed(self):
+        if self.incumbent is None:
+            return False
+        dual = self.global_lower()
+        return (self.incumbent_obj - dual <= self.o["mip_abs_gap"]
+                or _gap(self.incumbent_obj, dual) <= self.o["mip_rel_gap"])
+
+    def run(self):
+        w = self.work
+        if np.any(self.glb > self.gub):
+            return
+        self.progress.message(
+            f"branch and bound: {w.A.shape[0]} rows, {w.c.size} columns "
+            f"({w.int_cols.size} integer), {w.A.nnz} nonzeros, branching "
+            f"{getattr(self.rule, 'name', type(self.rule).__name__)}")
+        self.pending = _Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
+                             np.empty(0), np.empty(0), None)
+        best_bound_sel = self.o["node_selection"] == "best-bound"
+        while True:
+            if self._limits_reached():
+                break
+            if self.incumbent is not None and (best_bound_sel or self.nodes % 50 == 0) \
+                    and self._gap_closed():
+                break
+            node = self._next_node()
+            if node is None:
+                break
+            self._process(node)
+            if self.root_unbounded:
+                return
+            if self.nodes % self.o["callback_interval"] == 0:
+                self._call_back("nodes")
+            self._report()
+
+    def _process(self, node):
+        w, lp = self.work, self.lp
+        lb = self.glb.copy()
+        ub = self.gub.copy()
+        if node.idx.size:
+            lb[node.idx] = np.maximum(lb[node.idx], node.lo)
+            ub[node.idx] = np.minimum(ub[node.idx], node.hi)
+            if np.any(lb[node.idx] > ub[node.idx]):
+                return
+        lp.set_bounds(lb, ub)
+        if node.basis is not None:
+            lp.set_basis(node.basis)
+        self.nodes += 1
+        status = lp.solve()
+        if status in (LP_ERROR, LP_ITERATION_LIMIT):
+            status = lp.solve_robust()
+        if status == LP_TIME_LIMIT:
+            self.nodes -= 1
+            self._push(node)          # keep its bound in the tree
+            self.limit = "time"
+            return
+        if status == LP_UNBOUNDED and node.depth == 0:
+            self.root_unbounded = True
+            return
+        if status in (LP_ERROR, LP_ITERATION_LIMIT, LP_UNBOUNDED):
+            self.dropped += 1
+            self._prune(node.lower)   # keep the bound honest
+            return
+        if status == LP_INFEASIBLE:
+            return
+        obj = lp.obj
+        if status == LP_CUTOFF:
+            self._prune(max(obj, self.cutoff))
+            return
+        if node.var >= 0:
+            self.pseudocosts.update(node.var, node.direction, obj - node.parent_obj,
+                                    node.distance)
+        if node.depth > self.max_depth:
+            self.max_depth = node.depth
+        obj = max(obj, node.lower)
+        if obj >= self.cutoff:
+            self._prune(obj)
+            return
+        x, act, rdual, cdual = lp.solution()
+        ic = w.int_cols
+        xi = x[ic]
+        fi = xi - np.floor(xi)
+        fracmask = (fi > self.tol) & (fi < 1.0 - self.tol)
+        if node.depth == 0:
+            self.root_bound = obj
+            self.root_info = (obj, cdual.copy(), lb, ub)
+        if not fracmask.any():
+            y = x.copy()
+            y[ic] = np.round(xi)
+            if not w.feasible(y):
+                y = x
+            self._set_incumbent(y, float(w.c @ y), "*")
+            self._prune(obj)
+            return
+        candidates = ic[fracmask]
+        frac = fi[fracmask]
+        basis = lp.get_basis()
+        if self.locks is not None:
+            self._heuristics(node, x, obj, candidates, lb, ub, basis)
+            if obj >= self.cutoff:
+                self._prune(obj)
+                return
+        state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
+                          act, rdual, cdual, basis)
+        j = self.rule.select(state)
+        try:
+            j = int(j)
+        except (TypeError, ValueError):
+            raise ValueError(f"branching rule returned {j!r}, not a column index") from None
+        k = np.flatnonzero(candidates == j)
+        if k.size == 0:
+            raise ValueError(f"branching rule returned column {j}, which is not a "
+                             "fractional integer column of the node")
+        k = int(k[0])
+        self._branch(node, state, j, float(frac[k]), x[j], obj, basis)
+
+    def _heuristics(self, node, x, obj, candidates, lb, ub, basis):
+        w = self.work
+        y = simple_rounding(x, candidates, self.locks, w.is_integer)
+        if y is not None and w.feasible(y):
+            self._set_incumbent(y, float(w.c @ y), "r")
+        freq = self.o["dive_frequency"]
+        dive = node.depth == 0 or (freq and self.nodes % freq == 0)
+        budget = 0.05 * self.lp.iterations + 1000 - self.heuristic_iterations
+        if dive and budget > 0:
+            before = self.lp.iterations
+            out = fractional_diving(self.lp, x, lb, ub, w.int_cols, self.tol,
+                                    self.cutoff, budget)
+            used = self.lp.iterations - before
+            self.heuristic_iterations += used
+            self.lp.iterations -= used
+            self.lp.set_bounds(lb, ub)
+            self.lp.set_basis(basis)
+            if out is not None:
+                z = out[0].copy()
+                z[w.int_cols] = np.round(z[w.int_cols])
+                if not w.feasible(z):
+                    z = out[0]
+                self._set_incumbent(z, float(w.c @ z), "d")
+
+    def _branch(self, node, state, j, f, v, obj, basis):
+        down_b, up_b = state.child_bounds.get(j, (obj, obj))
+        down_b = max(down_b, obj)
+        up_b = max(up_b, obj)
+        pc_down, pc_up = self.pseudocosts.values(np.array([j]))
+        est_gain_dn = float(pc_down[0]) * f
+        est_gain_up = float(pc_up[0]) * (1 - f)
+        # node estimate (best-estimate selection): obj + sum of min gains
+        if self.o["node_selection"] == "best-estimate":
+            d, u = self.pseudocosts.values(state.candidates)
+            base = obj + float(np.sum(np.minimum(d * state.frac, u * (1 - state.frac))))
+            m = min(est_gain_dn, est_gain_up)
+            est_dn, est_up = base - m + est_gain_dn, base - m + est_gain_up
+        else:
+            est_dn, est_up = obj + est_gain_dn, obj + est_gain_up
+        children = []
+        pos = np.flatnonzero(node.idx == j)
+        for direction, bound, est in ((0, down_b, est_dn), (1, up_b, est_up)):
+            if bound >= self.cutoff:
+                self._prune(bound)
+                continue
+            if pos.size:
+                idx = node.idx
+                lo = node.lo.copy()
+                hi = node.hi.copy()
+                p = int(pos[0])
+            else:
+                idx = np.append(node.idx, j)
+                lo = np.append(node.lo, state.lb[j])
+                hi = np.append(node.hi, state.ub[j])
+                p = -1
+            if direction == 0:
+                hi[p] = math.floor(v)
+            else:
+                lo[p] = math.ceil(v)
+            children.append(_Node(bound, est, node.depth + 1, idx, lo, hi, basis,
+                                  j, direction, f if direction == 0 else 1 - f,
+                                  obj))
+        if not children:
+            return
+        if self.o["node_selection"] == "depth-first":
+            # the preferred child is pushed last so it is popped first
+            children.sort(key=lambda c: -c.estimate)
+            for c in children:
+                self._push(c)
+            return
+        children.sort(key=lambda c: (c.lower, c.estimate, -c.direction))
+        first = children[0]
+        limit = math.inf
+        if self.incumbent is not None:
+            best = min(self.global_lower(), first.lower)
+            limit = best + 0.25 * (self.incumbent_obj - best)
+        if first.estimate <= limit or first.lower <= limit:
+            first.basis = None       # the LP already holds the parent's basis
+            self.pending = first
+            rest = children[1:]
+        else:
+            rest = children
+        for c in rest:
+            self._push(c)
+
+
+def solve_problem(problem: Problem, options=None):
+    """Branch and bound on a :class:`Problem`; see :func:`optsolve.milp`."""
+    if not isinstance(problem, Problem):
+        raise ValueError("`problem` must be an optsolve.milp.Problem")
+    o = options_iv(options)
+    deadline = Deadline(o["time_limit"])
+    work = _Work(problem)
+    sense = 1.0 if problem.sense == "minimize" else -1.0
+    with InterruptGuard() as guard:
+        search = _Search(work, o, deadline, guard)
+        search.sense, search.offset = sense, problem.offset
+        search.run()
+        if search.root_unbounded:
+            return _unbounded_or_infeasible(problem, o, deadline, search)
+    return _result(problem, search, deadline)
+
+
+def _unbounded_or_infeasible(problem, o, deadline, search):
+    """The root LP is unbounded: the MILP is unbounded iff it is feasible
+    (Meyer 1974, rational data). Decide feasibility with a zero objective."""
+    feas = problem.copy()
+    feas.c = np.zeros_like(problem.c)
+    fo = dict(o)
+    fo["time_limit"] = deadline.remaining() if deadline.limit is not None else None
+    fo["callback"] = None
+    fo["disp"] = False
+    fo = {k: v for k, v in fo.items() if k in OPTIONS}
+    inner = solve_problem(feas, fo)
+    res = _result(problem, search, deadline)
+    res.x = None
+    res.fun = None
+    res.mip_dual_bound = None
+    res.mip_gap = None
+    if inner.status == SUCCESS:
+        res.status, res.message = UNBOUNDED, STATUS_MESSAGES[UNBOUNDED]
+    elif inner.status == INFEASIBLE:
+        res.status, res.message = INFEASIBLE, STATUS_MESSAGES[INFEASIBLE]
+    else:
+        res.status = inner.status
+        res.limit = inner.limit
+        res.message = ("The LP relaxation is unbounded; deciding feasibility "
+                       "stopped early: " + inner.message)
+    res.success = False
+    res.mip_node_count = search.nodes + inner.mip_node_count
+    return res
+
+
+def _result(problem, search, deadline):
+    elapsed = deadline.elapsed()
+    inc = search.incumbent
+    dual = search.global_lower()
+    if search.limit is None:
+        # the tree is exhausted or the gap closed
+        if inc is not None:
+            if search.dropped and not search._gap_closed():
+                status = OTHER
+                message = (f"The LP relaxation failed at {search.dropped} nodes; "
+                           "the solution may not be optimal.")
+            else:
+                status, message = SUCCESS, STATUS_MESSAGES[SUCCESS]
+        elif search.dropped:
+            status = OTHER
+            message = (f"The LP relaxation failed at {search.dropped} nodes; "
+                       "no feasible solution was found.")
+        else:
+            status, message = INFEASIBLE, STATUS_MESSAGES[INFEASIBLE]
+    else:
+        status = LIMIT
+        what = {"time": "Time limit reached.", "node": "Node limit reached.",
+                "interrupt": "Interrupted.", "callback": "Stopped by the callback."}
+        message = what.get(search.limit, STATUS_MESSAGES[LIMIT])
+        if inc is None:
+            message += " No feasible solution found."
+    sense = search.sense
+    if inc is not None:
+        x = inc.copy()
+        fun = problem.objective(x)
+        gap = _gap(search.incumbent_obj, dual)
+        dual_ext = sense * dual + problem.offset if math.isfinite(dual) else None
+    else:
+        x = fun = None
+        if status == INFEASIBLE:
+            dual_ext = gap = None
+        else:
+            dual_ext = sense * dual + problem.offset if math.isfinite(dual) else None
+            gap = math.inf
+    if status == SUCCESS:
+        # a closed tree proves the incumbent optimal within the gaps
+        dual = min(max(dual, search.root_bound), search.incumbent_obj)
+        dual_ext = sense * dual + problem.offset
+        gap = _gap(search.incumbent_obj, dual)
+    search.progress.message(
+        f"{message} nodes {search.nodes}, LP iterations {search.lp.iterations} "
+        f"(+{search.lp.sb_iterations} strong branching, "
+        f"+{search.heuristic_iterations} heuristics), time {elapsed:.2f}s, "
+        f"primal {fun}, dual {dual_ext}, gap "
+        f"{'-' if gap is None else f'{100 * gap:.4f}%'}")
+    return OptimizeResult(
+        x=x, fun=fun, status=status, success=status == SUCCESS, message=message,
+        mip_node_count=search.nodes, mip_dual_bound=dual_ext, mip_gap=gap,
+        limit=search.limit,
+        lp_iterations=search.lp.iterations,
+        sb_lp_iterations=search.lp.sb_iterations,
+        heuristic_lp_iterations=search.heuristic_iterations,
+        max_depth=search.max_depth,
+        nodes_per_second=search.nodes / elapsed if elapsed > 0 else math.inf,
+        time=elapsed,
+        root_bound=(sense * search.root_bound + problem.offset
+                    if math.isfinite(search.root_bound) else None),
+        incumbents_found=search.incumbents_found,
+        branching=getattr(search.rule, "name", type(search.rule).__name__),
+    )

@@ -1,0 +1,167 @@
+"""What a branching rule sees (:class:`NodeState`) and what it shares
+(:class:`Pseudocosts`).
+
+A branching rule is any object with a method ``select(state) -> int`` that
+returns the index of a fractional integer column (one of
+``state.candidates``). Rules may also fill ``state.child_bounds[j] =
+(down, up)`` with proven lower bounds of the two children of ``j`` (``inf``
+for an infeasible or cut-off child); the search uses them to prune children
+without solving them.
+
+``NodeState`` exposes what the branching literature uses, including the
+features of Gasse et al. (2019): LP solution, node bounds, basis status,
+reduced costs, row duals and activities, the constraint matrix, the
+incumbent, pseudocosts, and strong branching on the live LP.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["NodeState", "Pseudocosts", "BranchingRule", "product_score"]
+
+#: SCIP's epsilon in the product score max(q-, eps) * max(q+, eps).
+SCORE_EPS = 1e-6
+
+
+def product_score(down, up):
+    """SCIP's product score of the two children's gains."""
+    return np.maximum(down, SCORE_EPS) * np.maximum(up, SCORE_EPS)
+
+
+class Pseudocosts:
+    """Per-column average objective gain per unit of bound change.
+
+    Uninitialised entries are estimated by the average over the initialised
+    ones in the same direction (1 when there are none), the usual
+    initialisation of Linderoth and Savelsbergh (1999).
+    """
+
+    def __init__(self, n):
+        self.sum = np.zeros((2, n))   # [0] down, [1] up
+        self.count = np.zeros((2, n), dtype=np.int64)
+
+    def update(self, j, direction, gain, distance):
+        """Record that moving column ``j`` by ``distance`` (down: 0, up: 1)
+        raised the LP objective by ``gain``."""
+        if distance <= 1e-9 or not math.isfinite(gain):
+            return
+        self.sum[direction, j] += max(gain, 0.0) / distance
+        self.count[direction, j] += 1
+
+    def values(self, cols):
+        """Pseudocosts ``(down, up)`` of ``cols`` (with the initialisation)."""
+        out = []
+        for d in (0, 1):
+            cnt = self.count[d, cols]
+            s = self.sum[d, cols]
+            tot = self.count[d].sum()
+            avg = self.sum[d].sum() / tot if tot else 1.0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(np.where(cnt > 0, s / np.maximum(cnt, 1), avg))
+        return out[0], out[1]
+
+    def scores(self, cols, frac):
+        """Product scores of branching on ``cols`` with fractional parts
+        ``frac``."""
+        down, up = self.values(cols)
+        return product_score(down * frac, up * (1.0 - frac))
+
+    def reliability(self, cols):
+        """min(down count, up count) of each column."""
+        return np.minimum(self.count[0, cols], self.count[1, cols])
+
+
+class NodeState:
+    """The state of the search at the node being branched on.
+
+    Attributes
+    ----------
+    problem : optsolve.milp.Problem
+        The problem (minimisation form: ``c``, ``A``, row bounds).
+    x : ndarray
+        LP solution at the node.
+    obj : float
+        LP objective at the node (minimisation, without offset).
+    lb, ub : ndarray
+        Column bounds at the node.
+    candidates : ndarray of int
+        Integer columns with a fractional LP value.
+    frac : ndarray
+        Fractional parts ``x - floor(x)`` of the candidates.
+    depth, node_number : int
+        Depth of the node and number of nodes solved so far.
+    incumbent : ndarray or None
+        Best known solution.
+    cutoff : float
+        Children with a lower bound at or above this are pruned.
+    pseudocosts : Pseudocosts
+        Shared pseudocost table (updated by the search after each child).
+    lp_iterations_per_node : float
+        Average simplex iterations per node LP so far.
+    child_bounds : dict
+        Filled by rules that solve children: ``j -> (down, up)`` lower bounds.
+    """
+
+    def __init__(self, search, x, obj, lb, ub, candidates, frac, depth,
+                 row_activity, row_dual, col_dual, basis):
+        self._search = search
+        self.problem = search.work
+        self.x = x
+        self.obj = obj
+        self.lb = lb
+        self.ub = ub
+        self.candidates = candidates
+        self.frac = frac
+        self.depth = depth
+        self.node_number = search.nodes
+        self.incumbent = search.incumbent
+        self.cutoff = search.cutoff
+        self.pseudocosts = search.pseudocosts
+        self.lp_iterations_per_node = search.lp.iterations / max(1, search.lp.solves)
+        self.row_activity = row_activity
+        self.row_dual = row_dual
+        self.reduced_costs = col_dual
+        self.basis = basis
+        self.child_bounds = {}
+        self._basis_status = None
+
+    @property
+    def A(self):
+        """The constraint matrix (CSR)."""
+        return self.problem.A
+
+    def basis_status(self):
+        """``(col_status, row_status)`` int8 arrays (0 lower, 1 basic,
+        2 upper, 3 zero, 4 nonbasic), computed on first use."""
+        if self._basis_status is None:
+            self._basis_status = self._search.lp.basis_status()
+        return self._basis_status
+
+    def strong_branch(self, j, iteration_limit=None):
+        """Solve the two children of candidate ``j`` in the live LP.
+
+        Returns ``((down_status, down_obj), (up_status, up_obj))`` with the
+        ``optsolve.milp.lp.LP_*`` status codes; the node's LP is restored
+        afterwards. Work is counted as strong-branching iterations.
+        """
+        return self._search.strong_branch(self, j, iteration_limit)
+
+    @property
+    def time_is_up(self):
+        """Whether a limit asks the rule to stop early."""
+        return self._search.should_stop_early()
+
+
+class BranchingRule:
+    """Base class of the branching rules (optional: any object with
+    ``select(state)`` works)."""
+
+    name = "rule"
+
+    def select(self, state):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
