@@ -181,6 +181,7 @@ class _Search:
         self.max_depth = 0
         self.heap = []
         self.pending = None          # plunge child to process next
+        self.current_lower = math.inf  # bound of the node being processed
         self.counter = 0
         self.incumbents_found = 0
         self.heuristic_iterations = 0
@@ -207,7 +208,7 @@ class _Search:
 
     def global_lower(self):
         """Valid lower bound on the optimum (minimisation)."""
-        b = min(self.pruned_bound, self.incumbent_obj)
+        b = min(self.pruned_bound, self.incumbent_obj, self.current_lower)
         if self.pending is not None:
             b = min(b, self.pending.lower)
         if self.heap:
@@ -371,7 +372,9 @@ class _Search:
             node = self._next_node()
             if node is None:
                 break
+            self.current_lower = node.lower
             self._process(node)
+            self.current_lower = math.inf
             if self.root_unbounded:
                 return
             if self.nodes % self.o["callback_interval"] == 0:
@@ -418,6 +421,7 @@ class _Search:
         if node.depth > self.max_depth:
             self.max_depth = node.depth
         obj = max(obj, node.lower)
+        self.current_lower = obj
         if obj >= self.cutoff:
             self._prune(obj)
             return

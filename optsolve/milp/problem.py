@@ -24,6 +24,21 @@ __all__ = ["Problem", "milp_iv"]
 CONTINUOUS, INTEGER = 0, 1
 
 
+def _check_c(c):
+    """`c` as a 1-D float array of finite numbers, or ValueError."""
+    if sp.issparse(c):
+        raise ValueError("`c` must be a dense array")
+    try:
+        c = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError("`c` must be a one-dimensional array of finite numbers "
+                         "with at least one element") from exc
+    if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
+        raise ValueError("`c` must be a one-dimensional array of finite numbers "
+                         "with at least one element")
+    return c
+
+
 def _as_csr(A, n, name="constraints"):
     if sp.issparse(A):
         A = sp.csr_matrix(A, dtype=np.float64)
@@ -91,16 +106,7 @@ class Problem:
     def __init__(self, c, A=None, row_lower=None, row_upper=None, lb=None,
                  ub=None, integrality=None, *, sense="minimize", offset=0.0,
                  name="", col_names=None, row_names=None):
-        if sp.issparse(c):
-            raise ValueError("`c` must be a dense array")
-        try:
-            c = np.atleast_1d(np.asarray(c, dtype=np.float64))
-        except (TypeError, ValueError) as exc:
-            raise ValueError("`c` must be a one-dimensional array of finite "
-                             "numbers") from exc
-        if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
-            raise ValueError("`c` must be a one-dimensional array of finite "
-                             "numbers with at least one element")
+        c = _check_c(c)
         n = c.size
         if A is None:
             A = sp.csr_matrix((0, n))
@@ -319,6 +325,15 @@ def _constraint_parts(constraints, n):
             np.concatenate(his))
 
 
+def _none_to(v, default):
+    a = np.asarray(v, dtype=object if v is None or np.asarray(v).dtype == object
+                   else np.float64)
+    if a.dtype == object:
+        a = np.array([default if e is None else e for e in a.ravel()],
+                     dtype=np.float64).reshape(a.shape)
+    return a
+
+
 def milp_iv(c, integrality=None, bounds=None, constraints=None):
     """Validate :func:`scipy.optimize.milp`-style arguments into a Problem.
 
@@ -328,16 +343,7 @@ def milp_iv(c, integrality=None, bounds=None, constraints=None):
     :class:`scipy.optimize.LinearConstraint`, an ``(A, lb, ub)`` tuple or a
     sequence of those, with dense or sparse ``A``.
     """
-    if sp.issparse(c):
-        raise ValueError("`c` must be a dense array")
-    try:
-        c = np.atleast_1d(np.asarray(c, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        raise ValueError("`c` must be a one-dimensional array of finite numbers "
-                         "with at least one element") from exc
-    if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
-        raise ValueError("`c` must be a one-dimensional array of finite numbers "
-                         "with at least one element")
+    c = _check_c(c)
     n = c.size
     if sp.issparse(integrality):
         raise ValueError("`integrality` must be a dense array")
@@ -363,8 +369,9 @@ def milp_iv(c, integrality=None, bounds=None, constraints=None):
             raise ValueError("`bounds` must be convertible into an instance of "
                              "`scipy.optimize.Bounds`") from exc
     try:
-        lb = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,))
-        ub = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,))
+        # None means no bound, as in scipy.optimize.linprog
+        lb = np.broadcast_to(_none_to(bounds.lb, -np.inf), (n,))
+        ub = np.broadcast_to(_none_to(bounds.ub, np.inf), (n,))
     except (ValueError, TypeError) as exc:
         raise ValueError("`bounds.lb` and `bounds.ub` must contain reals and be "
                          "broadcastable to `c.shape`") from exc
