@@ -264,7 +264,7 @@ def knapsack(n_items=30, n_constraints=1, tightness=0.5, seed=0):
         raise ValueError("sizes must be positive and `tightness` in (0, 1)")
     rng = _rng(seed)
     W = rng.integers(1, 100, (n_constraints, n_items)).astype(float)
-    p = (W.mean(axis=0) + rng.integers(0, 30, n_items)).astype(float)
+    p = (np.round(W.mean(axis=0)) + rng.integers(0, 30, n_items)).astype(float)
     cap = np.floor(tightness * W.sum(axis=1))
     return Problem(p, W, np.full(n_constraints, -np.inf), cap, 0, 1, 1,
                    sense="maximize", name=f"knapsack_{n_items}_{seed}")

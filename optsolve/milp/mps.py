@@ -13,8 +13,8 @@ Conventions (those of HiGHS's reader):
 
 * Integer columns (inside ``MARKER`` blocks) whose upper bound is not set in
   ``BOUNDS`` get the bounds ``[0, 1]``; write ``PL`` to keep them unbounded.
-* An ``UP`` bound below zero on a column whose lower bound was not set makes
-  the lower bound ``-inf``.
+* An ``UP`` bound below zero leaves the default lower bound 0 in place (as
+  HiGHS 1.16 does; older readers made it ``-inf``): give ``MI`` explicitly.
 * Values of magnitude ``1e30`` or more in ``RHS``/``RANGES``/``BOUNDS`` mean
   infinity.
 
@@ -325,8 +325,6 @@ class _Reader:
             v = self.number(val, "bound", infinite=True)
             self.ub[j] = v
             self.ub_set.add(j)
-            if v < 0 and j not in self.lb_set and v != -math.inf:
-                self.lb[j] = -math.inf
             if typ == "UI":
                 self.col_int[j] = True
         elif typ in ("LO", "LI"):

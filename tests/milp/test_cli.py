@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from optsolve.cli import main
+from optsolve.milp import write_mps
+from optsolve.milp.generators import knapsack
+
+from ._instances import reference
+
+
+@pytest.fixture
+def knap_file(tmp_path):
+    p = knapsack(15, 2, seed=6)
+    path = tmp_path / "knap.mps.gz"
+    write_mps(p, path)
+    return p, path
+
+
+def test_cli_solves_and_writes_solution(knap_file, tmp_path, capsys):
+    p, path = knap_file
+    sol = tmp_path / "out.sol"
+    rc = main(["milp", str(path), "--branching", "pscost", "--gap", "0",
+               "--solution", str(sol)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "status             : optimal (0)" in out
+    assert "dual bound" in out and "primal bound" in out
+    lines = sol.read_text().splitlines()
+    assert lines[1].startswith("objective value:")
+    x = np.zeros(p.num_cols)
+    names = p.column_names()
+    for line in lines[2:]:
+        name, v = line.split()
+        x[names.index(name)] = float(v)
+    assert p.is_feasible(x)
+    ref = reference(dict(c=-p.c, integrality=1, bounds=(0, 1),
+                         constraints=(p.A, p.row_lower, p.row_upper)))
+    assert abs(float(lines[1].split(":")[1]) + ref.fun) < 1e-6
+    assert abs(p.objective(x) + ref.fun) < 1e-6
+
+
+def test_cli_limits_and_quiet(knap_file, capsys):
+    _, path = knap_file
+    rc = main(["milp", str(path), "--node-limit", "1", "-q", "--branching", "mostinf"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "limit reached (1)" in out or "optimal (0)" in out
+    assert "time" not in out.splitlines()[0]       # no progress table with -q
+
+
+def test_cli_verbose_prints_log(knap_file, capsys):
+    _, path = knap_file
+    assert main(["milp", str(path), "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "nodes" in out and "gap" in out and "branch and bound:" in out
+
+
+def test_cli_bad_input_exit_1(tmp_path, capsys):
+    bad = tmp_path / "bad.mps"
+    bad.write_text("ROWS\n N obj\nCOLUMNS\n x obj zz\nENDATA\n")
+    assert main(["milp", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.mps:4" in err and "COLUMNS" in err
+    assert main(["milp", str(tmp_path / "missing.mps")]) == 1
+    assert "cannot open" in capsys.readouterr().err
+
+
+def test_cli_negative_time_limit_is_bad_input(knap_file, capsys):
+    _, path = knap_file
+    assert main(["milp", str(path), "--time-limit", "-1"]) == 1
+    assert "`time_limit`" in capsys.readouterr().err
