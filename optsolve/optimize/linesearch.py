@@ -261,7 +261,7 @@ class InexactStep:
 
 def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_old,
                         eps, *, alpha0, rho=0.5, c=1e-4, upper_lipschitz=0.0,
-                        maxiter=10):
+                        maxiter=10, hopeless_factor=None):
     """Backtracking on inexact values (MAID's line search).
 
     Tries ``theta - alpha0 * rho**i * direction`` for ``i = 0, 1, ...`` and
@@ -290,6 +290,13 @@ def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_
         Lipschitz constant of ``grad g``.
     maxiter : int
         Number of trial steps before giving up.
+    hopeless_factor : float, optional
+        Our addition, not in the paper: stop early, without evaluating, once
+        ``hopeless_factor * alpha * ||direction||^2`` (a generous first-order
+        estimate of the largest decrease a step ``alpha`` can bring) is below
+        the error terms ``2 ||grad g|| eps + L_g eps^2 / 2`` that the test
+        must overcome: smaller steps cannot pass, so the caller had better
+        tighten ``eps`` at once. None (default) tries all ``maxiter`` steps.
 
     Returns
     -------
@@ -311,8 +318,11 @@ def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_
     dd = float(direction @ direction)
     alpha = float(alpha0)
     fun = gnorm = math.nan
+    errors = 2.0 * gradnorm_old * eps + 0.5 * upper_lipschitz * eps * eps
     for i in range(int(maxiter)):
         alpha = float(alpha0) * rho ** i
+        if hopeless_factor is not None and hopeless_factor * alpha * dd < errors:
+            return InexactStep(False, alpha, None, fun, gnorm, None, i)
         trial = theta - alpha * direction
         fun, gnorm, payload = evaluate(trial)
         if inexact_sufficient_decrease(fun, gnorm, fun_old, gradnorm_old, eps, eps,

@@ -164,6 +164,27 @@ def test_error_bound_bounds_the_error(make, theta):
         assert np.linalg.norm(h - h_true) <= omega
 
 
+def test_tv_kernels_match_numpy_operators():
+    from optsolve.optimize.bilevel._operators import grad2d, grad2d_adjoint
+
+    rng = np.random.default_rng(5)
+    x, p0, p1 = (rng.standard_normal((2, 5, 7)) for _ in range(3))
+    d0, d1 = grad2d(x)  # adjointness of the numpy pair: <Dx, p> = <x, D^T p>
+    assert np.vdot(d0, p0) + np.vdot(d1, p1) == pytest.approx(
+        np.vdot(x, grad2d_adjoint(p0, p1)))
+    prob = TVDenoising(list(x), list(p0))
+    lam, nu = 0.3, 0.05
+    s = np.sqrt(d0 ** 2 + d1 ** 2 + nu ** 2)
+    ref = x - p0 + lam * grad2d_adjoint(d0 / s, d1 / s)
+    np.testing.assert_allclose(prob.lower_grad(x, np.log([lam, nu])), ref, atol=1e-12)
+    L = prob.lower_fun  # the gradient is the gradient of lower_fun
+    e = np.zeros_like(x)
+    e[1, 2, 3] = 1e-6
+    th = np.log([lam, nu])
+    fd = (L(x + e, th) - L(x - e, th)) / 2e-6
+    assert fd == pytest.approx(ref[1, 2, 3], rel=1e-6)
+
+
 # --- the methods -----------------------------------------------------------
 
 def test_maid_converges_on_quadratic_to_closed_form():
@@ -310,6 +331,8 @@ def test_missing_method():
     ({"options": {"max_work": -5}}, "`max_work`"),
     ({"options": {"time_limit": -1}}, "`time_limit`"),
     ({"options": {"decrease": "eta3"}}, "`decrease`"),
+    ({"options": {"beta0": "big"}}, "`beta0` must be a positive"),
+    ({"options": {"hopeless_factor": 0}}, "`hopeless_factor` must be a positive"),
     ({"options": {"bogus": 1}}, "unknown `options`"),
     ({"method": "hoag", "options": {"schedule": "linear"}}, "`schedule`"),
     ({"method": "hoag", "options": {"delta0": 0.1}}, "unknown `options`"),

@@ -168,3 +168,20 @@ def test_inexact_search_errors_make_acceptance_harder():
     loose = line_search_inexact(evaluate, theta, d, 1.0, 2.0, 0.5, alpha0=0.5,
                                 upper_lipschitz=2.0, maxiter=6)
     assert not loose.accepted and loose.theta is None and loose.ntrials == 6
+
+
+def test_inexact_search_hopeless_exit_skips_evaluations():
+    calls = []
+
+    def evaluate(t):
+        calls.append(t)
+        return float(t @ t) + 0.3, 1.0, None  # never decreases enough
+
+    theta, d = np.array([1.0]), np.array([2.0])
+    # errors 2 * 1.0 * 0.1 = 0.2; 4 * alpha * 4 < 0.2 first at alpha = 0.1 / 16
+    step = line_search_inexact(evaluate, theta, d, 1.0, 1.0, 0.1, alpha0=0.1, rho=0.5,
+                               maxiter=10, hopeless_factor=4.0)
+    assert not step.accepted and step.ntrials == len(calls) == 4
+    full = line_search_inexact(evaluate, theta, d, 1.0, 1.0, 0.1, alpha0=0.1, rho=0.5,
+                               maxiter=10)
+    assert not full.accepted and full.ntrials == 10

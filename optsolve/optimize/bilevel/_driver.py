@@ -21,8 +21,8 @@ METHODS = ("maid", "hoag", "fixed")
 _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
            "lower_maxiter": 2000, "cg_maxiter": 2000, "seed": 0}
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
-         "beta0": 0.1, "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
-         "decrease": "eta", "eps_min": 1e-13}
+         "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
+         "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
 _HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25}
 
@@ -81,7 +81,7 @@ def _options_iv(method, options):
         _unit(opts, "decay")
         _positive(opts, "C")
         return opts
-    for name in ("delta0", "beta0", "eps_min"):
+    for name in ("delta0", "eps_min") + (() if opts["beta0"] == "auto" else ("beta0",)):
         _positive(opts, name)
     for name in ("eta", "rho", "tau"):
         _unit(opts, name)
@@ -94,6 +94,8 @@ def _options_iv(method, options):
         if not n:
             raise ValueError(f"`{name}` must be a positive integer")
         opts[name] = n
+    if opts["hopeless_factor"] is not None:
+        _positive(opts, "hopeless_factor")
     if opts["decrease"] not in ("eta", "eta2"):
         raise ValueError(f"`decrease` must be 'eta' (the paper) or 'eta2' (the authors' "
                          f"code), got {opts['decrease']!r}")

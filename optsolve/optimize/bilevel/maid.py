@@ -40,7 +40,8 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
     problem = oracle.problem
     eps, delta = float(opts["eps0"]), float(opts["delta0"])
     eta, rho, tau, nu = opts["eta"], opts["rho"], opts["tau"], opts["nu"]
-    beta = float(opts["beta0"])
+    auto_step = opts["beta0"] == "auto"
+    beta = 1.0 if auto_step else float(opts["beta0"])
     c = eta if opts["decrease"] == "eta" else eta * eta
     theta = np.array(theta, dtype=float, copy=True)
 
@@ -68,6 +69,9 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 state.update(fun=g, jac=h, eps=eps, delta=delta, grad_bound=omega, x=x)
                 if hn + omega <= tol and oracle.last_lower_certified:
                     return dict(state, status="converged")
+                if auto_step and hn > 0:
+                    # first trial step moves theta by unit length (scale-free start)
+                    beta, auto_step = 1.0 / hn, False
                 if fixed or omega <= (1.0 - eta) * hn:
                     break
                 eps *= tau
@@ -86,7 +90,8 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
             step = line_search_inexact(
                 evaluate, theta, h, g, _norm(gradg), eps, alpha0=beta, rho=rho, c=c,
                 upper_lipschitz=oracle.upper_lipschitz(),
-                maxiter=int(opts["max_backtracks"]) + j)
+                maxiter=int(opts["max_backtracks"]) + j,
+                hopeless_factor=opts["hopeless_factor"])
             if step.accepted:
                 theta = step.theta
                 oracle.x = step.payload
