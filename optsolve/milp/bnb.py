@@ -57,6 +57,7 @@ OPTIONS = {
                               "integral"),
 }
 _SELECTIONS = ("best-bound", "best-estimate", "depth-first")
+_MAX_NODE_ROUNDS = 5
 
 
 def options_iv(options):
@@ -382,7 +383,6 @@ class _Search:
             self._report()
 
     def _process(self, node):
-        w, lp = self.work, self.lp
         lb = self.glb.copy()
         ub = self.gub.copy()
         if node.idx.size:
@@ -390,32 +390,46 @@ class _Search:
             ub[node.idx] = np.minimum(ub[node.idx], node.hi)
             if np.any(lb[node.idx] > ub[node.idx]):
                 return
-        lp.set_bounds(lb, ub)
+        self.lp.set_bounds(lb, ub)
         if node.basis is not None:
-            lp.set_basis(node.basis)
+            self.lp.set_basis(node.basis)
         self.nodes += 1
+        # strong branching may prove children infeasible: tighten the node's
+        # bounds and re-solve its LP (SCIP's domain reductions), a few rounds
+        for rnd in range(_MAX_NODE_ROUNDS):
+            if not self._solve_node(node, lb, ub, rnd):
+                return
+
+    def _solve_node(self, node, lb, ub, rnd):
+        """One LP solve of ``node`` at bounds ``lb``, ``ub``; branches or
+        prunes and returns False, or returns True after tightening the bounds
+        (in place) from strong-branching results."""
+        w, lp = self.work, self.lp
         status = lp.solve()
         if status in (LP_ERROR, LP_ITERATION_LIMIT):
             status = lp.solve_robust()
         if status == LP_TIME_LIMIT:
-            self.nodes -= 1
+            if rnd == 0:
+                self.nodes -= 1
+            node.lower = max(node.lower, self.current_lower) \
+                if math.isfinite(self.current_lower) else node.lower
             self._push(node)          # keep its bound in the tree
             self.limit = "time"
-            return
+            return False
         if status == LP_UNBOUNDED and node.depth == 0:
             self.root_unbounded = True
-            return
+            return False
         if status in (LP_ERROR, LP_ITERATION_LIMIT, LP_UNBOUNDED):
             self.dropped += 1
             self._prune(node.lower)   # keep the bound honest
-            return
+            return False
         if status == LP_INFEASIBLE:
-            return
+            return False
         obj = lp.obj
         if status == LP_CUTOFF:
             self._prune(max(obj, self.cutoff))
-            return
-        if node.var >= 0:
+            return False
+        if rnd == 0 and node.var >= 0:
             self.pseudocosts.update(node.var, node.direction, obj - node.parent_obj,
                                     node.distance)
         if node.depth > self.max_depth:
@@ -424,7 +438,7 @@ class _Search:
         self.current_lower = obj
         if obj >= self.cutoff:
             self._prune(obj)
-            return
+            return False
         x, act, rdual, cdual = lp.solution()
         ic = w.int_cols
         xi = x[ic]
@@ -432,7 +446,7 @@ class _Search:
         fracmask = (fi > self.tol) & (fi < 1.0 - self.tol)
         if node.depth == 0:
             self.root_bound = obj
-            self.root_info = (obj, cdual.copy(), lb, ub)
+            self.root_info = (obj, cdual.copy(), lb.copy(), ub.copy())
         if not fracmask.any():
             y = x.copy()
             y[ic] = np.round(xi)
@@ -440,15 +454,15 @@ class _Search:
                 y = x
             self._set_incumbent(y, float(w.c @ y), "*")
             self._prune(obj)
-            return
+            return False
         candidates = ic[fracmask]
         frac = fi[fracmask]
         basis = lp.get_basis()
-        if self.locks is not None:
+        if self.locks is not None and rnd == 0:
             self._heuristics(node, x, obj, candidates, lb, ub, basis)
             if obj >= self.cutoff:
                 self._prune(obj)
-                return
+                return False
         state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
                           act, rdual, cdual, basis)
         j = self.rule.select(state)
@@ -460,8 +474,41 @@ class _Search:
         if k.size == 0:
             raise ValueError(f"branching rule returned column {j}, which is not a "
                              "fractional integer column of the node")
+        if rnd + 1 < _MAX_NODE_ROUNDS and state.child_bounds:
+            tightened = self._domain_reductions(node, state, lb, ub)
+            if tightened is None:      # both children of some column pruned
+                return False
+            if tightened:
+                lp.set_bounds(lb, ub)
+                return True
         k = int(k[0])
         self._branch(node, state, j, float(frac[k]), x[j], obj, basis)
+        return False
+
+    def _domain_reductions(self, node, state, lb, ub):
+        """Fix the side of each strong-branched column whose other child is
+        pruned. Returns the number of bounds changed, or None when the node
+        is pruned (both children of a column pruned)."""
+        changed = 0
+        cut = self.cutoff
+        for col, (down, up) in state.child_bounds.items():
+            d_out, u_out = down >= cut, up >= cut
+            if d_out and u_out:
+                self._prune(min(down, up))
+                return None
+            if d_out:
+                self._prune(down)
+                lb[col] = math.ceil(state.x[col])
+                changed += 1
+            elif u_out:
+                self._prune(up)
+                ub[col] = math.floor(state.x[col])
+                changed += 1
+        if changed and node.depth == 0:
+            # root reductions hold for the whole problem
+            np.maximum(self.glb, lb, out=self.glb)
+            np.minimum(self.gub, ub, out=self.gub)
+        return changed
 
     def _heuristics(self, node, x, obj, candidates, lb, ub, basis):
         w = self.work
@@ -503,21 +550,21 @@ class _Search:
         else:
             est_dn, est_up = obj + est_gain_dn, obj + est_gain_up
         children = []
-        pos = np.flatnonzero(node.idx == j)
+        lb, ub = state.lb, state.ub
+        moved = np.flatnonzero((lb != self.glb) | (ub != self.gub))
+        pos = np.flatnonzero(moved == j)
         for direction, bound, est in ((0, down_b, est_dn), (1, up_b, est_up)):
             if bound >= self.cutoff:
                 self._prune(bound)
                 continue
             if pos.size:
-                idx = node.idx
-                lo = node.lo.copy()
-                hi = node.hi.copy()
+                idx = moved
                 p = int(pos[0])
             else:
-                idx = np.append(node.idx, j)
-                lo = np.append(node.lo, state.lb[j])
-                hi = np.append(node.hi, state.ub[j])
+                idx = np.append(moved, j)
                 p = -1
+            lo = lb[idx]
+            hi = ub[idx]
             if direction == 0:
                 hi[p] = math.floor(v)
             else:

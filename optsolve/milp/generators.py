@@ -5,10 +5,10 @@ learn2branch training sizes, tests use small ones.
 
 * :func:`set_cover` -- Balas and Ho (1980) style: rows x columns, each
   column covers rows with the given density, costs in 1..100.
-* :func:`combinatorial_auction` -- bids on bundles of items (after
-  Leyton-Brown et al.'s *arbitrary* relationships, simplified: bundles grow
-  by item compatibility, prices are the bundle's common value plus private
-  noise); maximise revenue, each item sold at most once.
+* :func:`combinatorial_auction` -- bids on bundles of items after
+  Leyton-Brown et al.'s *arbitrary* relationships (bidders' private values,
+  bundles grown by item compatibility, superadditive prices, substitutable
+  bids tied by a dummy item); maximise revenue, each item sold at most once.
 * :func:`capacitated_facility_location` -- Cornuejols, Sridharan and Thizy
   (1991): customers and facilities in the unit square, fractional
   assignment, binary opening, capacity ratio 5, with the tightening rows
@@ -65,9 +65,17 @@ def set_cover(n_rows=500, n_cols=1000, density=0.05, max_cost=100, seed=0):
                    name=f"setcover_{n_rows}x{n_cols}_{seed}")
 
 
-def combinatorial_auction(n_items=100, n_bids=500, seed=0, add_prob=0.65):
+def combinatorial_auction(n_items=100, n_bids=500, seed=0, add_prob=0.65,
+                          additivity=0.2, value_deviation=0.5, max_sub_bids=5):
     """Winner determination: ``max p @ x``, each item in at most one
     accepted bid, ``x`` binary.
+
+    Bidders draw private values around common item values; each bundle
+    grows from a first item by item compatibility weighted by the bidder's
+    interests, with a superadditive price ``sum of values + size**(1 +
+    additivity)`` (Leyton-Brown et al.'s *arbitrary* relationships, as
+    generated in learn2branch). A bidder's substitutable bids share a dummy
+    item, so at most one of them wins.
 
     Examples
     --------
@@ -79,33 +87,63 @@ def combinatorial_auction(n_items=100, n_bids=500, seed=0, add_prob=0.65):
     if n_items < 2 or n_bids < 1:
         raise ValueError("`n_items` must be >= 2 and `n_bids` >= 1")
     rng = _rng(seed)
-    value = rng.uniform(1, 100, n_items)              # common values
-    compat = rng.random((n_items, n_items))
-    compat = (compat + compat.T) / 2
-    np.fill_diagonal(compat, 0)
-    rows, cols, prices = [], [], []
-    for b in range(n_bids):
-        bundle = [int(rng.integers(n_items))]
+    max_value = 100.0
+    values = 1 + (max_value - 1) * rng.random(n_items)
+    compat = np.triu(rng.random((n_items, n_items)), k=1)
+    compat = compat + compat.T
+    compat /= compat.sum(axis=1, keepdims=True)
+
+    def grow(first, interests, private):
+        bundle = [first]
         while rng.random() < add_prob and len(bundle) < n_items:
-            w = compat[bundle].sum(axis=0)
+            w = interests * compat[bundle].mean(axis=0)
             w[bundle] = 0
             if w.sum() <= 0:
                 break
             bundle.append(int(rng.choice(n_items, p=w / w.sum())))
-        bundle = np.array(sorted(set(bundle)))
-        price = value[bundle].sum() * rng.uniform(1.0, 1.5) + rng.uniform(0, 10)
-        rows.append(bundle)
-        cols.append(np.full(bundle.size, b))
-        prices.append(price)
+        bundle = sorted(set(bundle))
+        price = private[bundle].sum() + len(bundle) ** (1 + additivity)
+        return bundle, price
+
+    bids = []          # (bundle, price, bidder)
+    bidder = 0
+    while len(bids) < n_bids:
+        interests = rng.random(n_items)
+        private = values + max_value * value_deviation * (2 * interests - 1)
+        first = int(rng.choice(n_items, p=interests / interests.sum()))
+        bundle, price = grow(first, interests, private)
+        if price <= 0:
+            continue
+        mine = [(bundle, price)]
+        for item in rng.permutation(bundle):
+            if len(mine) >= max_sub_bids or len(bids) + len(mine) >= n_bids:
+                break
+            sub, sub_price = grow(int(item), interests, private)
+            if sub_price > 0 and sub != bundle and all(sub != b for b, _ in mine):
+                mine.append((sub, sub_price))
+        bids += [(b, pr, bidder) for b, pr in mine]
+        bidder += 1
+    bids = bids[:n_bids]
+    rows, cols = [], []
+    dummy = {}
+    for k, (bundle, _, who) in enumerate(bids):
+        rows.append(np.array(bundle))
+        cols.append(np.full(len(bundle), k))
+        dummy.setdefault(who, []).append(k)
+    extra = n_items
+    for who, ks in dummy.items():
+        if len(ks) > 1:
+            rows.append(np.full(len(ks), extra))
+            cols.append(np.array(ks))
+            extra += 1
     r = np.concatenate(rows)
     c_ = np.concatenate(cols)
-    A = sp.csr_matrix((np.ones(r.size), (r, c_)), shape=(n_items, n_bids))
-    keep = np.diff(A.indptr) > 0
-    A = A[keep]
+    A = sp.csr_matrix((np.ones(r.size), (r, c_)), shape=(extra, n_bids))
+    A = A[np.diff(A.indptr) > 0]
     m = A.shape[0]
-    return Problem(np.round(np.array(prices), 2), A, np.full(m, -np.inf),
-                   np.ones(m), 0, 1, 1, sense="maximize",
-                   name=f"cauction_{n_items}x{n_bids}_{seed}")
+    prices = np.round(np.array([pr for _, pr, _ in bids]), 2)
+    return Problem(prices, A, np.full(m, -np.inf), np.ones(m), 0, 1, 1,
+                   sense="maximize", name=f"cauction_{n_items}x{n_bids}_{seed}")
 
 
 def capacitated_facility_location(n_customers=100, n_facilities=100, ratio=5.0,
