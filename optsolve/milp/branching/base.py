@@ -33,22 +33,35 @@ def product_score(down, up):
 class Pseudocosts:
     """Per-column average objective gain per unit of bound change.
 
-    Uninitialised entries are estimated by the average over the initialised
-    ones in the same direction (1 when there are none), the usual
-    initialisation of Linderoth and Savelsbergh (1999).
+    Uninitialised entries are estimated by the average pseudocost of the
+    initialised columns in the same direction (1 when there are none), the
+    usual initialisation (Linderoth and Savelsbergh 1999; SCIP).
     """
 
     def __init__(self, n):
         self.sum = np.zeros((2, n))   # [0] down, [1] up
         self.count = np.zeros((2, n), dtype=np.int64)
+        self._total = [0.0, 0.0]      # running sum of per-column averages
+        self._n = [0, 0]              # ... and their number, per direction
 
     def update(self, j, direction, gain, distance):
         """Record that moving column ``j`` by ``distance`` (down: 0, up: 1)
         raised the LP objective by ``gain``."""
         if distance <= 1e-9 or not math.isfinite(gain):
             return
+        cnt = self.count[direction, j]
+        if cnt:
+            self._total[direction] -= self.sum[direction, j] / cnt
+        else:
+            self._n[direction] += 1
         self.sum[direction, j] += max(gain, 0.0) / distance
-        self.count[direction, j] += 1
+        self.count[direction, j] = cnt + 1
+        self._total[direction] += self.sum[direction, j] / (cnt + 1)
+
+    def average(self, direction):
+        """Mean pseudocost over the initialised columns (1 if none)."""
+        n = self._n[direction]
+        return self._total[direction] / n if n else 1.0
 
     def values(self, cols):
         """Pseudocosts ``(down, up)`` of ``cols`` (with the initialisation)."""
@@ -56,10 +69,7 @@ class Pseudocosts:
         for d in (0, 1):
             cnt = self.count[d, cols]
             s = self.sum[d, cols]
-            tot = self.count[d].sum()
-            avg = self.sum[d].sum() / tot if tot else 1.0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out.append(np.where(cnt > 0, s / np.maximum(cnt, 1), avg))
+            out.append(np.where(cnt > 0, s / np.maximum(cnt, 1), self.average(d)))
         return out[0], out[1]
 
     def scores(self, cols, frac):
@@ -119,7 +129,7 @@ class NodeState:
         self.incumbent = search.incumbent
         self.cutoff = search.cutoff
         self.pseudocosts = search.pseudocosts
-        self.lp_iterations_per_node = search.lp.iterations / max(1, search.lp.solves)
+        self.lp_iterations_per_node = search.lp.iterations / max(1, search.nodes)
         self.row_activity = row_activity
         self.row_dual = row_dual
         self.reduced_costs = col_dual
