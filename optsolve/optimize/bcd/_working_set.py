@@ -21,15 +21,18 @@ from .rules import coordinate_scores
 
 __all__ = ["solve_working_sets"]
 
-_EMPTY2 = np.empty((0, 0), order="F")
 _EMPTYF = np.empty(0)
 _EMPTYI = np.empty(0, dtype=np.int32)
 
 
 def _kernel_arrays(X):
+    """(Xd, data, indices, indptr): Xd None for CSC data (numba prunes the
+    dense branches); empty CSC arrays for dense data."""
     if sp.issparse(X):
-        return _EMPTY2, X.data, X.indices, X.indptr, True
-    return X, _EMPTYF, _EMPTYI, _EMPTYI, False
+        if X.indptr[-1] < 2**31 - 1:  # one signature for the common case
+            return None, X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)
+        return None, X.data, X.indices, X.indptr
+    return X, _EMPTYF, _EMPTYI, _EMPTYI
 
 
 def _violation(w, g, alpha):
@@ -44,10 +47,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
                        max_epochs=10_000):
     """Greedy working sets + gap-safe screening for Lasso / sparse logistic."""
     X = problem.X
-    Xd, data, indices, indptr, sparse = _kernel_arrays(X)
-    if sparse and indptr[-1] < 2**31 - 1:
-        indices = indices.astype(np.int32, copy=False)
-        indptr = indptr.astype(np.int32, copy=False)
+    Xd, data, indices, indptr = _kernel_arrays(X)
     n, p = X.shape
     alpha = problem.alpha
     is_ls = isinstance(problem, LeastSquares)
@@ -77,13 +77,13 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
         # |X_j^T u| <= |X_j^T u_ref| + ||X_j|| ||u - u_ref|| bounds stand in
         # for g_j in the dual scaling, so the gap stays a certificate
         u = problem._dloss(z)
-        xt_dot(Xd, data, indices, indptr, sparse, u, np.flatnonzero(keep), 1.0, g)
+        xt_dot(Xd, data, indices, indptr, u, np.flatnonzero(keep), 1.0, g)
         gmax = float(np.max(np.abs(g[keep]))) if keep.any() else 0.0
         for u_ref, idx, c in screened_groups:
             bound = c + col_norm[idx] * float(np.linalg.norm(u - u_ref))
             loose = bound > gmax
             if loose.any():
-                xt_dot(Xd, data, indices, indptr, sparse, u, idx[loose], 1.0, g)
+                xt_dot(Xd, data, indices, indptr, u, idx[loose], 1.0, g)
                 bound[loose] = np.abs(g[idx[loose]])
             g[idx] = bound
         fun = problem._value(w, z)
@@ -124,10 +124,10 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
         tol_in = 0.3 * float(np.max(np.abs(s[keep]))) if n_keep else 0.0
         nit += 1
         if is_ls:
-            epochs += lasso_ws_cd(Xd, data, indices, indptr, sparse, y, w, r, ws, L,
+            epochs += lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, L,
                                   alpha, max_epochs, tol_in, anderson)
         else:
-            k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, sparse, y, w, z, ws,
+            k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
                                          problem._sq, alpha, 50, 100, tol_in)
             newton += k
             epochs += e

@@ -1,0 +1,433 @@
+"""Greedy block coordinate descent: the L1 race and the paper's rule comparisons.
+
+``python -m bench bcd [--part race|rules|all] [--quick] [--cases NAME,...]``
+
+race
+    Time to reach the relative duality gap 1e-6 (gap <= 1e-6 * P(0), every
+    gap computed with the same formula: the rescaled-residual dual point of
+    :mod:`optsolve.optimize.bcd`) for the Lasso and L1 logistic regression
+    (no intercept) at lambda_max/10 and /100, on a dense AR(1) design (rho
+    0.6, 1000 x 5000), a sparse design (20000 x 50000, density 1e-3) and the
+    public LIBSVM files. Anchors run in the same process on the same arrays:
+    scikit-learn (Lasso with its gap-safe screening; LogisticRegression
+    liblinear), skglm and celer. Each anchor's own ``tol`` means something
+    else, so each is run with tol = 1e-3, 1e-4, ... until its answer reaches
+    our gap; the time of that run is its figure. First-call compile times
+    are excluded for everybody (warm-up on a small problem first).
+
+rules
+    Nutini, Laradji & Schmidt's problems: least squares (1000 x 10000,
+    entries randn + 1, columns scaled by 10 randn, kept with probability
+    10 log(n)/n... see ``paper_ls``), logistic on the same design, softmax,
+    label propagation on a 50 x 50 lattice, and L1 least squares. Rules,
+    partitions and updates at a fixed iteration budget: suboptimality
+    against iterations and against time, one PNG per problem.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from bench._harness import Table, data_dir, figure_path, machine_line, ratio
+
+TARGET = 1e-6
+
+
+# ---------------------------------------------------------------- data
+
+
+def dense_ar1(n, p, rho, rng):
+    X = np.empty((n, p), order="F")
+    X[:, 0] = rng.standard_normal(n)
+    c = math.sqrt(1 - rho * rho)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + c * rng.standard_normal(n)
+    return X
+
+
+def sparse_design(n, p, density, rng):
+    return sp.random(n, p, density=density, format="csc", random_state=rng,
+                     data_rvs=rng.standard_normal)
+
+
+def targets(X, rng, k=50, noise=0.5):
+    p = X.shape[1]
+    w = np.zeros(p)
+    w[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    z = np.asarray(X @ w).ravel()
+    sd = float(np.std(z)) or 1.0
+    y_ls = z + noise * sd * rng.standard_normal(z.size)
+    y_log = np.where(z + noise * sd * rng.standard_normal(z.size) > 0, 1.0, -1.0)
+    return y_ls, y_log
+
+
+def designs(quick, names=None):
+    """(name, X, y_ls, y_log) for each design of the race."""
+    rng = np.random.default_rng(0)
+    out = []
+
+    def want(name):
+        return names is None or name in names
+
+    if want("dense"):
+        n, p = (300, 1500) if quick else (1000, 5000)
+        X = dense_ar1(n, p, 0.6, rng)
+        out.append(("dense", X, *targets(X, rng)))
+    if want("sparse"):
+        n, p = (4000, 10000) if quick else (20000, 50000)
+        X = sparse_design(n, p, 1e-3 if not quick else 3e-3, rng)
+        out.append(("sparse", X, *targets(X, rng, k=100)))
+    if not quick:
+        from sklearn.datasets import load_svmlight_file
+        for fname in ("a8a", "w8a"):
+            if not want(fname):
+                continue
+            path = data_dir("libsvm") / f"{fname}.gz"
+            if not path.exists():
+                continue
+            X, y = load_svmlight_file(str(path))
+            X = X.tocsc()
+            y = np.where(y > 0, 1.0, -1.0)
+            out.append((fname, X, y.copy(), y))
+    return out
+
+
+# ---------------------------------------------------------------- the race
+
+
+def _gap(prob, w):
+    z = np.asarray(prob.X @ w).ravel()
+    return prob._gap(w, z, prob._grad(w, z))
+
+
+def _anchors(model, n, alpha):
+    """name -> fit(X, y, tol) -> coefficients, for the anchors of ``model``."""
+    import celer
+    import skglm
+    from sklearn.linear_model import Lasso as SkLasso
+    from sklearn.linear_model import LogisticRegression
+
+    if model == "lasso":
+        return {
+            "sklearn": lambda X, y, tol: SkLasso(alpha=alpha, fit_intercept=False, tol=tol,
+                                                 max_iter=100_000).fit(X, y).coef_,
+            "skglm": lambda X, y, tol: skglm.Lasso(alpha=alpha, fit_intercept=False, tol=tol,
+                                                   max_iter=200).fit(X, y).coef_,
+            "celer": lambda X, y, tol: celer.Lasso(alpha=alpha, fit_intercept=False, tol=tol,
+                                                   max_iter=200).fit(X, y).coef_,
+        }
+
+    def liblinear(X, y, tol):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return LogisticRegression(penalty="l1", C=1.0 / (n * alpha), solver="liblinear",
+                                      fit_intercept=False, tol=tol,
+                                      max_iter=10_000).fit(X, y).coef_.ravel()
+
+    return {
+        "skglm": lambda X, y, tol: skglm.SparseLogisticRegression(
+            alpha=alpha, fit_intercept=False, tol=tol, max_iter=200).fit(X, y).coef_.ravel(),
+        "celer": lambda X, y, tol: celer.LogisticRegression(
+            C=1.0 / (n * alpha), tol=tol, max_iter=200).fit(X, y).coef_.ravel(),
+        "liblinear": liblinear,
+    }
+
+
+def _time_to_gap(fit, X, y, prob, goal, budget=60.0):
+    """Loosest tol in 1e-3, 1e-4, ... whose answer reaches ``goal``:
+    (seconds of that run, tol) or (nan, None)."""
+    spent = 0.0
+    for k in range(3, 13):
+        tol = 10.0 ** -k
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            w = fit(X, y, tol)
+            t = time.perf_counter() - t0
+        spent += t
+        if _gap(prob, np.asarray(w, dtype=float)) <= goal:
+            return t, tol
+        if spent > budget:
+            break
+    return math.nan, None
+
+
+def _warm_up():
+    """Compile/load every kernel (ours and the anchors') outside the timings."""
+    from optsolve.optimize.bcd import Lasso, SparseLogisticRegression, bcd
+    rng = np.random.default_rng(1)
+    Xd = rng.standard_normal((30, 40))
+    Xs = sp.random(30, 40, density=0.3, format="csc", random_state=1)
+    y = np.sign(rng.standard_normal(30))
+    for X in (Xd, Xs):
+        for cls, model in ((Lasso, "lasso"), (SparseLogisticRegression, "logistic")):
+            bcd(cls(X, y, 0.01), tol=1e-8)
+            for fit in _anchors(model, 30, 0.01).values():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fit(X, y, 1e-4)
+
+
+def race(args):
+    from optsolve.optimize.bcd import Lasso, SparseLogisticRegression, bcd
+
+    _warm_up()
+    table = Table("bcd_race", ["case", "ours_s", "gap_rel", "ws", "epochs", "best_anchor",
+                               "anchor_s", "ratio", "sklearn_s", "skglm_s", "celer_s",
+                               "liblinear_s"])
+    names = set(args.cases.split(",")) if args.cases else None
+    for dname, X, y_ls, y_log in designs(args.quick, names):
+        for model, cls, y in (("lasso", Lasso, y_ls), ("logistic", SparseLogisticRegression,
+                                                        y_log)):
+            amax = cls(X, y, 1.0).alpha_max()
+            for div in (10, 100):
+                prob = cls(X, y, amax / div)
+                n = X.shape[0]
+                p0 = prob._value(np.zeros(X.shape[1]), np.zeros(n))
+                goal = TARGET * p0
+                times = []
+                for _ in range(args.repeat):
+                    t0 = time.perf_counter()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        res = bcd(prob, tol=TARGET)
+                    times.append(time.perf_counter() - t0)
+                ours = float(np.median(times))
+                ok = _gap(prob, res.x) <= goal
+                row = {"case": f"{dname} {model} max/{div}", "ours_s": ours if ok else math.nan,
+                       "gap_rel": _gap(prob, res.x) / p0, "ws": res.ws_size,
+                       "epochs": round(res.n_epochs, 1)}
+                best = (math.nan, "-")
+                for aname, fit in _anchors(model, n, amax / div).items():
+                    t, _tol = _time_to_gap(fit, X, y, prob, goal)
+                    row[f"{aname}_s"] = t
+                    if not math.isnan(t) and (math.isnan(best[0]) or t < best[0]):
+                        best = (t, aname)
+                row.update(best_anchor=best[1], anchor_s=best[0], ratio=ratio(row["ours_s"],
+                                                                               best[0]))
+                table.add(**row)
+                print(f"  {row['case']}: ours {ours:.3f}s, best anchor {best[1]} "
+                      f"{best[0]:.3f}s", flush=True)
+    print(machine_line())
+    table.print()
+    print("csv:", table.save_csv())
+    _race_figure(table)
+    return 0
+
+
+def _race_figure(table):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = table.rows
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
+    ys = np.arange(len(rows))
+    ax.barh(ys - 0.2, [r["ours_s"] for r in rows], height=0.4, label="optsolve bcd")
+    ax.barh(ys + 0.2, [r["anchor_s"] for r in rows], height=0.4, label="fastest anchor")
+    ax.set_yticks(ys, [f"{r['case']} ({r['best_anchor']})" for r in rows], fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("seconds to relative duality gap 1e-6")
+    ax.invert_yaxis()
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(figure_path("bcd_race"), dpi=110)
+    plt.close(fig)
+    print("png:", figure_path("bcd_race"))
+
+
+# ---------------------------------------------------------------- the paper's rules
+
+
+def paper_ls(n, p, rng):
+    """The least-squares design of Nutini, Laradji & Schmidt's experiments:
+    entries randn + 1, columns scaled by 10 * randn, entries kept with
+    probability 10 log(n) / n; 10% nonzero true x."""
+    A = rng.standard_normal((n, p)) + 1.0
+    A *= 10 * rng.standard_normal(p)
+    A *= rng.random((n, p)) < 10 * math.log(n) / n
+    x = np.zeros(p)
+    k = max(1, p // 10)
+    x[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    b = A @ x + rng.standard_normal(n)
+    return np.asfortranarray(A), b
+
+
+def lattice(m):
+    idx = np.arange(m * m).reshape(m, m)
+    r = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    c = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    W = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(m * m, m * m))
+    return (W + W.T).tocsr()
+
+
+def _problems(quick):
+    from optsolve.optimize.bcd import LabelPropagation, Lasso, LeastSquares, Logistic, Softmax
+    rng = np.random.default_rng(0)
+    n, p = (300, 1000) if quick else (1000, 10000)
+    A, b = paper_ls(n, p, rng)
+    y_log = np.sign(b - np.median(b))
+    flip = rng.random(n) < 0.1
+    y_log[flip] *= -1
+    out = {
+        "least_squares": LeastSquares(A, b),
+        "logistic": Logistic(A, y_log, alpha=1.0, penalty="l2"),
+        "l1_least_squares": Lasso(A, b, alpha=0.1 * Lasso(A, b, 1).alpha_max()),
+    }
+    ns, ds, k = (300, 100, 10) if quick else (1000, 200, 50)
+    Xs = rng.standard_normal((ns, ds))
+    Wt = rng.standard_normal((ds, k))
+    ys = np.argmax(Xs @ Wt + rng.standard_normal((ns, k)), axis=1)
+    out["softmax"] = Softmax(Xs, ys, alpha=1e-2, penalty="l2")
+    m = 20 if quick else 50
+    W = lattice(m)
+    labels = np.full(m * m, np.nan)
+    pick = rng.choice(m * m, 100 if not quick else 20, replace=False)
+    labels[pick] = rng.choice([-1.0, 1.0], pick.size)
+    out["label_propagation"] = LabelPropagation(W, labels, label_weight=1e5)
+    return out
+
+
+def _f_star(prob):
+    from optsolve.optimize.bcd import Lasso, LeastSquares, Quadratic, bcd
+    if isinstance(prob, Quadratic):
+        from scipy.sparse.linalg import spsolve
+        x = spsolve(prob.A.tocsc(), prob.b)
+        return prob._value(x, prob._state(x))
+    if isinstance(prob, LeastSquares) and not isinstance(prob, Lasso):
+        x = np.linalg.lstsq(prob.X, prob.y, rcond=None)[0]
+        return prob._value(x, prob._state(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(prob, Lasso):
+            return bcd(prob, tol=1e-13).fun
+        from scipy.optimize import minimize
+        x0 = np.zeros(prob.n_vars)
+
+        def fg(x):
+            st = prob._state(x)
+            return prob._value(x, st), prob._grad(x, st)
+
+        x = minimize(fg, x0, jac=True, method="L-BFGS-B",
+                     options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-12}).x
+        return prob._value(x, prob._state(x))
+
+
+# (label, bcd keyword arguments) per problem
+_CONFIGS = {
+    "least_squares": [
+        ("cyclic", dict(rule="cyclic", blocks="contiguous")),
+        ("random", dict(rule="random", blocks="contiguous")),
+        ("lipschitz", dict(rule="lipschitz", blocks="contiguous")),
+        ("GS", dict(rule="gs", blocks="contiguous")),
+        ("GSL", dict(rule="gsl", blocks="contiguous")),
+        ("GSL sorted", dict(rule="gsl", blocks="sorted")),
+        ("GSL variable", dict(rule="gsl", blocks="variable")),
+        ("GSD variable matrix", dict(rule="gsd", blocks="variable", update="newton")),
+        ("GSQ matrix", dict(rule="gsq", blocks="contiguous", update="newton")),
+    ],
+    "logistic": [
+        ("cyclic", dict(rule="cyclic", blocks="contiguous")),
+        ("random", dict(rule="random", blocks="contiguous")),
+        ("lipschitz", dict(rule="lipschitz", blocks="contiguous")),
+        ("GS", dict(rule="gs", blocks="contiguous")),
+        ("GSL", dict(rule="gsl", blocks="contiguous")),
+        ("GSL variable", dict(rule="gsl", blocks="variable")),
+        ("GSL variable Newton", dict(rule="gsl", blocks="variable", update="newton")),
+    ],
+    "l1_least_squares": [
+        ("cyclic", dict(rule="cyclic", blocks="contiguous")),
+        ("random", dict(rule="random", blocks="contiguous")),
+        ("GS-s", dict(rule="gs", blocks="contiguous")),
+        ("GS-r", dict(rule="gs-r", blocks="contiguous")),
+        ("GS-q", dict(rule="gs-q", blocks="contiguous")),
+        ("GS-q variable", dict(rule="gs-q", blocks="variable")),
+        ("GS-q variable prox-Newton", dict(rule="gs-q", blocks="variable", update="newton")),
+    ],
+    "softmax": [
+        ("cyclic", dict(rule="cyclic", blocks="contiguous")),
+        ("random", dict(rule="random", blocks="contiguous")),
+        ("lipschitz", dict(rule="lipschitz", blocks="contiguous")),
+        ("GS", dict(rule="gs", blocks="contiguous")),
+        ("GSL", dict(rule="gsl", blocks="contiguous")),
+        ("GSL variable", dict(rule="gsl", blocks="variable")),
+    ],
+    "label_propagation": [
+        ("cyclic", dict(rule="cyclic", blocks="contiguous")),
+        ("random", dict(rule="random", blocks="contiguous")),
+        ("GSL", dict(rule="gsl", blocks="contiguous")),
+        ("GSL variable", dict(rule="gsl", blocks="variable")),
+        ("red-black", dict(rule="cyclic", blocks="colour")),
+        ("fixed forest", dict(rule="cyclic", blocks="forest")),
+        ("GS tree", dict(rule="gs", blocks="tree")),
+        ("GSL tree", dict(rule="gsl", blocks="tree")),
+    ],
+}
+
+
+def rules(args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from optsolve.optimize.bcd import Softmax, bcd
+
+    iters = 100 if args.quick else 500
+    table = Table("bcd_rules", ["problem", "config", "iterations", "seconds",
+                                "suboptimality", "measure"])
+    probs = _problems(args.quick)
+    names = set(args.cases.split(",")) if args.cases else None
+    for pname, prob in probs.items():
+        if names and pname not in names:
+            continue
+        f_star = _f_star(prob)
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for label, kw in _CONFIGS[pname]:
+            kw = dict(kw)
+            if "block_size" not in kw:
+                if kw["blocks"] in ("tree", "forest"):
+                    kw["block_size"] = max(10, prob.n_vars // 2)
+                elif kw["blocks"] != "colour":
+                    kw["block_size"] = prob.n_classes if isinstance(prob, Softmax) else 5
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = bcd(prob, max_iter=iters, tol=0.0, history=True, random_state=0, **kw)
+            sub = np.maximum(res.history["fun"] - f_star, 1e-16)
+            axes[0].semilogy(res.history["nit"], sub, label=label)
+            axes[1].semilogy(res.history["time"], sub, label=label)
+            table.add(problem=pname, config=label, iterations=res.nit,
+                      seconds=round(res.time, 3), suboptimality=float(sub[-1]),
+                      measure=float(res.optimality))
+        axes[0].set_xlabel("iterations (block updates)")
+        axes[1].set_xlabel("seconds")
+        axes[0].set_ylabel("f(x) - f*")
+        axes[0].set_title(f"{pname}: n_vars = {prob.n_vars}")
+        axes[1].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(figure_path(f"bcd_rules_{pname}"), dpi=100)
+        plt.close(fig)
+        print("png:", figure_path(f"bcd_rules_{pname}"), flush=True)
+    print(machine_line())
+    table.print()
+    print("csv:", table.save_csv())
+    return 0
+
+
+def main(argv) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench bcd", description=__doc__.split("\n")[0])
+    ap.add_argument("--part", choices=("race", "rules", "all"), default="all")
+    ap.add_argument("--quick", action="store_true", help="small instances (a smoke run)")
+    ap.add_argument("--cases", default=None,
+                    help="comma-separated designs (dense,sparse,a8a,w8a) or problems")
+    ap.add_argument("--repeat", type=int, default=1, help="timed runs of ours (median)")
+    args = ap.parse_args(argv)
+    rc = 0
+    if args.part in ("race", "all"):
+        rc |= race(args)
+    if args.part in ("rules", "all"):
+        rc |= rules(args)
+    return rc
