@@ -93,9 +93,8 @@ def run_ours(path, rule, tl):
     t = time.perf_counter() - t0
     return dict(status={0: "optimal", 1: "limit"}.get(r.status, str(r.status)),
                 obj=r.fun, nodes=r.mip_node_count,
-                lp_iters=r.lp_iterations + r.sb_lp_iterations + r.heuristic_lp_iterations,
-                sb_iters=r.sb_lp_iterations, time=t, gap=r.mip_gap,
-                sense=p.sense)
+                lp_iters=r.lp_iterations + r.heuristic_lp_iterations,
+                sb_iters=r.sb_lp_iterations, time=t, gap=r.mip_gap)
 
 
 def run_highs(path, tl, plain):
@@ -118,7 +117,7 @@ def run_highs(path, tl, plain):
     has = info.primal_solution_status == 2
     return dict(status="optimal" if ok else "limit", obj=info.objective_function_value
                 if has else None, nodes=int(info.mip_node_count),
-                lp_iters=int(info.simplex_iteration_count), time=t,
+                lp_iters=int(info.simplex_iteration_count), sb_iters=None, time=t,
                 gap=info.mip_gap)
 
 
@@ -144,7 +143,24 @@ def run_scip(path, tl, pure_rule=None):
     has = m.getNSols() > 0
     return dict(status="optimal" if st in ("optimal", "gaplimit") else "limit",
                 obj=m.getObjVal() if has else None, nodes=m.getNNodes(),
-                lp_iters=m.getNLPIterations(), time=t, gap=m.getGap())
+                lp_iters=m.getNLPIterations(),
+                sb_iters=m.getNStrongbranchLPIterations(), time=t, gap=m.getGap())
+
+
+def run_all(job):
+    """Every solver on one instance (one worker when running in parallel)."""
+    path, rules, tl, highs, scip = job
+    runs = {}
+    for rule in rules:
+        runs[f"ours/{rule}"] = run_ours(path, rule, tl)
+    if highs:
+        runs["highs"] = run_highs(path, tl, plain=False)
+        runs["highs-bb"] = run_highs(path, tl, plain=True)
+    if scip:
+        runs["scip"] = run_scip(path, tl)
+        for rule in rules:
+            runs[f"scip-bb/{rule}"] = run_scip(path, tl, pure_rule=rule)
+    return runs
 
 
 def main(argv=None) -> int:
@@ -158,6 +174,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-scip", action="store_true")
     ap.add_argument("--no-highs", action="store_true")
     ap.add_argument("--tag", default="", help="suffix of the CSV/PNG names")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="instances solved in parallel (one process each; "
+                         "use only with idle cores)")
     args = ap.parse_args(argv)
     rules = [r for r in args.rules.split(",") if r]
     tl = args.time_limit
@@ -170,20 +189,18 @@ def main(argv=None) -> int:
         insts += generated_instances(args.size, args.seeds, tmp)
 
     cols = ["instance", "family", "solver", "status", "objective", "agree",
-            "nodes", "lp_iters", "time_s", "ms_per_node", "gap"]
+            "nodes", "lp_iters", "sb_iters", "time_s", "ms_per_node", "gap"]
     table = Table(f"milp{args.tag}", cols)
     results = {}
-    for name, fam, path, opt in insts:
-        runs = {}
-        for rule in rules:
-            runs[f"ours/{rule}"] = run_ours(path, rule, tl)
-        if not args.no_highs:
-            runs["highs"] = run_highs(path, tl, plain=False)
-            runs["highs-bb"] = run_highs(path, tl, plain=True)
-        if not args.no_scip:
-            runs["scip"] = run_scip(path, tl)
-            for rule in rules:
-                runs[f"scip-bb/{rule}"] = run_scip(path, tl, pure_rule=rule)
+    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip)
+            for _, _, path, _ in insts]
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(args.jobs) as pool:
+            all_runs = list(pool.map(run_all, jobs))
+    else:
+        all_runs = [run_all(j) for j in jobs]
+    for (name, fam, path, opt), runs in zip(insts, all_runs):
         ref = opt
         if ref is None:  # generated: the best proven optimum among anchors
             proven = [r["obj"] for s, r in runs.items()
@@ -198,6 +215,7 @@ def main(argv=None) -> int:
             table.add(instance=name, family=fam, solver=solver, status=r["status"],
                       objective=r["obj"] if r["obj"] is not None else math.nan,
                       agree=agree, nodes=r["nodes"], lp_iters=r["lp_iters"],
+                      sb_iters=r["sb_iters"] if r["sb_iters"] is not None else math.nan,
                       time_s=r["time"],
                       ms_per_node=1000 * r["time"] / max(1, r["nodes"]),
                       gap=r["gap"] if r["gap"] is not None else math.nan)

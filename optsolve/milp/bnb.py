@@ -217,6 +217,8 @@ class _Search:
                 b = min(b, self.heap[0][0])
             else:
                 b = min(b, min(item[-1].lower for item in self.heap))
+        if self.work.objective_integral and math.isfinite(b):
+            b = math.ceil(b - 1e-9 * max(1.0, abs(b)))
         return b
 
     def _push(self, node):
