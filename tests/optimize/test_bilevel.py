@@ -363,3 +363,14 @@ def test_bad_problem_data():
         MultinomialLogistic(X, np.array([0, 1, 0, 1]), np.ones((4, 3)), np.array([0, 1, 0, 1]))
     with pytest.raises(ValueError, match="`per`"):
         MultinomialLogistic(X, np.array([0, 1, 0, 1]), X, np.array([0, 1, 0, 1]), per="x")
+
+
+def test_smoothness_estimate_is_counted_as_work():
+    class WithSmoothness(Quadratic):
+        def lower_smoothness(self, theta):
+            return self.L
+
+    r = minimize_bilevel(Quadratic(), np.zeros(3), options={"maxiter": 0})
+    assert r.limit == "maxiter" and r.ncg == 20 and r.nlower > 0  # power iteration
+    r = minimize_bilevel(WithSmoothness(), np.zeros(3), options={"maxiter": 0})
+    assert r.ncg == 0 and r.nlower > 0

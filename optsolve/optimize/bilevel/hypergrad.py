@@ -35,6 +35,9 @@ import numpy as np
 __all__ = ["solve_lower", "solve_adjoint", "HypergradientOracle", "WorkLimitReached"]
 
 
+_POWER_ITERS = 20
+
+
 def _norm(a):
     return math.sqrt(float(np.vdot(a, a).real))
 
@@ -77,7 +80,8 @@ def solve_lower(problem, theta, x, eps, *, maxiter=2000, mu=None, lipschitz=None
         mu = float(problem.strong_convexity(theta))
     if lipschitz is None:
         fn = getattr(problem, "lower_smoothness", None)
-        lipschitz = float(fn(theta)) if callable(fn) else estimate_smoothness(problem, x, theta)
+        lipschitz = float(fn(theta)) if callable(fn) else \
+            estimate_smoothness(problem, x, theta)
     lipschitz = max(lipschitz, mu)
     sl, sm = math.sqrt(lipschitz), math.sqrt(mu)
     momentum = (sl - sm) / (sl + sm)
@@ -202,7 +206,13 @@ class HypergradientOracle:
         """Lower-level solution at ``theta`` certified to accuracy ``eps``."""
         self.check()
         start = self.x if x_start is None else x_start
+        lipschitz = None
+        if not callable(getattr(self.problem, "lower_smoothness", None)):
+            # power iteration: its Hessian-vector products are counted as work
+            lipschitz = estimate_smoothness(self.problem, start, theta, iters=_POWER_ITERS)
+            self.ncg += _POWER_ITERS
         x, n, ok = solve_lower(self.problem, theta, start, eps, maxiter=self.lower_maxiter,
+                               lipschitz=lipschitz,
                                should_stop=lambda k: self._stop_reason(k) is not None)
         self.nlower += n
         self.last_lower_certified = ok
