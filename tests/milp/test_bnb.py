@@ -26,12 +26,14 @@ def test_every_rule_on_every_class(cls, rule):
 
 
 @pytest.mark.parametrize("selection", ["best-bound", "best-estimate", "depth-first"])
-def test_node_selections_agree_with_scipy(selection):
+@pytest.mark.parametrize("heuristics", [True, False])
+def test_node_selections_agree_with_scipy(selection, heuristics):
     rng = np.random.default_rng(7)
     for k in range(12):
         kw = CLASSES[sorted(CLASSES)[k % len(CLASSES)]](rng)
         res = milp(**kw, options={"node_selection": selection, "mip_rel_gap": 0,
-                                  "branching": RULE_NAMES[k % 4]})
+                                  "branching": RULE_NAMES[k % 4],
+                                  "heuristics": heuristics, "dive_frequency": 3})
         check_answer(res, kw)
 
 
@@ -200,6 +202,14 @@ def test_custom_rule_object_and_bad_rule():
             calls.append((state.candidates.size, state.x.shape))
             assert state.basis_status()[0].shape == state.x.shape
             assert state.A.shape[1] == state.x.size
+            # duals and reduced costs are those of the node LP: d = c - A^T y
+            c = state.problem.c
+            assert np.allclose(state.reduced_costs, c - state.A.T @ state.row_dual,
+                               atol=1e-7)
+            assert np.allclose(state.row_activity, state.A @ state.x, atol=1e-7)
+            assert np.all(state.lb <= state.x + 1e-9) and np.all(state.x <= state.ub + 1e-9)
+            f = state.x[state.candidates] - np.floor(state.x[state.candidates])
+            assert np.allclose(f, state.frac) and np.all((f > 0) & (f < 1))
             return int(state.candidates[0])
 
     rng = np.random.default_rng(13)
