@@ -67,6 +67,16 @@ def _col_axpy(Xd, data, indices, indptr, j, a, v):
             v[i] += a * Xd[i, j]
 
 
+@njit(cache=True, fastmath=_FAST)
+def _vdot(a, b):
+    """Dot product by a loop: numba's ``@`` calls a threaded BLAS, whose
+    thread wake-ups cost milliseconds on a loaded machine."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
 @njit(cache=True, inline="always")
 def _soft(x, t):
     if x > t:
@@ -97,7 +107,11 @@ def _anderson(last, K):
     for k in range(K):
         for t in range(m):
             U[k, t] = last[k + 1, t] - last[k, t]
-    C = U @ U.T
+    C = np.zeros((K, K))   # U U^T by loops: no BLAS threads (see _vdot)
+    for a in range(K):
+        for b in range(a + 1):
+            C[a, b] = _vdot(U[a], U[b])
+            C[b, a] = C[a, b]
     # a small ridge keeps the solve stable when differences are collinear
     tr = 0.0
     for k in range(K):
@@ -190,8 +204,8 @@ def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
                         if extr[t] != 0.0:
                             _col_axpy(Xd, data, indices, indptr, ws[t],
                                       -extr[t], r_ex)
-                    p_ex = 0.5 * (r_ex @ r_ex) / n
-                    p_cur = 0.5 * (r @ r) / n
+                    p_ex = 0.5 * _vdot(r_ex, r_ex) / n
+                    p_cur = 0.5 * _vdot(r, r) / n
                     for t in range(m):
                         p_ex += alpha * abs(extr[t])
                         p_cur += alpha * abs(w[ws[t]])

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import lasso_ws_cd, logreg_ws_prox_newton, xt_dot
-from .problems import LeastSquares, Logistic
+from .problems import LeastSquares, Logistic, _sqn
 from .rules import coordinate_scores
 
 __all__ = ["solve_working_sets"]
@@ -80,7 +80,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
         xt_dot(Xd, data, indices, indptr, u, np.flatnonzero(keep), 1.0, g)
         gmax = float(np.max(np.abs(g[keep]))) if keep.any() else 0.0
         for u_ref, idx, c in screened_groups:
-            bound = c + col_norm[idx] * float(np.linalg.norm(u - u_ref))
+            bound = c + col_norm[idx] * np.sqrt(_sqn(u - u_ref))
             loose = bound > gmax
             if loose.any():
                 xt_dot(Xd, data, indices, indptr, u, idx[loose], 1.0, g)

@@ -23,7 +23,9 @@ import numpy as np
 
 __all__ = ["RULES", "GREEDY_RULES", "coordinate_scores", "block_scores"]
 
+#: Every selection rule ``bcd`` accepts.
 RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq", "gs-r", "gs-q")
+#: The greedy rules (those that read the gradient), usable with variable blocks.
 GREEDY_RULES = ("gs", "gsl", "gsd", "gsq", "gs-r", "gs-q")
 
 
