@@ -131,7 +131,7 @@ void osat__analyze(osat *s) {
       if (s->seen[v] || !s->level[v])
         continue;
       s->seen[v] = 1;
-      osat__bump(s, v);
+      uvec_push(&s->analyzed, v);
       if (s->level[v] >= level)
         open++;
       else {
@@ -196,7 +196,7 @@ void osat__analyze(osat *s) {
     s->arena.data[ref + 1] |= 1u << USED_SHIFT;
     assign(s, L[0], ref);
   }
-  osat__decay(s);
+  osat__bump_analyzed(s);
 }
 
 /* p is an assumption found false: collect the assumptions implying not p. */

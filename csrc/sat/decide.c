@@ -69,6 +69,19 @@ void osat__bump(osat *s, unsigned v) {
     heap_up(s, s->heap_pos[v]);
 }
 
+/* The variables of the last conflict: to the queue's front in focused mode,
+ * higher scores in stable mode (Kissat's split). */
+void osat__bump_analyzed(osat *s) {
+  if (!s->stable && s->opts.vmtf)
+    osat__queue_bump(s, s->analyzed.data, s->analyzed.n);
+  else {
+    for (size_t i = 0; i < s->analyzed.n; i++)
+      osat__bump(s, s->analyzed.data[i]);
+    osat__decay(s);
+  }
+  s->analyzed.n = 0;
+}
+
 void osat__decay(osat *s) {
   int64_t d = s->stable ? s->opts.stabledecay : s->opts.decay;
   s->score_inc *= 1000.0 / (double)d;
@@ -83,6 +96,7 @@ void osat__backtrack(osat *s, unsigned level) {
     s->vals[lit] = s->vals[NOT(lit)] = 0;
     s->saved[v] = (unsigned char)NEG(lit);
     osat__heap_insert(s, v);
+    osat__queue_unassigned(s, v);
   }
   s->trail_n = s->qhead = start;
   s->nlevels = level;
@@ -96,6 +110,14 @@ void osat__new_level(osat *s, unsigned decision) {
 
 int osat__decide(osat *s) {
   unsigned v;
+  if (!s->stable && s->opts.vmtf) {
+    v = osat__queue_next(s);
+    if (v == INVALID)
+      return 0;
+    s->stats.decisions++;
+    osat__new_level(s, LIT(v, osat__decision_phase(s, v)));
+    return 1;
+  }
   do {
     if (!s->heap_n)
       return 0;

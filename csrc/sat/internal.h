@@ -51,6 +51,10 @@ typedef struct {
 } uvec;
 
 typedef struct {
+  unsigned prev, next;
+} qlink;
+
+typedef struct {
   double fast, slow;
   int64_t count;
 } emas;
@@ -78,7 +82,15 @@ struct osat {
   unsigned *trail, trail_n, qhead;
   unsigned *control, nlevels; /* control[l]: trail index of decision level l+1 */
 
-  /* decisions: EVSIDS heap */
+  /* decisions: VMTF queue (focused mode) */
+  qlink *links;
+  uint64_t *btab, queue_stamp;
+  unsigned queue_first, queue_last, queue_search;
+  void *bump_scratch;
+  size_t bump_scratch_cap;
+  uvec analyzed;
+
+  /* decisions: EVSIDS heap (stable mode) */
   double *score, score_inc;
   unsigned *heap, *heap_pos, heap_n;
 
@@ -189,7 +201,14 @@ void osat__analyze(osat *);
 void osat__analyze_final(osat *, unsigned failed_lit);
 unsigned osat__glue(osat *, const unsigned *lits, unsigned size);
 
+/* queue.c */
+void osat__enqueue(osat *, unsigned v);
+void osat__queue_unassigned(osat *, unsigned v);
+void osat__queue_bump(osat *, const unsigned *vars, size_t n);
+unsigned osat__queue_next(osat *);
+
 /* decide.c */
+void osat__bump_analyzed(osat *);
 void osat__heap_insert(osat *, unsigned v);
 void osat__bump(osat *, unsigned v);
 void osat__decay(osat *);

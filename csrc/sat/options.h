@@ -8,6 +8,7 @@
   OPT(seed, 0, 0, 2147483647, "random seed (0: deterministic initial order)") \
   OPT(phase, 1, 0, 1, "initial phase of undecided variables (1 true, 0 false)") \
   OPT(minimize, 1, 0, 1, "recursive minimization of learned clauses") \
+  OPT(vmtf, 0, 0, 1, "VMTF decisions in focused mode (off: measured slower here)") \
   OPT(decay, 950, 500, 999, "EVSIDS score decay in focused mode (per mille)") \
   OPT(stabledecay, 975, 500, 999, "EVSIDS score decay in stable mode (per mille)") \
   OPT(restartint, 2, 1, 10000, "minimum conflicts between focused-mode restarts") \

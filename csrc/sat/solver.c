@@ -69,6 +69,8 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     GROW(s->score, old, cap);
     GROW(s->heap, old, cap);
     GROW(s->heap_pos, old, cap);
+    GROW(s->links, old, cap);
+    GROW(s->btab, old, cap);
     GROW(s->watches, 2 * (size_t)old, 2 * (size_t)cap);
     GROW(s->level_stamp, old + 1, cap + 1);
     s->cap = cap;
@@ -86,6 +88,7 @@ void osat__grow_vars(osat *s, unsigned nvars) {
       s->score[v] = 1e-6 * (double)(s->random >> 40) / (double)(1ull << 24);
     }
     osat__heap_insert(s, v);
+    osat__enqueue(s, v);
   }
 }
 
@@ -95,6 +98,7 @@ osat *osat_new(void) {
   OSAT_OPTIONS(OSAT_OPTION_INIT)
 #undef OSAT_OPTION_INIT
   s->score_inc = 1.0;
+  s->queue_first = s->queue_last = s->queue_search = INVALID;
   s->conflict_limit_next = s->propagation_limit_next = -1;
   s->time_limit_next = -1;
   s->random = 0x9e3779b97f4a7c15ull;
@@ -113,7 +117,8 @@ void osat_release(osat *s) {
   free(s->saved); free(s->target); free(s->best); free(s->initial);
   free(s->mark); free(s->failed); free(s->model); free(s->trail);
   free(s->control); free(s->score); free(s->heap); free(s->heap_pos);
-  free(s->level_stamp);
+  free(s->level_stamp); free(s->links); free(s->btab); free(s->bump_scratch);
+  free(s->analyzed.data);
   free(s->arena.data); free(s->clause.data); free(s->learnt.data);
   free(s->stack.data); free(s->toclear.data); free(s->assumptions.data);
   free(s->levels.data); free(s->core.data);

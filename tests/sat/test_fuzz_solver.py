@@ -39,6 +39,8 @@ def random_options(rng):
             opts[key] = 0
     if rng.random() < 0.2:
         opts["target"] = rng.choice((0, 2))
+    if rng.random() < 0.3:
+        opts["vmtf"] = 1
     return opts
 
 

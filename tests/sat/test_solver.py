@@ -260,7 +260,7 @@ def test_options_and_seed_change_search_not_answers():
     clauses = G.random_ksat(100, 426, seed=77)
     answers = set()
     for opts in ({}, {"stable": 0}, {"minimize": 0}, {"target": 2},
-                 {"simplify": 0, "rephase": 0}, {"reduceint": 10}):
+                 {"simplify": 0, "rephase": 0}, {"reduceint": 10}, {"vmtf": 1}):
         r = solve(clauses, options=opts, seed=3)
         answers.add(r.status)
         if r.status == "SAT":
