@@ -104,10 +104,22 @@ def work_to_reach(curve, target):
     return math.nan
 
 
-def reach_table(curves):
-    """Work of each method to come within 1% of the best exact loss of all."""
+def work_to_stay(curve, target):
+    """Work after which every later point of the curve stays at or below target."""
+    work = math.nan
+    for w, _, loss in reversed(curve):
+        if not loss <= target:
+            break
+        work = w
+    return work
+
+
+def reach_table(curves, stay=False):
+    """Work of each method to come (``stay``: and stay) within 1% of the best
+    exact loss any method found."""
     best = min(min(l for _, _, l in c if math.isfinite(l)) for c in curves.values())
-    reach = {n: work_to_reach(c, best + 0.01 * abs(best)) for n, c in curves.items()}
+    how = work_to_stay if stay else work_to_reach
+    reach = {n: how(c, best + 0.01 * abs(best)) for n, c in curves.items()}
     hoag = min((reach[n] for n in reach if n.startswith("HOAG") and math.isfinite(reach[n])),
                default=math.nan)
     return best, reach, hoag
@@ -157,19 +169,21 @@ def bench_tv(args, fig_axes):
     gcurve = [(w, t, ex(th)[0] if th is not None else math.nan) for w, t, th in gcurve]
     runs["grid search"] = (None, gcurve, gtime)
     best, reach, hoag_best = reach_table({n: c for n, (_, c, _) in runs.items()})
-    table = Table("bilevel_tv", ["method", "work_to_1pct", "ratio_vs_maid", "final_loss",
-                                 "train_psnr", "test_psnr", "time_s"])
+    _, stay, hoag_stay = reach_table({n: c for n, (_, c, _) in runs.items()}, stay=True)
+    table = Table("bilevel_tv", ["method", "work_to_1pct", "ratio_vs_maid", "work_to_stay_1pct",
+                                 "final_loss", "train_psnr", "test_psnr", "time_s"])
     for name, (res, curve, secs) in runs.items():
         theta = gtheta if res is None else res.x
         table.add(method=name, work_to_1pct=reach[name],
                   ratio_vs_maid=ratio(reach[name], reach["MAID"]),
-                  final_loss=curve[-1][2],
+                  work_to_stay_1pct=stay[name], final_loss=curve[-1][2],
                   train_psnr=prob.psnr(prob.denoise(theta)),
                   test_psnr=test.psnr(test.denoise(theta)), time_s=secs)
     table.print()
     table.save_csv()
     print(f"  best loss {best:.5g}; MAID work / best HOAG work to within 1%: "
-          f"{ratio(reach['MAID'], hoag_best):.3g}")
+          f"{ratio(reach['MAID'], hoag_best):.3g}; to stay within 1%: "
+          f"{ratio(stay['MAID'], hoag_stay):.3g}")
     ax_w, ax_t = fig_axes
     for name, (_, curve, _) in runs.items():
         w = [max(c[0], 1) for c in curve if math.isfinite(c[2])]
