@@ -7,7 +7,7 @@ Two searches live here:
   with the calling conventions of :func:`scipy.optimize.line_search`. When the
   objective is a Numba-compiled function the whole search runs compiled.
 * :func:`line_search_inexact` -- the backtracking search of MAID (Salehi,
-  Mukherjee, Roberts & Ehrhardt, 2023, Algorithm "inexact backtracking") for
+  Mukherjee, Roberts & Ehrhardt, 2023, its inexact backtracking) for
   objectives known only up to a certified error: the sufficient-decrease test
   compares an *upper* bound on the new value with a *lower* bound on the old
   one (:func:`inexact_sufficient_decrease`).

@@ -374,3 +374,20 @@ def test_smoothness_estimate_is_counted_as_work():
     assert r.limit == "maxiter" and r.ncg == 20 and r.nlower > 0  # power iteration
     r = minimize_bilevel(WithSmoothness(), np.zeros(3), options={"maxiter": 0})
     assert r.ncg == 0 and r.nlower > 0
+
+
+def test_ctrl_c_returns_last_accepted_theta():
+    import os
+    import signal
+
+    prob = tv_problem()
+    seen = []
+
+    def cb(intermediate_result):
+        seen.append(intermediate_result.x)
+        if len(seen) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # caught by the run's guard
+
+    r = minimize_bilevel(prob, prob.theta0(), callback=cb)
+    assert r.status == 1 and r.limit == "interrupt"
+    np.testing.assert_array_equal(r.x, seen[-1])

@@ -2,7 +2,7 @@
 
 Salehi, Mukherjee, Roberts & Ehrhardt, "An adaptively inexact first-order
 method for bilevel optimization with application to hyperparameter
-learning" (2023), Algorithms 3.1-3.2. Each outer iteration:
+learning" (2023). Each outer iteration:
 
 1. computes an inexact hypergradient ``h`` at lower accuracy ``eps`` and CG
    accuracy ``delta``, tightening both by ``tau`` until the a posteriori
