@@ -12,8 +12,9 @@ race
     scikit-learn (Lasso with its gap-safe screening; LogisticRegression
     liblinear), skglm and celer. Each anchor's own ``tol`` means something
     else, so each is run with tol = 1e-3, 1e-4, ... until its answer reaches
-    our gap; the time of that run is its figure. First-call compile times
-    are excluded for everybody (warm-up on a small problem first).
+    our gap; the best of ``--repeat`` runs at that tol is its figure (ours:
+    best of ``--repeat`` runs too). First-call compile times are excluded for
+    everybody (warm-up on a small problem first).
 
 rules
     Nutini, Laradji & Schmidt's problems: least squares (1000 x 10000,
@@ -138,19 +139,29 @@ def _anchors(model, n, alpha):
     }
 
 
-def _time_to_gap(fit, X, y, prob, goal, budget=60.0):
-    """Loosest tol in 1e-3, 1e-4, ... whose answer reaches ``goal``:
-    (seconds of that run, tol) or (nan, None)."""
-    spent = 0.0
-    for k in range(3, 13):
-        tol = 10.0 ** -k
+def _timed(fit, *args, repeat=1):
+    """Best of ``repeat`` runs: (seconds, last answer)."""
+    best, out = math.inf, None
+    for _ in range(max(1, repeat)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
-            w = fit(X, y, tol)
-            t = time.perf_counter() - t0
+            out = fit(*args)
+            best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def _time_to_gap(fit, X, y, prob, goal, repeat=1, budget=60.0):
+    """Loosest tol in 1e-3, 1e-4, ... whose answer reaches ``goal``:
+    (best-of-``repeat`` seconds of that tol, tol) or (nan, None)."""
+    spent = 0.0
+    for k in range(3, 13):
+        tol = 10.0 ** -k
+        t, w = _timed(fit, X, y, tol)
         spent += t
         if _gap(prob, np.asarray(w, dtype=float)) <= goal:
+            if repeat > 1:
+                t = min(t, _timed(fit, X, y, tol, repeat=repeat - 1)[0])
             return t, tol
         if spent > budget:
             break
@@ -190,21 +201,14 @@ def race(args):
                 n = X.shape[0]
                 p0 = prob._value(np.zeros(X.shape[1]), np.zeros(n))
                 goal = TARGET * p0
-                times = []
-                for _ in range(args.repeat):
-                    t0 = time.perf_counter()
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        res = bcd(prob, tol=TARGET)
-                    times.append(time.perf_counter() - t0)
-                ours = float(np.median(times))
+                ours, res = _timed(lambda: bcd(prob, tol=TARGET), repeat=args.repeat)
                 ok = _gap(prob, res.x) <= goal
                 row = {"case": f"{dname} {model} max/{div}", "ours_s": ours if ok else math.nan,
                        "gap_rel": _gap(prob, res.x) / p0, "ws": res.ws_size,
                        "epochs": round(res.n_epochs, 1)}
                 best = (math.nan, "-")
                 for aname, fit in _anchors(model, n, amax / div).items():
-                    t, _tol = _time_to_gap(fit, X, y, prob, goal)
+                    t, _tol = _time_to_gap(fit, X, y, prob, goal, repeat=args.repeat)
                     row[f"{aname}_s"] = t
                     if not math.isnan(t) and (math.isnan(best[0]) or t < best[0]):
                         best = (t, aname)
@@ -423,7 +427,8 @@ def main(argv) -> int:
     ap.add_argument("--quick", action="store_true", help="small instances (a smoke run)")
     ap.add_argument("--cases", default=None,
                     help="comma-separated designs (dense,sparse,a8a,w8a) or problems")
-    ap.add_argument("--repeat", type=int, default=1, help="timed runs of ours (median)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed runs of each solver at its final tol (best is reported)")
     args = ap.parse_args(argv)
     rc = 0
     if args.part in ("race", "all"):

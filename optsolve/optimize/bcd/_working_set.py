@@ -58,7 +58,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
     radius_factor = np.sqrt(2.0 / n) if is_ls else np.sqrt(0.5 / n)
 
     w = np.array(x0, dtype=np.float64)
-    z = np.asarray(X @ w, dtype=np.float64)
+    z = np.asarray(X @ w, dtype=np.float64) if w.any() else np.zeros(n)
     r = y - z if is_ls else None
     keep = np.ones(p, dtype=bool)     # not screened out
     g = np.zeros(p)
