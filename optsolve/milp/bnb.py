@@ -429,6 +429,11 @@ class _Search:
             return False
         obj = lp.obj
         if status == LP_CUTOFF:
+            # the gain that cut the child off is the largest kind: keeping it
+            # out of the pseudocosts would bias them low (a lower estimate)
+            if rnd == 0 and node.var >= 0 and math.isfinite(obj):
+                self.pseudocosts.update(node.var, node.direction,
+                                        obj - node.parent_obj, node.distance)
             self._prune(max(obj, self.cutoff))
             return False
         if rnd == 0 and node.var >= 0:
@@ -537,9 +542,14 @@ class _Search:
                 self._set_incumbent(z, float(w.c @ z), "d")
 
     def _branch(self, node, state, j, f, v, obj, basis):
-        down_b, up_b = state.child_bounds.get(j, (obj, obj))
-        down_b = max(down_b, obj)
-        up_b = max(up_b, obj)
+        # every strong-branched column splits the node into two children
+        # whose bounds are proven: the smaller one bounds the whole subtree
+        proved = obj
+        if state.child_bounds:
+            proved = max(obj, max(min(b) for b in state.child_bounds.values()))
+        down_b, up_b = state.child_bounds.get(j, (proved, proved))
+        down_b = max(down_b, proved)
+        up_b = max(up_b, proved)
         pc_down, pc_up = self.pseudocosts.values(np.array([j]))
         est_gain_dn = float(pc_down[0]) * f
         est_gain_up = float(pc_up[0]) * (1 - f)
