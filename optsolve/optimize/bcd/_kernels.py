@@ -20,9 +20,24 @@ References
   O(|b|) on a tree: no fill-in).
 """
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
-__all__ = []
+__all__ = ["kernel_arrays"]
+
+_EMPTYF = np.empty(0)
+_EMPTYI = np.empty(0, dtype=np.int32)
+
+
+def kernel_arrays(X):
+    """(Xd, data, indices, indptr) of a dense Fortran or a CSC matrix: Xd is
+    None for CSC data (numba prunes the dense branches), the CSC arrays are
+    empty for dense data."""
+    if sp.issparse(X):
+        if X.indptr[-1] < 2**31 - 1:  # one signature for the common case
+            return None, X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)
+        return None, X.data, X.indices, X.indptr
+    return X, _EMPTYF, _EMPTYI, _EMPTYI
 
 # Reassociation lets LLVM vectorise the column dot products; no "nnan"/"ninf"
 # so that finiteness checks keep their meaning. Kernels set the flags too, for

@@ -13,27 +13,12 @@ skglm, Bertrand et al. 2022, and celer, Massias et al. 2018).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._kernels import lasso_ws_cd, logreg_ws_prox_newton, xt_dot
 from .problems import LeastSquares, Logistic, _sqn
 from .rules import coordinate_scores
 
 __all__ = ["solve_working_sets"]
-
-_EMPTYF = np.empty(0)
-_EMPTYI = np.empty(0, dtype=np.int32)
-
-
-def _kernel_arrays(X):
-    """(Xd, data, indices, indptr): Xd None for CSC data (numba prunes the
-    dense branches); empty CSC arrays for dense data."""
-    if sp.issparse(X):
-        if X.indptr[-1] < 2**31 - 1:  # one signature for the common case
-            return None, X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)
-        return None, X.data, X.indices, X.indptr
-    return X, _EMPTYF, _EMPTYI, _EMPTYI
-
 
 def _violation(w, g, alpha):
     """Minimum-norm subgradient of f + alpha||.||_1 (GS-s vector)."""
@@ -47,7 +32,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5
                        max_epochs=10_000):
     """Greedy working sets + gap-safe screening for Lasso / sparse logistic."""
     X = problem.X
-    Xd, data, indices, indptr = _kernel_arrays(X)
+    Xd, data, indices, indptr = problem._karr
     n, p = X.shape
     alpha = problem.alpha
     is_ls = isinstance(problem, LeastSquares)

@@ -19,6 +19,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ._kernels import kernel_arrays, xt_dot
+
 __all__ = ["LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation"]
 
@@ -177,6 +179,8 @@ class _GLM(_Problem):
         self.n_samples, self.n_features = self.X.shape
         self.n_vars = self.n_features
         self._sq = _col_sq_norms(self.X)
+        self._karr = kernel_arrays(self.X)
+        self._all_cols = np.arange(self.n_features, dtype=np.int64)
 
     @property
     def sparse(self):
@@ -186,7 +190,8 @@ class _GLM(_Problem):
         return np.asarray(self.X @ x, dtype=np.float64)
 
     def _grad(self, x, z):
-        g = np.asarray(self.X.T @ self._dloss(z), dtype=np.float64)
+        g = np.empty(self.n_features)
+        xt_dot(*self._karr, self._dloss(z), self._all_cols, 1.0, g)
         if self._l2:
             g = g + self._l2 * x
         return g
