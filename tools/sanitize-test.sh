@@ -18,10 +18,17 @@ tests=("$@")
 echo "== tests under ASan+UBSan"
 # Python itself is not built with ASan: leaks of the interpreter would drown
 # ours, so leak detection stays off; everything else aborts on first error.
-LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# pytest captures file descriptor 2, so the reports go to files shown below.
+logs=$(mktemp -d)
+LD_PRELOAD="$asan:$ubsan" \
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$logs/asan \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan \
   python -m pytest "${tests[@]}" -x -q -p no:cacheprovider
 status=$?
+for f in "$logs"/*; do
+  [ -e "$f" ] && { echo "== $f"; cat "$f"; status=1; }
+done
+rm -rf "$logs"
 echo "== normal build"
 build env
 exit $status

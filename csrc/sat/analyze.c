@@ -6,7 +6,7 @@
 unsigned osat__glue(osat *s, const unsigned *lits, unsigned size) {
   unsigned stamp = ++s->stamp, glue = 0;
   if (!stamp) { /* wrapped: reset stamps */
-    for (unsigned l = 0; l <= s->nvars; l++)
+    for (size_t l = 0; l <= s->levels_cap; l++)
       s->level_stamp[l] = 0;
     stamp = s->stamp = 1;
   }

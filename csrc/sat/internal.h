@@ -81,6 +81,7 @@ struct osat {
   /* trail */
   unsigned *trail, trail_n, qhead;
   unsigned *control, nlevels; /* control[l]: trail index of decision level l+1 */
+  size_t levels_cap; /* of control and level_stamp: variables + assumptions */
 
   /* decisions: VMTF queue (focused mode) */
   qlink *links;
@@ -103,7 +104,7 @@ struct osat {
 
   /* scratch */
   uvec clause, learnt, stack, toclear, assumptions, levels, core;
-  unsigned *level_stamp; /* per level (size cap+1) */
+  unsigned *level_stamp; /* per level (size levels_cap + 1) */
   unsigned stamp;
 
   int inconsistent;
@@ -148,6 +149,7 @@ void *osat__alloc(size_t bytes);
 void *osat__realloc(void *p, size_t bytes);
 void osat__uvec_push(uvec *, unsigned);
 void osat__grow_vars(osat *, unsigned nvars);
+void osat__reserve_levels(osat *);
 double osat__now(void);
 
 static inline void uvec_push(uvec *v, unsigned x) {

@@ -86,6 +86,7 @@ int osat_solve(osat *s) {
     s->failed[s->core.data[i]] = 0;
   s->core.n = 0;
   s->limit_reached = OSAT_LIMIT_NONE;
+  osat__reserve_levels(s);
   s->conflict_limit = s->conflict_limit_next >= 0
                           ? s->stats.conflicts + s->conflict_limit_next
                           : -1;

@@ -65,18 +65,17 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     GROW(s->failed, 2 * (size_t)old, 2 * (size_t)cap);
     GROW(s->model, old, cap);
     GROW(s->trail, old, cap);
-    GROW(s->control, old, cap);
     GROW(s->score, old, cap);
     GROW(s->heap, old, cap);
     GROW(s->heap_pos, old, cap);
     GROW(s->links, old, cap);
     GROW(s->btab, old, cap);
     GROW(s->watches, 2 * (size_t)old, 2 * (size_t)cap);
-    GROW(s->level_stamp, old + 1, cap + 1);
     s->cap = cap;
   }
   unsigned first = s->nvars;
   s->nvars = nvars;
+  osat__reserve_levels(s);
   for (unsigned v = first; v < nvars; v++) {
     s->reason[v] = NOREASON;
     unsigned neg = s->opts.phase ? 0u : 1u;
@@ -90,6 +89,20 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     osat__heap_insert(s, v);
     osat__enqueue(s, v);
   }
+}
+
+/* Decision levels: one per decision plus one per assumption (an assumption
+ * already true still opens its own, empty, level). */
+void osat__reserve_levels(osat *s) {
+  size_t need = (size_t)s->nvars + s->assumptions.n + 1;
+  if (need <= s->levels_cap)
+    return;
+  size_t cap = s->levels_cap ? s->levels_cap : 16;
+  while (cap < need)
+    cap *= 2;
+  GROW(s->control, s->levels_cap, cap);
+  GROW(s->level_stamp, s->levels_cap ? s->levels_cap + 1 : 0, cap + 1);
+  s->levels_cap = cap;
 }
 
 osat *osat_new(void) {

@@ -133,6 +133,17 @@ def test_conflicting_assumptions_core():
         assert sorted(s.get_core()) == [-2, -1]
 
 
+def test_many_already_true_assumptions():
+    # regression: every assumption opens a decision level, so levels may
+    # outnumber variables (overflowed the level arrays before)
+    clauses = [[v, v + 1] for v in range(1, 16)]
+    with Solver(bootstrap_with=clauses) as s:
+        assert s.solve(assumptions=[1] * 40 + [-2, 3]) is True
+        assert G.satisfies(clauses + [[1], [-2], [3]], s.get_model())
+        assert s.solve(assumptions=[1] * 40 + [-2, -3]) is False
+        assert sorted(s.get_core()) == [-3, -2]
+
+
 def test_core_empty_when_formula_unsat():
     with Solver(bootstrap_with=G.pigeonhole(3)) as s:
         assert s.solve(assumptions=[1, 2]) is False
