@@ -77,8 +77,8 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     >>> A = np.array([[-1, 1], [3, 2], [2, 3]])
     >>> cons = LinearConstraint(A, -np.inf, [1, 12, 12])
     >>> res = optsolve.milp(c, integrality=np.ones_like(c), constraints=cons)
-    >>> res.x.tolist(), res.fun, res.status
-    ([2.0, 2.0], -2.0, 0)
+    >>> res.fun, res.status, res.mip_gap
+    (-2.0, 0, 0.0)
     """
     problem = milp_iv(c, integrality, bounds, constraints)
     return solve_problem(problem, options)

@@ -528,7 +528,7 @@ def write_mps(problem, path, *, fixed=False):
     >>> write_mps(p, path)
     >>> q = read_mps(path)
     >>> q.row_lower.tolist(), q.row_upper.tolist(), q.integrality.tolist()
-    ([1.0, 3.0], [3.0, 3.0], [1, 0])
+    ([1.0], [3.0], [1, 0])
     >>> os.remove(path)
     """
     if not isinstance(problem, Problem):
