@@ -121,7 +121,7 @@ struct osat {
   int64_t rephase_next, rephase_count;
   unsigned target_size, best_size;
   int64_t simplify_units; /* trail size at level 0 when last simplified */
-  int64_t simplify_next;
+  int64_t simplify_next, vivify_last;
   int initialized;
   uint64_t random;
 
@@ -230,6 +230,9 @@ void osat__reduce(osat *);
 
 /* simplify.c */
 void osat__simplify(osat *);
+
+/* vivify.c */
+int osat__vivify(osat *);
 
 /* phases.c */
 void osat__update_target(osat *);

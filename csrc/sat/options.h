@@ -26,6 +26,8 @@
   OPT(tier2, 6, 1, 1000, "glue <= tier2 survive a reduction when used since") \
   OPT(simplify, 1, 0, 1, "remove level-0 satisfied clauses and false literals") \
   OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
+  OPT(vivify, 1, 0, 1, "vivify tier-2 learned clauses after reductions") \
+  OPT(vivifyeffort, 100, 0, 1000, "vivification propagations per mille of search's") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 
 #endif

@@ -30,7 +30,7 @@ typedef struct osat_statistics {
   int64_t learned, learned_units, learned_binaries, learned_literals;
   int64_t minimized_literals, deleted, rephased, mode_switches;
   int64_t stable_conflicts, simplifications, removed_satisfied;
-  int64_t collections, solves;
+  int64_t vivify_checks, vivified, collections, solves;
   int64_t original, irredundant, redundant; /* clause counts */
   double time; /* seconds spent inside osat_solve, all calls */
 } osat_statistics;

@@ -51,8 +51,11 @@ static int search(osat *s) {
       osat__simplify(s);
     if (osat__rephasing(s))
       osat__rephase(s);
-    if (osat__reducing(s))
+    if (osat__reducing(s)) {
       osat__reduce(s);
+      if (s->opts.vivify && osat__vivify(s))
+        return 20;
+    }
     osat__update_mode(s);
 
     unsigned next = INVALID;

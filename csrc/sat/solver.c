@@ -115,7 +115,7 @@ osat *osat_new(void) {
   s->conflict_limit_next = s->propagation_limit_next = -1;
   s->time_limit_next = -1;
   s->random = 0x9e3779b97f4a7c15ull;
-  osat__init_search(s);
+  /* search intervals are set at the first solve, after options are known */
   return s;
 }
 

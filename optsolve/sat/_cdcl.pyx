@@ -20,7 +20,7 @@ cdef extern from "osat.h" nogil:
         int64_t learned, learned_units, learned_binaries, learned_literals
         int64_t minimized_literals, deleted, rephased, mode_switches
         int64_t stable_conflicts, simplifications, removed_satisfied
-        int64_t collections, solves
+        int64_t vivify_checks, vivified, collections, solves
         int64_t original, irredundant, redundant
         double time
     int OSAT_MAX_VAR
@@ -225,6 +225,7 @@ cdef class CDCL:
             stable_conflicts=st.stable_conflicts,
             simplifications=st.simplifications,
             removed_satisfied=st.removed_satisfied,
+            vivify_checks=st.vivify_checks, vivified=st.vivified,
             collections=st.collections, solves=st.solves,
             original=st.original, irredundant=st.irredundant,
             redundant=st.redundant, time=st.time)

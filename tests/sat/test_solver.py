@@ -39,6 +39,28 @@ def test_unsat_proof_checked_by_dratify(tmp_path, name, clauses, fmt):
     assert check.ok, check.report()
 
 
+# small intervals: reductions, vivification, simplification, rephasing and
+# mode switches all happen within the few hundred conflicts of these proofs
+EVERYTHING = {"reduceint": 10, "simplifyint": 1, "rephaseint": 10, "stableinit": 10,
+              "lubybase": 4, "tier1": 1, "tier2": 3, "vivifyeffort": 1000}
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+@pytest.mark.parametrize("opts", [EVERYTHING, dict(EVERYTHING, vmtf=1, target=2)])
+def test_unsat_proofs_with_every_technique(tmp_path, fmt, opts):
+    for name, clauses in [("php6", G.pigeonhole(6)),
+                          ("r3", G.random_ksat(90, 450, seed=11)),
+                          ("parity", G.parity_chain(16, satisfiable=False, seed=5))]:
+        proof = tmp_path / f"{name}.drat"
+        r = solve(clauses, proof=proof, proof_format=fmt, options=opts)
+        assert r.status == "UNSAT"
+        st = r.statistics
+        assert st["reductions"] > 0 and st["simplifications"] > 0, name
+        assert st["vivified"] > 0, name
+        check = G.check_drat(clauses, proof, binary=(fmt == "binary"))
+        assert check.ok, (name, check.report())
+
+
 def test_checker_rejects_a_wrong_proof(tmp_path):
     # the proof check above must be able to fail: drop the lemmas
     clauses = G.pigeonhole(4)
