@@ -284,13 +284,16 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
     mark = np.full(problem.n_vars, -1, dtype=np.int64)
 
     fixed = None
+    needs_L = False
     if blocks == "user":
         fixed = user_blocks
     elif blocks in FIXED_PARTITIONS:
         fixed = fixed_partition(problem, blocks, block_size, rng)
     if fixed is not None:
-        block_L = np.array([coord_L[b[0]] if len(b) == 1 else problem._block_lips(b)
-                            for b in fixed])
+        # block Lipschitz constants (an eigenvalue per block) only when used
+        needs_L = update == "gradient" or rule in ("gsl", "lipschitz", "gs-r", "gs-q")
+        block_L = np.array([coord_L[b[0]] if len(b) == 1 or not needs_L
+                            else problem._block_lips(b) for b in fixed])
         chol = None
         if rule == "gsq":
             chol = [np.linalg.cholesky(problem._block_hess(x, st, b)) for b in fixed]
@@ -336,7 +339,7 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
                 s = problem._min_norm_subgrad(x, g)
                 k = int(np.argmax(scorer.scores(rule, x, g, s, alpha)))
             b = fixed[k]
-            L_b = scorer.block_L[k]
+            L_b = scorer.block_L[k] if needs_L else None
         else:
             s = problem._min_norm_subgrad(x, g)
             if blocks == "tree":
