@@ -255,7 +255,7 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     rng = np.random.default_rng(random_state)
 
     zero = np.zeros(problem.n_vars)
-    fun0 = problem._value(zero, problem._state(zero))
+    fun0 = problem._value(zero, problem._zero_state())
     scale = problem._measure_scale()
     mname = "gap" if problem.penalty == "l1" and isinstance(
         problem, (LeastSquares, Logistic)) else (

@@ -28,7 +28,7 @@ def _violation(w, g, alpha):
     return s
 
 
-def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=10, anderson=5,
+def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=100, anderson=5,
                        max_epochs=10_000):
     """Greedy working sets + gap-safe screening for Lasso / sparse logistic."""
     X = problem.X

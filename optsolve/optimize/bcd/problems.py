@@ -160,6 +160,9 @@ class _Problem:
             return "prox_grad_norm", float(np.max(np.abs(pg)))
         return "grad_norm", float(np.max(np.abs(g)))
 
+    def _zero_state(self):
+        return self._state(np.zeros(self.n_vars))
+
     def _measure_scale(self):
         """The measure at x = 0, which ``tol`` is relative to."""
         x = np.zeros(self.n_vars)
@@ -188,6 +191,9 @@ class _GLM(_Problem):
 
     def _state(self, x):
         return np.asarray(self.X @ x, dtype=np.float64)
+
+    def _zero_state(self):
+        return np.zeros(self.n_samples)
 
     def _grad(self, x, z):
         g = np.empty(self.n_features)
