@@ -251,12 +251,14 @@ def test_code_variant_of_decrease_test_runs():
     assert res.success
 
 
-@pytest.mark.parametrize("schedule", ["geometric", "quadratic", "cubic"])
-def test_hoag_schedules(schedule):
+@pytest.mark.parametrize("schedule, L0", [("geometric", "dim"), ("quadratic", "sqrt"),
+                                          ("cubic", 50.0)])
+def test_hoag_schedules(schedule, L0):
     prob = tv_problem()
     res = minimize_bilevel(prob, np.array([-3.0, -4.0]), method="hoag",
-                           options={"schedule": schedule, "max_work": 1500})
+                           options={"schedule": schedule, "max_work": 1500, "L0": L0})
     assert res.method == "hoag" and res.nwork > 0 and np.all(np.isfinite(res.x))
+    assert np.isfinite(res.eps) and res.history["work"].size >= 2
 
 
 # --- limits, callback, output ---------------------------------------------
@@ -336,6 +338,7 @@ def test_missing_method():
     ({"options": {"bogus": 1}}, "unknown `options`"),
     ({"method": "hoag", "options": {"schedule": "linear"}}, "`schedule`"),
     ({"method": "hoag", "options": {"delta0": 0.1}}, "unknown `options`"),
+    ({"method": "hoag", "options": {"L0": "big"}}, "`L0` must be a positive"),
     ({"options": []}, "`options` must be a dict"),
     ({"callback": 3}, "`callback`"),
 ])

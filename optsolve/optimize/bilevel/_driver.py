@@ -24,7 +24,7 @@ _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
-_HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25}
+_HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25, "L0": "dim"}
 
 #: Default ``options`` of each method.
 DEFAULT_OPTIONS = {"maid": dict(_COMMON, **_MAID), "fixed": dict(_COMMON, **_FIXED),
@@ -80,6 +80,8 @@ def _options_iv(method, options):
             raise ValueError(f"`schedule` must be one of {SCHEDULES}, got {opts['schedule']!r}")
         _unit(opts, "decay")
         _positive(opts, "C")
+        if opts["L0"] not in ("sqrt", "dim"):
+            _positive(opts, "L0")
         return opts
     for name in ("delta0", "eps_min") + (() if opts["beta0"] == "auto" else ("beta0",)):
         _positive(opts, name)
@@ -155,7 +157,8 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         ``decrease`` ("eta": the paper's test; "eta2": the authors' code),
         ``eps_min`` (1e-13).
         HOAG: ``eps0`` (1e-3), ``schedule`` ("geometric", "quadratic",
-        "cubic"), ``decay`` (0.9), ``C`` (0.25).
+        "cubic"), ``decay`` (0.9), ``C`` (0.25), ``L0`` (first inverse step:
+        "dim" ``||h_0|| dim``, "sqrt" ``||h_0||/sqrt(dim)``, or a number).
     callback : callable, optional
         Called after every outer iteration; scipy's convention
         (``intermediate_result`` receives an :class:`OptimizeResult`; raise

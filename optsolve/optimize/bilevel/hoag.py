@@ -10,7 +10,10 @@ authors' code (fabianp/hoag):
   ``cubic`` ``eps0 / (k+1)**3``, with ``eps0 = 1e-3``;
 * the lower level solved to ``||grad_x L|| <= eps_k ||grad_x L(x_0)||``,
   CG to ``||r|| <= eps_k ||grad g(x_1)||``;
-* step ``theta <- theta - h / L`` with ``L_0 = ||h_0|| / sqrt(dim)``; after
+* step ``theta <- theta - h / L`` with ``L_0 = ||h_0|| dim`` (``L0="dim"``,
+  the default, as in the authors' code we read; ``L0="sqrt"`` gives
+  ``||h_0|| / sqrt(dim)``, a variant noted in our references, whose much
+  longer first step derails TV and FoE learning; or a number); after
   each step, if ``g <= g_old + C eps + eps_old (C + 1) incr - L incr^2``
   (``C = 0.25``, ``incr = ||theta - theta_old||``) then ``L <- 0.95 L``;
   if ``g >= 1.2 g_old`` then ``L <- 2 L`` and ``eps <- eps / 2``.
@@ -80,7 +83,13 @@ def run_hoag(oracle: HypergradientOracle, theta, opts, record, *, tol):
         if hn <= tol and oracle.last_lower_certified:
             return dict(state, status="converged")
         if L is None:
-            L = hn / math.sqrt(theta.size) if hn > 0 else 1.0
+            if opts["L0"] == "sqrt":
+                L = hn / math.sqrt(theta.size)
+            elif opts["L0"] == "dim":
+                L = hn * theta.size if hn > 1e-3 else 1.0
+            else:
+                L = float(opts["L0"])
+            L = L if L > 0 else 1.0
         theta_old = theta
         theta = theta - h / L
         incr = _norm(theta - theta_old)
