@@ -24,6 +24,7 @@ def lattice(m):
 # --------------------------------------------------------- hand-made rules
 
 
+@pytest.mark.filterwarnings("ignore::optsolve.ConvergenceWarning")  # max_iter on purpose
 def test_gs_and_gsl_disagree_as_defined():
     # g = (3, 2), L = (100, 1): GS takes coordinate 0, GSL (|g|/sqrt(L)) takes 1
     x = np.zeros(2)
@@ -76,6 +77,7 @@ def test_block_scores_follow_definitions():
     np.testing.assert_allclose(sc.scores("gsq", x, g, g, 0.0), [2.0, 1.0])         # g^T H^-1 g
 
 
+@pytest.mark.filterwarnings("ignore::optsolve.ConvergenceWarning")  # max_iter on purpose
 def test_cyclic_visits_blocks_in_order():
     A = np.diag([1.0, 2.0, 3.0])
     prob = Quadratic(A, np.ones(3))
@@ -87,6 +89,7 @@ def test_cyclic_visits_blocks_in_order():
     np.testing.assert_allclose(xs[2], [1.0, 0.5, 1 / 3])
 
 
+@pytest.mark.filterwarnings("ignore::optsolve.ConvergenceWarning")  # max_iter on purpose
 def test_lipschitz_sampling_frequencies():
     L = np.array([1.0, 9.0])
     prob = Quadratic(np.diag(L), np.zeros(2))
