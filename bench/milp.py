@@ -248,8 +248,8 @@ def main(argv=None) -> int:
                       if not s.startswith("ours") and r["status"] == "optimal"]
             ref = proven[0] if proven else None
         for solver, r in runs.items():
-            agree = "-"
-            if r["obj"] is not None and ref is not None:
+            agree = "-"   # only a run that claims optimality can disagree
+            if r["obj"] is not None and ref is not None and r["status"] == "optimal":
                 agree = "yes" if abs(r["obj"] - ref) <= GAP * abs(ref) + 1e-6 else "NO"
             r["agree"] = agree
             r["solved"] = r["status"] == "optimal" and agree != "NO"
