@@ -122,6 +122,7 @@ struct osat {
   unsigned target_size, best_size;
   int64_t simplify_units; /* trail size at level 0 when last simplified */
   int64_t simplify_next, vivify_last;
+  int vivify_pending;
   int initialized;
   uint64_t random;
 

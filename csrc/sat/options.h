@@ -27,7 +27,7 @@
   OPT(simplify, 1, 0, 1, "remove level-0 satisfied clauses and false literals") \
   OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
   OPT(vivify, 1, 0, 1, "vivify tier-2 learned clauses after reductions") \
-  OPT(vivifyeffort, 100, 0, 1000, "vivification propagations per mille of search's") \
+  OPT(vivifyeffort, 30, 0, 1000, "vivification propagations per mille of search's") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 
 #endif

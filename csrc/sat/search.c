@@ -53,7 +53,12 @@ static int search(osat *s) {
       osat__rephase(s);
     if (osat__reducing(s)) {
       osat__reduce(s);
-      if (s->opts.vivify && osat__vivify(s))
+      s->vivify_pending = s->opts.vivify;
+    }
+    /* vivify at the next restart rather than forcing one */
+    if (s->vivify_pending && !s->nlevels) {
+      s->vivify_pending = 0;
+      if (osat__vivify(s))
         return 20;
     }
     osat__update_mode(s);
