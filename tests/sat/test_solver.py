@@ -250,6 +250,22 @@ def test_interrupt_from_another_thread():
     s.delete()
 
 
+@pytest.mark.parametrize("delay", [0.1, 0.6])  # in the direct slice / the worker
+def test_ctrl_c_in_main_thread_gives_unknown(delay):
+    import os
+    import signal
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.perf_counter()
+    r = solve(G.pigeonhole(12))
+    timer.join()
+    assert r.status == "UNKNOWN" and r.limit == "interrupt"
+    assert time.perf_counter() - t0 < 5.0
+    # the handler was restored and the next run is not affected
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert solve(G.pigeonhole(4)).status == "UNSAT"
+
+
 def test_solve_in_worker_thread_is_interruptible():
     s = Solver(bootstrap_with=G.pigeonhole(11))
     box = []
