@@ -154,12 +154,13 @@ class _Reader:
         if key not in _SECTIONS:
             self.section = None
             self.error(f"unknown section {toks[0]!r}")
-        order = ("NAME", "OBJSENSE", "OBJNAME", "ROWS", "COLUMNS", "RHS",
-                 "RANGES", "BOUNDS", "SOS", "ENDATA")
+        # RHS, RANGES and BOUNDS may come in any order after COLUMNS
+        rank = {"NAME": 0, "OBJSENSE": 1, "OBJNAME": 2, "ROWS": 3, "COLUMNS": 4,
+                "RHS": 5, "RANGES": 5, "BOUNDS": 5, "SOS": 6, "ENDATA": 7}
         if key == "OBJSENS":
             key = "OBJSENSE"
         prev = self.section
-        if prev is not None and order.index(key) < order.index(prev):
+        if prev is not None and rank[key] < rank[prev]:
             self.section = key
             self.error(f"section {key} after {prev}")
         self.section = key

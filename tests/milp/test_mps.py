@@ -214,6 +214,16 @@ def test_malformed_files_name_file_line_and_section(tmp_path, text, match):
     assert str(path) in str(info.value)
 
 
+def test_sections_after_columns_in_any_order(tmp_path):
+    text = ("NAME x\nROWS\n N obj\n L r\nCOLUMNS\n x obj 1 r 1\n"
+            "BOUNDS\n UP BND x 5\nRANGES\n RNG r 2\nRHS\n RHS r 4\nENDATA\n")
+    path = write(tmp_path, text)
+    p = read_mps(path)
+    # a range is relative to the row's right-hand side wherever RHS comes
+    # (HiGHS 1.16 applies RANGES before a later RHS and reads [-2, 4] here)
+    assert (p.row_lower[0], p.row_upper[0], p.ub[0]) == (2.0, 4.0, 5.0)
+
+
 def test_missing_file_and_bad_format_argument(tmp_path):
     with pytest.raises(MPSError, match="cannot open"):
         read_mps(tmp_path / "none.mps")
