@@ -394,3 +394,18 @@ def test_ctrl_c_returns_last_accepted_theta():
     r = minimize_bilevel(prob, prob.theta0(), callback=cb)
     assert r.status == 1 and r.limit == "interrupt"
     np.testing.assert_array_equal(r.x, seen[-1])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_error_bound_holds_on_random_quadratics(seed):
+    prob = Quadratic(seed=seed, n=30, m=4)
+    theta = np.random.default_rng(seed).standard_normal(4)
+    h_true = prob.grad_f(theta)
+    for eps, delta in ((1e-1, 1e-1), (1e-2, 1e-3), (1e-3, 1e-2)):
+        oracle = HypergradientOracle(prob, prob.x0(theta), seed=seed)
+        x = oracle.lower(theta, eps)
+        _, gg = oracle.upper(x)
+        h, q = oracle.hypergradient(x, theta, gg, delta)
+        omega = oracle.error_bound(x, theta, h, q, gg, eps, delta, prob.mu)
+        assert np.linalg.norm(h - h_true) <= omega
+    assert oracle.B <= np.linalg.norm(prob.C, 2) * (1 + 1e-4)  # an estimate from below
