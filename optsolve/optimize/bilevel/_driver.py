@@ -151,11 +151,12 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         for the random secants of the error bound).
         MAID and "fixed": ``eps0``, ``delta0`` (0.1; 1e-3 for "fixed"),
         ``eta`` (1e-4), ``rho`` (step shrink, 0.5), ``tau`` (accuracy shrink,
-        0.5), ``nu`` (accuracy relaxation, 1.05), ``beta0`` (first step,
-        0.1), ``growth`` (step growth after success, 10/9),
-        ``max_backtracks`` (10; 5 for "fixed"), ``max_retries`` (3),
-        ``decrease`` ("eta": the paper's test; "eta2": the authors' code),
-        ``eps_min`` (1e-13).
+        0.5), ``nu`` (accuracy relaxation, 1.05), ``beta0`` (first trial
+        step: "auto" = ``1/||h_0||``, or a number; the paper uses 0.1),
+        ``growth`` (step growth after success, 10/9), ``max_backtracks``
+        (10; 5 for "fixed"), ``max_retries`` (3), ``decrease`` ("eta": the
+        paper's test; "eta2": the authors' code), ``hopeless_factor`` (4.0;
+        None tries every trial step), ``eps_min`` (1e-13).
         HOAG: ``eps0`` (1e-3), ``schedule`` ("geometric", "quadratic",
         "cubic"), ``decay`` (0.9), ``C`` (0.25), ``L0`` (first inverse step:
         "dim" ``||h_0|| dim``, "sqrt" ``||h_0||/sqrt(dim)``, or a number).
