@@ -222,7 +222,7 @@ def test_maid_decreases_tv_loss_and_improves_psnr():
     f0, _, x0 = tight(prob, theta0)
     res = minimize_bilevel(prob, theta0, options={"max_work": 4000})
     assert res.status == 1 and res.limit == "max_work"
-    assert res.nwork <= 4000 + 2 and res.nlower > 0 and res.ncg > 0 and res.nfev > 0
+    assert res.nwork <= 4000 + 6 and res.nlower > 0 and res.ncg > 0 and res.nfev > 0
     f1, _, x1 = tight(prob, res.x)
     assert f1 < 0.5 * f0
     assert prob.psnr(x1) > prob.psnr(x0) + 3

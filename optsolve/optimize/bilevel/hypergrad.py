@@ -279,6 +279,7 @@ class HypergradientOracle:
         iterations), ``L_B``, ``L_H`` (and ``L_g`` when the problem does not
         give it; secants over a random perturbation of ``x`` of size
         ``max(eps, 1e-8)``)."""
+        self.check()  # its estimates cost up to 6 products: never start past a limit
         p = self.problem
         nq = _norm(q)
         if nq > 0:
