@@ -94,7 +94,8 @@ void osat__backtrack(osat *s, unsigned level) {
   for (unsigned i = s->trail_n; i-- > start;) {
     unsigned lit = s->trail[i], v = VAR(lit);
     s->vals[lit] = s->vals[NOT(lit)] = 0;
-    s->saved[v] = (unsigned char)NEG(lit);
+    if (s->save_phases)
+      s->saved[v] = (unsigned char)NEG(lit);
     osat__heap_insert(s, v);
     osat__queue_unassigned(s, v);
   }

@@ -123,6 +123,7 @@ struct osat {
   int64_t simplify_units; /* trail size at level 0 when last simplified */
   int64_t simplify_next, vivify_last;
   int vivify_pending;
+  int save_phases; /* off while vivifying: its assignments are not search's */
   int initialized;
   uint64_t random;
 
@@ -132,6 +133,9 @@ struct osat {
   int64_t conflict_limit, propagation_limit;
   double deadline, solve_start;
   volatile int terminate;
+  int (*poll)(void *);
+  void *poll_data;
+  double poll_last;
 
   /* proof */
   FILE *proof;

@@ -64,6 +64,12 @@ int osat_set_phases(osat *, const int32_t *lits, int64_t n);
 void osat_terminate(osat *);
 void osat_clear_terminate(osat *);
 
+/* A function osat_solve calls about every 10 ms of search (from the solving
+ * thread); a non-zero return stops the search like osat_terminate.  The
+ * Python binding uses it to run signal handlers while solving in the main
+ * thread.  NULL removes it. */
+void osat_set_poll(osat *, int (*poll)(void *data), void *data);
+
 /* Limits for the next call of osat_solve only; negative means none. */
 void osat_set_conflict_limit(osat *, int64_t conflicts);
 void osat_set_propagation_limit(osat *, int64_t propagations);

@@ -19,9 +19,18 @@ static int limit_hit(osat *s, int64_t *ticks) {
   }
   if (++*ticks & 127)
     return 0;
-  if (s->deadline >= 0 && osat__now() >= s->deadline) {
+  double now = osat__now();
+  if (s->deadline >= 0 && now >= s->deadline) {
     s->limit_reached = OSAT_LIMIT_TIME;
     return 1;
+  }
+  if (s->poll && now - s->poll_last >= 0.01) {
+    s->poll_last = now;
+    if (s->poll(s->poll_data)) {
+      s->terminate = 1;
+      s->limit_reached = OSAT_LIMIT_TERMINATE;
+      return 1;
+    }
   }
   osat__report(s, '.');
   return 0;

@@ -112,6 +112,7 @@ osat *osat_new(void) {
 #undef OSAT_OPTION_INIT
   s->score_inc = 1.0;
   s->queue_first = s->queue_last = s->queue_search = INVALID;
+  s->save_phases = 1;
   s->conflict_limit_next = s->propagation_limit_next = -1;
   s->time_limit_next = -1;
   s->random = 0x9e3779b97f4a7c15ull;
@@ -241,6 +242,11 @@ int osat_set_phases(osat *s, const int32_t *lits, int64_t n) {
 }
 
 void osat_terminate(osat *s) { s->terminate = 1; }
+
+void osat_set_poll(osat *s, int (*poll)(void *), void *data) {
+  s->poll = poll;
+  s->poll_data = data;
+}
 void osat_clear_terminate(osat *s) { s->terminate = 0; }
 
 void osat_set_conflict_limit(osat *s, int64_t n) { s->conflict_limit_next = n; }

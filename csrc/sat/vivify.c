@@ -62,7 +62,9 @@ static int vivify_clause(osat *s, unsigned ref) {
       break;
     }
   }
+  s->save_phases = 0;
   osat__backtrack(s, 0);
+  s->save_phases = 1;
   c = s->arena.data + ref; /* (unchanged: nothing allocates above) */
   s->stats.vivify_checks++;
   c[1] |= F_VIVIFIED;

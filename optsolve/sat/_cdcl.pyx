@@ -40,6 +40,7 @@ cdef extern from "osat.h" nogil:
     void osat_set_conflict_limit(osat *, int64_t)
     void osat_set_propagation_limit(osat *, int64_t)
     void osat_set_time_limit(osat *, double)
+    void osat_set_poll(osat *, int (*poll)(void *) noexcept nogil, void *data)
     int osat_limit_reached(const osat *)
     int osat_set_option(osat *, const char *name, int64_t value)
     int osat_get_option(const osat *, const char *name, int64_t *value)
@@ -54,7 +55,17 @@ cdef extern from "osat.h" nogil:
     int osat_inconsistent(const osat *)
 
 
+cdef extern from "Python.h":
+    int PyErr_CheckSignals() except -1
+
+
 MAX_VAR = OSAT_MAX_VAR
+
+
+cdef int _poll_signals(void *data) noexcept nogil:
+    # called by the C search about every 10 ms, in the solving (main) thread
+    with gil:
+        return (<CDCL>data)._poll()
 
 #: names of osat_limit_reached codes
 LIMIT_NAMES = {0: None, 1: "conflicts", 2: "propagations", 3: "time",
@@ -77,6 +88,7 @@ cdef class CDCL:
     """One C solver instance."""
     cdef osat *s
     cdef public bint solving
+    cdef object pending
 
     def __cinit__(self):
         self.s = osat_new()
@@ -123,9 +135,25 @@ cdef class CDCL:
                                    &offsets[0], n)
         return bad
 
+    cdef int _poll(self) noexcept:
+        # run Python's signal handlers (e.g. InterruptGuard's, which calls
+        # terminate); an exception they raise stops the search and is
+        # re-raised when osat_solve has returned
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            self.pending = exc
+            return 1
+        return 0
+
     def solve(self, const int32_t[::1] assumptions, int64_t conflicts=-1,
-              int64_t propagations=-1, double time_limit=-1.0):
-        """10 / 20 / 0, with the GIL released while searching."""
+              int64_t propagations=-1, double time_limit=-1.0,
+              bint poll_signals=False):
+        """10 / 20 / 0, with the GIL released while searching.
+
+        With ``poll_signals`` (main thread only) Python's signal handlers run
+        about every 10 ms during the search.
+        """
         self._check()
         cdef Py_ssize_t i
         cdef int res
@@ -135,11 +163,18 @@ cdef class CDCL:
         osat_set_propagation_limit(self.s, propagations)
         osat_set_time_limit(self.s, time_limit)
         self.solving = True
+        self.pending = None
+        if poll_signals:
+            osat_set_poll(self.s, _poll_signals, <void *>self)
         try:
             with nogil:
                 res = osat_solve(self.s)
         finally:
             self.solving = False
+            osat_set_poll(self.s, NULL, NULL)
+        if self.pending is not None:
+            exc, self.pending = self.pending, None
+            raise exc
         return res
 
     def limit_reached(self):

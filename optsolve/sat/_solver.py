@@ -22,11 +22,6 @@ from optsolve.sat._cnf import CNF, _is_int, read_dimacs
 
 __all__ = ["Solver", "SolveResult", "solve"]
 
-#: Seconds a solve runs directly in the calling thread before it continues in
-#: a worker thread (main thread only): short calls avoid the cost of a
-#: thread, long ones stay interruptible by Ctrl-C.
-_DIRECT_SLICE = 0.25
-
 _PROOF_FORMATS = ("text", "binary")
 
 
@@ -349,45 +344,23 @@ def _budget(value, name):
 def _run(core, assumptions, conflicts, props, time_limit, signals):
     """Call the C solver; returns (10/20/0, limit name or None).
 
-    In the main thread the first :data:`_DIRECT_SLICE` seconds run directly
-    (Python cannot run a signal handler while C holds the thread); a longer
-    run continues in a worker thread while this thread waits, so Ctrl-C
-    reaches the :class:`InterruptGuard`, which calls the C terminate.
+    In the main thread the C search calls back about every 10 ms to run
+    Python's signal handlers, so Ctrl-C reaches the :class:`InterruptGuard`,
+    which calls the C terminate; a second Ctrl-C raises KeyboardInterrupt
+    once the search has stopped.
     """
     if threading.current_thread() is not threading.main_thread():
         res = core.solve(assumptions, conflicts, props, time_limit)
         return res, (core.limit_reached() if res == 0 else None)
-    start = time.perf_counter()
-    before = core.statistics()
     with InterruptGuard(core.terminate, signals=signals) as guard:
-        first = _DIRECT_SLICE if time_limit < 0 else min(_DIRECT_SLICE, time_limit)
-        res = core.solve(assumptions, conflicts, props, first)
-        limit = core.limit_reached() if res == 0 else None
-        sliced = limit == "time" and (time_limit < 0 or time_limit > first)
-        if sliced and not guard.interrupted:
-            now = core.statistics()
-            c = -1 if conflicts < 0 else max(0, conflicts - (now["conflicts"] - before["conflicts"]))
-            p = -1 if props < 0 else max(0, props - (now["propagations"] - before["propagations"]))
-            t = -1.0 if time_limit < 0 else max(0.0, time_limit - (time.perf_counter() - start))
-            box = []
-            worker = threading.Thread(
-                target=lambda: box.append(core.solve(assumptions, c, p, t)),
-                daemon=True)
-            worker.start()
-            try:
-                while worker.is_alive():
-                    worker.join(0.05)
-            except BaseException:  # a second Ctrl-C: stop C, then re-raise
-                core.terminate()
-                worker.join()
+        try:
+            res = core.solve(assumptions, conflicts, props, time_limit, True)
+        finally:
+            if guard.interrupted:
                 core.clear_terminate()
-                raise
-            res = box[0]
-            limit = core.limit_reached() if res == 0 else None
-        if guard.interrupted:
-            core.clear_terminate()
-            if res == 0 or limit == "time":
-                limit = "interrupt"
+        limit = core.limit_reached() if res == 0 else None
+        if guard.interrupted and res == 0:
+            limit = "interrupt"
     return res, limit
 
 
