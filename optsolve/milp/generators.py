@@ -115,11 +115,17 @@ def combinatorial_auction(n_items=100, n_bids=500, seed=0, add_prob=0.65,
         if price <= 0:
             continue
         mine = [(bundle, price)]
-        for item in rng.permutation(bundle):
-            if len(mine) >= max_sub_bids or len(bids) + len(mine) >= n_bids:
+        # substitutable bids sharing an item with the first one, dearest
+        # first, within the bidder's budget and above a resale value
+        subs = [grow(int(item), interests, private) for item in bundle]
+        budget = 1.5 * price
+        resale = 0.5 * values[bundle].sum()
+        for sub, sub_price in sorted(subs, key=lambda t: -t[1]):
+            if len(mine) > max_sub_bids or len(bids) + len(mine) >= n_bids:
                 break
-            sub, sub_price = grow(int(item), interests, private)
-            if sub_price > 0 and sub != bundle and all(sub != b for b, _ in mine):
+            if not 0 < sub_price <= budget or values[sub].sum() < resale:
+                continue
+            if all(sub != b for b, _ in mine):
                 mine.append((sub, sub_price))
         bids += [(b, pr, bidder) for b, pr in mine]
         bidder += 1
