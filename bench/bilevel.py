@@ -90,15 +90,20 @@ def run_method(prob, theta0, method, options, budget):
 
 
 def exact_curve(prob, traj, npoints):
-    """(work, time, exact loss) at up to ``npoints`` points of a trajectory."""
+    """(work, time, exact loss[, PSNR]) at up to ``npoints`` points of a trajectory."""
     idx = sorted(set(np.unique(np.geomspace(1, len(traj), npoints).astype(int) - 1))
                  | {0, len(traj) - 1})
     ex = Exact(prob)
-    return [(traj[i][0], traj[i][1], ex(traj[i][2])[0]) for i in idx]
+    out = []
+    for i in idx:
+        f, x = ex(traj[i][2])
+        extra = (prob.psnr(x),) if hasattr(prob, "psnr") else ()
+        out.append((traj[i][0], traj[i][1], f) + extra)
+    return out
 
 
 def work_to_reach(curve, target):
-    for work, _, loss in curve:
+    for work, _, loss, *_ in curve:
         if loss <= target:
             return work
     return math.nan
@@ -107,7 +112,7 @@ def work_to_reach(curve, target):
 def work_to_stay(curve, target):
     """Work after which every later point of the curve stays at or below target."""
     work = math.nan
-    for w, _, loss in reversed(curve):
+    for w, _, loss, *_ in reversed(curve):
         if not loss <= target:
             break
         work = w
@@ -117,7 +122,7 @@ def work_to_stay(curve, target):
 def reach_table(curves, stay=False):
     """Work of each method to come (``stay``: and stay) within 1% of the best
     exact loss any method found."""
-    best = min(min(l for _, _, l in c if math.isfinite(l)) for c in curves.values())
+    best = min(min(c[2] for c in cv if math.isfinite(c[2])) for cv in curves.values())
     how = work_to_stay if stay else work_to_reach
     reach = {n: how(c, best + 0.01 * abs(best)) for n, c in curves.items()}
     hoag = min((reach[n] for n in reach if n.startswith("HOAG") and math.isfinite(reach[n])),
@@ -166,7 +171,8 @@ def bench_tv(args, fig_axes):
               f"({res.time:.1f} s)", flush=True)
     gtheta, gcurve, gtime = grid_search(prob, args.budget)
     ex = Exact(prob)
-    gcurve = [(w, t, ex(th)[0] if th is not None else math.nan) for w, t, th in gcurve]
+    gcurve = [(w, t) + ((ex(th)[0], prob.psnr(ex.x)) if th is not None else
+                        (math.nan, math.nan)) for w, t, th in gcurve]
     runs["grid search"] = (None, gcurve, gtime)
     best, reach, hoag_best = reach_table({n: c for n, (_, c, _) in runs.items()})
     _, stay, hoag_stay = reach_table({n: c for n, (_, c, _) in runs.items()}, stay=True)
@@ -184,13 +190,19 @@ def bench_tv(args, fig_axes):
     print(f"  best loss {best:.5g}; MAID work / best HOAG work to within 1%: "
           f"{ratio(reach['MAID'], hoag_best):.3g}; to stay within 1%: "
           f"{ratio(stay['MAID'], hoag_stay):.3g}")
-    ax_w, ax_t = fig_axes
+    ax_w, ax_t, ax_p = fig_axes
     for name, (_, curve, _) in runs.items():
         w = [max(c[0], 1) for c in curve if math.isfinite(c[2])]
         loss = [c[2] for c in curve if math.isfinite(c[2])]
         t = [max(c[1], 1e-3) for c in curve if math.isfinite(c[2])]
         ax_w.plot(w, loss, marker=".", label=name)
         ax_t.plot(t, loss, marker=".", label=name)
+        ax_p.plot(w, [c[3] for c in curve if math.isfinite(c[2])], marker=".", label=name)
+    ax_p.set_xscale("log")
+    ax_p.set_xlabel("lower-level + CG iterations")
+    ax_p.set_ylabel("mean PSNR of training images (dB)")
+    ax_p.set_ylim(bottom=20)
+    ax_p.set_title("TV denoising")
     for ax, xl in ((ax_w, "lower-level + CG iterations"), (ax_t, "seconds")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -333,15 +345,19 @@ def main(argv=None) -> int:
     import matplotlib.pyplot as plt
 
     print(machine_line())
-    ncols = 2 + (not args.skip_logistic) + bool(args.foe)
+    ncols = 3 * (not args.skip_tv) + (not args.skip_logistic) + bool(args.foe)
+    if ncols == 0:
+        ap.error("nothing to run")
     fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4))
     axes = list(np.atleast_1d(axes))
     if not args.skip_tv:
-        bench_tv(args, axes[:2])
+        bench_tv(args, axes[:3])
+        axes = axes[3:]
     if not args.skip_logistic:
-        bench_logistic(args, axes[2])
+        bench_logistic(args, axes[0])
+        axes = axes[1:]
     if args.foe:
-        bench_foe(args, axes[-1])
+        bench_foe(args, axes[0])
     fig.tight_layout()
     path = figure_path("bilevel")
     fig.savefig(path, dpi=110)
