@@ -203,3 +203,20 @@ def test_alpha_above_alpha_max_gives_zero():
     prob = Lasso(X, y, 1.01 * Lasso(X, y, 1.0).alpha_max())
     res = bcd(prob)
     assert res.success and not np.any(res.x)
+
+
+@pytest.mark.parametrize("gram_max", [0, 1000])
+def test_logistic_inner_solvers_agree(gram_max):
+    # column sweeps only (gram_max=0) and the weighted-Gram inner solve only
+    # (gram_max=1000) reach the optimum
+    from optsolve.optimize.bcd._monitor import Monitor
+    from optsolve.optimize.bcd._working_set import solve_working_sets
+    rng, X = _data(150, 200)
+    y = np.sign(X[:, :10].sum(axis=1) + rng.standard_normal(150))
+    prob = SparseLogisticRegression(X, y, 0.01 * SparseLogisticRegression(X, y, 1).alpha_max())
+    p0 = prob._value(np.zeros(200), np.zeros(150))
+    with Monitor("gap", 1e-10 * p0, 1000, None, None, 0, False) as mon:
+        res = solve_working_sets(prob, np.zeros(200), "gsl", mon, gram_max=gram_max)
+    assert res.success
+    ref = _sk_l1_logistic(X, y, prob.alpha)
+    assert res.fun <= prob._value(ref, prob._state(ref)) + 1e-9

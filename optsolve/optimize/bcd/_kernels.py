@@ -244,8 +244,62 @@ def _logistic_value(z, y):
 
 
 @njit(cache=True, fastmath=_FAST)
+def _weighted_gram(Xd, data, indices, indptr, ws, h, n, work):
+    """H = X_ws^T diag(h) X_ws / n. Sparse: scatter h * X_a into ``work``
+    (zeros on entry and exit), then sparse dots with the other columns."""
+    m = ws.shape[0]
+    H = np.empty((m, m))
+    for a in range(m):
+        ja = ws[a]
+        if Xd is None:
+            for k in range(indptr[ja], indptr[ja + 1]):
+                work[indices[k]] = h[indices[k]] * data[k]
+        else:
+            for i in range(n):
+                work[i] = h[i] * Xd[i, ja]
+        for b in range(a + 1):
+            v = _col_dot(Xd, data, indices, indptr, ws[b], work) / n
+            H[a, b] = v
+            H[b, a] = v
+        if Xd is None:
+            for k in range(indptr[ja], indptr[ja + 1]):
+                work[indices[k]] = 0.0
+    if Xd is not None:
+        work[:] = 0.0
+    return H
+
+
+@njit(cache=True, fastmath=_FAST)
+def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
+    """argmin_d g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 by cyclic CD on the
+    dense m x m matrix H (d holds the answer). Returns the sweeps done."""
+    m = ws.shape[0]
+    Hd = np.zeros(m)
+    sweeps = 0
+    for ep in range(max_epochs):
+        sweeps += 1
+        dmax = 0.0
+        for t in range(m):
+            L = H[t, t]
+            if L <= 0.0:
+                continue
+            cur = w[ws[t]] + d[t]
+            new = _soft(cur - (g[t] + Hd[t]) / L, alpha / L)
+            if new != cur:
+                dd = new - cur
+                d[t] += dd
+                for q in range(m):
+                    Hd[q] += dd * H[q, t]
+                if abs(dd) * L > dmax:
+                    dmax = abs(dd) * L
+        if dmax <= tol:
+            break
+    return sweeps
+
+
+@njit(cache=True, fastmath=_FAST)
 def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                          col_sq, alpha, max_newton, max_cd, tol):
+                          col_sq, alpha, max_newton, max_cd, tol, gram_max):
     """Proximal Newton on the working set for
     (1/n) sum log(1 + exp(-y_i z_i)) + alpha ||w||_1, z = Xw kept up to date.
     Each Newton step minimises the second-order model by cyclic CD (at most
@@ -261,6 +315,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
     g = np.zeros(m)
     lh = np.zeros(m)
     act = np.empty(m, dtype=np.int64)
+    work = np.zeros(n)
     total_cd = 0.0
     it = 0
     for it in range(1, max_newton + 1):
@@ -292,44 +347,53 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         if viol <= tol:
             it -= 1
             break
-        # inner CD on the quadratic model around w
+        # inner solve of the quadratic model around w: on the weighted Gram
+        # matrix of a small working set (O(m^2) per sweep), else by sweeps
+        # over the columns (O(nnz) per sweep)
         xd[:] = 0.0
         d[:] = 0.0
         tol_cd = 0.3 * viol
-        # glmnet-style sweeps: all of ws, then its nonzeros until they settle
-        full = True
-        n_act = m
-        for ep in range(max_cd):
-            count = m if full else n_act
-            total_cd += count / m
-            dmax = 0.0
-            for q in range(count):
-                t = q if full else act[q]
-                if lh[t] <= 1e-12 * (col_sq[ws[t]] / n + 1e-300):
-                    continue
-                j = ws[t]
-                gq = g[t] + _col_wdot(Xd, data, indices, indptr, j, h, xd) / n
-                cur = w[j] + d[t]
-                new = _soft(cur - gq / lh[t], alpha / lh[t])
-                if new != cur:
-                    dd = new - cur
-                    d[t] += dd
-                    _col_axpy(Xd, data, indices, indptr, j, dd, xd)
-                    # lh * |dd|: the change of the model's gradient, on the
-                    # scale of the KKT violation the outer test uses
-                    if abs(dd) * lh[t] > dmax:
-                        dmax = abs(dd) * lh[t]
-            if full:
-                if dmax <= tol_cd:
-                    break
-                n_act = 0
-                for t in range(m):
-                    if w[ws[t]] + d[t] != 0.0:
-                        act[n_act] = t
-                        n_act += 1
-                full = n_act == m or n_act == 0
-            elif dmax <= tol_cd:
-                full = True
+        if m <= gram_max:
+            H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
+            _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d)
+            for t in range(m):
+                if d[t] != 0.0:
+                    _col_axpy(Xd, data, indices, indptr, ws[t], d[t], xd)
+        else:
+            # glmnet-style sweeps: all of ws, then its nonzeros until they settle
+            full = True
+            n_act = m
+            for ep in range(max_cd):
+                count = m if full else n_act
+                total_cd += count / m
+                dmax = 0.0
+                for q in range(count):
+                    t = q if full else act[q]
+                    if lh[t] <= 1e-12 * (col_sq[ws[t]] / n + 1e-300):
+                        continue
+                    j = ws[t]
+                    gq = g[t] + _col_wdot(Xd, data, indices, indptr, j, h, xd) / n
+                    cur = w[j] + d[t]
+                    new = _soft(cur - gq / lh[t], alpha / lh[t])
+                    if new != cur:
+                        dd = new - cur
+                        d[t] += dd
+                        _col_axpy(Xd, data, indices, indptr, j, dd, xd)
+                        # lh * |dd|: the change of the model's gradient, on the
+                        # scale of the KKT violation the outer test uses
+                        if abs(dd) * lh[t] > dmax:
+                            dmax = abs(dd) * lh[t]
+                if full:
+                    if dmax <= tol_cd:
+                        break
+                    n_act = 0
+                    for t in range(m):
+                        if w[ws[t]] + d[t] != 0.0:
+                            act[n_act] = t
+                            n_act += 1
+                    full = n_act == m or n_act == 0
+                elif dmax <= tol_cd:
+                    full = True
         # Armijo backtracking on F(w + s d)
         l1_old = 0.0
         l1_new = 0.0

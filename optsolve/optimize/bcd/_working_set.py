@@ -29,7 +29,7 @@ def _violation(w, g, alpha):
 
 
 def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=100, anderson=5,
-                       max_epochs=10_000):
+                       max_epochs=10_000, gram_max=64):
     """Greedy working sets + gap-safe screening for Lasso / sparse logistic."""
     X = problem.X
     Xd, data, indices, indptr = problem._karr
@@ -113,7 +113,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0=100, anderson=
                                   alpha, max_epochs, tol_in, anderson)
         else:
             k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                                         problem._sq, alpha, 50, 100, tol_in)
+                                         problem._sq, alpha, 50, 100, tol_in, gram_max)
             newton += k
             epochs += e
     return mon.result(w, fun, measure, nit, n_epochs=epochs, n_newton=newton,
