@@ -229,6 +229,9 @@ def test_cli_bad_file(tmp_path, capsys):
     bad.write_text("1 1:0.5 3:x\n")
     assert _cli_main(["bcd", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "bad.svm" in err and "LIBSVM" in err
+    assert "bad.svm:1:" in err and "'3:x'" in err
+    bad.write_text("1 1:0.5\n-1 2:1\nx 1:2\n")
+    assert _cli_main(["bcd", str(bad)]) == 1
+    assert "bad.svm:3: label 'x'" in capsys.readouterr().err
     assert _cli_main(["bcd", str(tmp_path / "missing.svm")]) == 1
     assert "no such file" in capsys.readouterr().err

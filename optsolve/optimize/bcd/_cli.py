@@ -40,6 +40,34 @@ def add_parser(subparsers):
     return p
 
 
+def _first_bad_line(path):
+    """(line number, reason) of the first malformed LIBSVM line, or None."""
+    import bz2
+    import gzip
+    opener = gzip.open if path.endswith(".gz") else bz2.open if path.endswith(".bz2") else open
+    try:
+        with opener(path, "rt", errors="replace") as f:
+            for no, line in enumerate(f, 1):
+                body = line.split("#", 1)[0].split()
+                if not body:
+                    continue
+                try:
+                    float(body[0])
+                except ValueError:
+                    return no, f"label {body[0]!r} is not a number"
+                for tok in body[1:]:
+                    key, sep, val = tok.partition(":")
+                    try:
+                        if not sep or (key != "qid" and int(key) < 0):
+                            raise ValueError
+                        float(val)
+                    except ValueError:
+                        return no, f"feature {tok!r} is not INDEX:VALUE"
+    except OSError:
+        return None
+    return None
+
+
 def _load(path):
     from sklearn.datasets import load_svmlight_file
     try:
@@ -47,6 +75,9 @@ def _load(path):
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except (ValueError, OSError) as exc:
+        where = _first_bad_line(path)
+        if where is not None:
+            raise ValueError(f"{path}:{where[0]}: {where[1]}") from None
         raise ValueError(f"{path}: not a valid LIBSVM file: {exc}") from None
     return X.tocsc(), y
 
