@@ -183,6 +183,7 @@ class _Search:
         self.heap = []
         self.pending = None          # plunge child to process next
         self.current_lower = math.inf  # bound of the node being processed
+        self._lower_cache = None
         self.counter = 0
         self.incumbents_found = 0
         self.heuristic_iterations = 0
@@ -206,6 +207,15 @@ class _Search:
     # -- bounds and the tree -------------------------------------------
     def _open_count(self):
         return len(self.heap) + (self.pending is not None)
+
+    def approx_global_lower(self):
+        """global_lower, recomputed at most every 100 nodes unless the heap
+        is ordered by bound (plunging and display only need an estimate)."""
+        if self.o["node_selection"] == "best-bound":
+            return self.global_lower()
+        if self._lower_cache is None or self.nodes - self._lower_cache[0] >= 100:
+            self._lower_cache = (self.nodes, self.global_lower())
+        return self._lower_cache[1]
 
     def global_lower(self):
         """Valid lower bound on the optimum (minimisation)."""
@@ -301,7 +311,7 @@ class _Search:
     def _report(self, force=False, char=" "):
         if self.progress.level <= 0:
             return
-        dual = self.global_lower()
+        dual = self.global_lower() if force else self.approx_global_lower()
         gap = _gap(self.incumbent_obj, dual)
         pb = self._ext(self.incumbent_obj)
         db = self._ext(dual)
@@ -596,7 +606,7 @@ class _Search:
         first = children[0]
         limit = math.inf
         if self.incumbent is not None:
-            best = min(self.global_lower(), first.lower)
+            best = min(self.approx_global_lower(), first.lower)
             limit = best + 0.25 * (self.incumbent_obj - best)
         if first.estimate <= limit or first.lower <= limit:
             first.basis = None       # the LP already holds the parent's basis
