@@ -244,6 +244,32 @@ def _logistic_value(z, y):
 
 
 @njit(cache=True, fastmath=_FAST)
+def logistic_loss_dual(z, y, scale):
+    """One pass over the samples: the logistic loss (1/n) sum log(1 + e^{-y z})
+    and the dual objective -(1/n) sum [u log u + (1-u) log(1-u)] at
+    u_i = sigma(-y_i z_i) / scale (the rescaled dual point)."""
+    n = z.shape[0]
+    loss = 0.0
+    ent = 0.0
+    for i in range(n):
+        t = y[i] * z[i]
+        if t > 0:
+            e = np.exp(-t)
+            loss += np.log1p(e)
+            u = e / (1.0 + e)
+        else:
+            e = np.exp(t)
+            loss += np.log1p(e) - t
+            u = 1.0 / (1.0 + e)
+        u /= scale
+        if u > 0.0:
+            ent += u * np.log(u)
+        if u < 1.0:
+            ent += (1.0 - u) * np.log1p(-u)
+    return loss / n, -ent / n
+
+
+@njit(cache=True, fastmath=_FAST)
 def _weighted_gram(Xd, data, indices, indptr, ws, h, n, work):
     """H = X_ws^T diag(h) X_ws / n. Sparse: scatter h * X_a into ``work``
     (zeros on entry and exit), then sparse dots with the other columns."""
@@ -317,6 +343,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
     act = np.empty(m, dtype=np.int64)
     work = np.zeros(n)
     total_cd = 0.0
+    f_cur = np.nan   # the loss at z, once computed
     it = 0
     for it in range(1, max_newton + 1):
         for i in range(n):
@@ -403,7 +430,9 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
             l1_new += abs(w[ws[t]] + d[t])
             gd += g[t] * d[t]
         delta = gd + alpha * (l1_new - l1_old)
-        f_old = _logistic_value(z, y) + alpha * l1_old
+        if f_cur != f_cur:  # nan: not known yet
+            f_cur = _logistic_value(z, y)
+        f_old = f_cur + alpha * l1_old
         step = 1.0
         ztry = np.empty(n)
         accepted = False
@@ -425,6 +454,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         for t in range(m):
             w[ws[t]] += step * d[t]
         z[:] = ztry
+        f_cur = f_new - alpha * l1s
     return it, total_cd
 
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import kernel_arrays, xt_dot
+from ._kernels import _logistic_value, kernel_arrays, logistic_loss_dual, xt_dot
 
 __all__ = ["LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation"]
@@ -378,17 +378,13 @@ class Logistic(_GLM):
         return s * (1.0 - s) / self.n_samples
 
     def _loss(self, z):
-        return float(np.logaddexp(0.0, -self.y * z).sum()) / self.n_samples
+        return float(_logistic_value(z, self.y))
 
     def _gap(self, x, z, g):
         # theta = -grad f(z) / s; u_i = n y_i theta_i in (0, 1);
         # D(theta) = -(1/n) sum [u log u + (1-u) log(1-u)]
-        s = self._dual_scale(g)
-        u = _sigmoid(-self.y * z) / s
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ent = np.where(u > 0, u * np.log(u), 0.0) + np.where(u < 1, (1 - u) * np.log1p(-u), 0.0)
-        dual = -float(ent.sum()) / self.n_samples
-        return max(self._value(x, z) - dual, 0.0)
+        loss, dual = logistic_loss_dual(z, self.y, self._dual_scale(g))
+        return max(loss + self._penalty_value(x) - dual, 0.0)
 
 
 class SparseLogisticRegression(Logistic):
