@@ -409,3 +409,21 @@ def test_error_bound_holds_on_random_quadratics(seed):
         omega = oracle.error_bound(x, theta, h, q, gg, eps, delta, prob.mu)
         assert np.linalg.norm(h - h_true) <= omega
     assert oracle.B <= np.linalg.norm(prob.C, 2) * (1 + 1e-4)  # an estimate from below
+
+
+def test_line_search_warm_starts_both_converge_and_interpolation_saves_work():
+    # x*(theta) is affine here, so the interpolated start of a backtracked trial
+    # is (nearly) exact: its lower solves cost no more than restarts from x_base
+    prob = Quadratic(seed=2)
+    runs = {w: minimize_bilevel(prob, np.zeros(3), tol=1e-6, options={"ls_warm": w,
+                                                                      "beta0": 10.0})
+            for w in ("base", "interpolate")}
+    for res in runs.values():
+        assert res.success
+        np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
+    assert runs["interpolate"].nlower < runs["base"].nlower
+
+
+def test_bad_ls_warm():
+    with pytest.raises(ValueError, match="`ls_warm` must be"):
+        minimize_bilevel(Quadratic(), np.zeros(3), options={"ls_warm": "random"})

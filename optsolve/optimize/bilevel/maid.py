@@ -9,7 +9,9 @@ learning" (2023). Each outer iteration:
    bound satisfies ``omega <= (1 - eta) ||h||``;
 2. runs the inexact backtracking line search
    (:func:`optsolve.optimize.linesearch.line_search_inexact`) from step
-   ``beta``, at most ``max_backtracks + j`` trials on try ``j``;
+   ``beta``, at most ``max_backtracks + j`` trials on try ``j``; each trial's
+   lower solve is warm-started by linear interpolation between the current
+   lower solution and the previous trial's (``ls_warm="interpolate"``);
 3. on success takes the step, sets ``beta`` to the accepted step times
    ``growth`` (10/9) and relaxes ``eps, delta`` by ``nu`` (1.05); on failure
    tightens them by ``tau`` and recomputes the hypergradient (at most
@@ -43,6 +45,7 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
     auto_step = opts["beta0"] == "auto"
     beta = 1.0 if auto_step else float(opts["beta0"])
     c = eta if opts["decrease"] == "eta" else eta * eta
+    interpolate = opts["ls_warm"] == "interpolate"
     theta = np.array(theta, dtype=float, copy=True)
 
     state = {"theta": theta, "fun": math.nan, "jac": None, "eps": eps, "delta": delta,
@@ -81,9 +84,17 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                     return dict(state, status="eps_min")
             # 2. inexact backtracking line search
             x_base = x
+            last_trial = {}
 
-            def evaluate(th, x_base=x_base, eps=eps):
-                xt = oracle.lower(th, eps, x_start=x_base)
+            def evaluate(th, x_base=x_base, theta_base=theta, eps=eps, last=last_trial):
+                start = x_base
+                if interpolate and last:
+                    # trials lie on one ray: x*(theta - s a d) ~ x_base + s (x_a - x_base)
+                    s = _norm(th - theta_base) / last["dist"]
+                    start = x_base + s * (last["x"] - x_base)
+                xt = oracle.lower(th, eps, x_start=start)
+                if interpolate:
+                    last.update(x=xt, dist=_norm(th - theta_base))
                 gt, ggt = oracle.upper(xt)
                 return gt, _norm(ggt), xt
 
