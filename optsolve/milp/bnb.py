@@ -22,6 +22,7 @@ from optsolve._runtime import (INFEASIBLE, LIMIT, OTHER, STATUS_MESSAGES,
                                OptimizeResult, Progress, check_count_limit,
                                check_time_limit, wrap_callback)
 from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
+from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_ITERATION_LIMIT, LP_OPTIMAL, LP_TIME_LIMIT,
@@ -51,6 +52,8 @@ OPTIONS = {
     "heuristics": (True, "run simple rounding and fractional diving"),
     "dive_frequency": (10, "run fractional diving every this many nodes "
                        "(0: root only)"),
+    "cuts": (True, "Gomory mixed-integer cuts at the root node"),
+    "cut_rounds": (10, "maximum rounds of root cuts"),
     "presolve": (True, "accepted for scipy compatibility; optsolve does no "
                  "presolve"),
     "integrality_tolerance": (1e-6, "a value within this of an integer is "
@@ -92,6 +95,9 @@ def options_iv(options):
     o["callback_interval"] = check_count_limit(o["callback_interval"],
                                                "callback_interval") or 1
     o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
+    o["cut_rounds"] = check_count_limit(o["cut_rounds"], "cut_rounds")
+    if not isinstance(o["cuts"], (bool, np.bool_)):
+        raise ValueError(f"`cuts` must be a bool, got {o['cuts']!r}")
     o["callback"] = wrap_callback(o["callback"])
     d = o["disp"]
     if not isinstance(d, (bool, int, np.integer)):
@@ -191,6 +197,7 @@ class _Search:
         self.limit = None
         self.root_info = None
         self.root_unbounded = False
+        self.separator = None
         self.callback = opts["callback"]
         self.locks = Locks(work.A, work.row_lower, work.row_upper) \
             if opts["heuristics"] else None
@@ -420,6 +427,15 @@ class _Search:
         status = lp.solve()
         if status in (LP_ERROR, LP_ITERATION_LIMIT):
             status = lp.solve_robust()
+        if (status == LP_OPTIMAL and node.depth == 0 and rnd == 0
+                and self.o["cuts"] and self.o["cut_rounds"] and w.int_cols.size):
+            self.separator = RootSeparator(lp, w.A, w.row_lower, w.row_upper,
+                                           w.is_integer, self.o["cut_rounds"],
+                                           tol=self.tol)
+            status = self.separator.run(lb, ub, LP_OPTIMAL,
+                                        stop=self.should_stop_early)
+            if status in (LP_ERROR, LP_ITERATION_LIMIT):
+                status = lp.solve_robust()
         if status == LP_TIME_LIMIT:
             if rnd == 0:
                 self.nodes -= 1
@@ -480,8 +496,9 @@ class _Search:
             if obj >= self.cutoff:
                 self._prune(obj)
                 return False
+        m = w.A.shape[0]           # cut rows are not shown to the rules
         state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
-                          act, rdual, cdual, basis)
+                          act[:m], rdual[:m], cdual, basis)
         j = self.rule.select(state)
         try:
             j = int(j)
@@ -728,5 +745,8 @@ def _result(problem, search, deadline):
         root_bound=(sense * search.root_bound + problem.offset
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
+        cuts=len(search.separator.cuts) if search.separator is not None else 0,
+        cut_rounds=(len(search.separator.bounds) - 1
+                    if search.separator is not None else 0),
         branching=getattr(search.rule, "name", type(search.rule).__name__),
     )

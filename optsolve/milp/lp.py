@@ -187,6 +187,22 @@ class LPRelaxation:
             status = self.solve()
         return status
 
+    def add_cuts(self, cuts):
+        """Append cuts (objects with ``idx``, ``val``, ``rhs``; meaning
+        ``val @ x[idx] >= rhs``) as rows; the current basis is kept (the new
+        rows' slacks enter it basic)."""
+        if not cuts:
+            return
+        k = len(cuts)
+        starts = np.concatenate([[0], np.cumsum([c.idx.size for c in cuts])[:-1]])
+        self.h.addRows(k, np.array([c.rhs for c in cuts], dtype=np.float64),
+                       np.full(k, highspy.kHighsInf),
+                       int(sum(c.idx.size for c in cuts)),
+                       starts.astype(np.int32),
+                       np.concatenate([c.idx for c in cuts]).astype(np.int32),
+                       np.concatenate([c.val for c in cuts]).astype(np.float64))
+        self.m += k
+
     # -- results --------------------------------------------------------
     def primal(self):
         """Column values of the last solve."""

@@ -147,7 +147,7 @@ def test_node_limit_returns_incumbent_with_status_1():
     rng = np.random.default_rng(8)
     kw = CLASSES["knapsack"](rng, n=40)
     res = milp(**kw, options={"node_limit": 3, "branching": "mostinf",
-                              "mip_rel_gap": 0})
+                              "mip_rel_gap": 0, "cuts": False})
     assert res.status == 1 and res.limit == "node" and not res.success
     assert res.mip_node_count == 3
     if res.x is not None:
@@ -215,7 +215,7 @@ def test_custom_rule_object_and_bad_rule():
     rng = np.random.default_rng(13)
     kw = CLASSES["set_cover"](rng)
     check_answer(milp(**kw, options={"branching": FirstCandidate(),
-                                     "mip_rel_gap": 0}), kw)
+                                     "mip_rel_gap": 0, "cuts": False}), kw)
 
     class Bad:
         def select(self, state):
@@ -223,13 +223,15 @@ def test_custom_rule_object_and_bad_rule():
 
     kw = CLASSES["knapsack"](rng, n=20)
     with pytest.raises(ValueError, match="not a fractional integer column"):
-        milp(**kw, options={"branching": Bad(), "heuristics": False})
+        milp(**kw, options={"branching": Bad(), "heuristics": False,
+                            "cuts": False})
 
 
 def test_strong_branching_is_counted():
     rng = np.random.default_rng(14)
     kw = CLASSES["knapsack"](rng, n=30)
-    res = milp(**kw, options={"branching": "fullstrong", "mip_rel_gap": 0})
+    res = milp(**kw, options={"branching": "fullstrong", "mip_rel_gap": 0,
+                              "cuts": False})
     assert res.sb_lp_iterations > 0
     res = milp(**kw, options={"branching": "mostinf", "mip_rel_gap": 0})
     assert res.sb_lp_iterations == 0

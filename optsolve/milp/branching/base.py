@@ -112,6 +112,12 @@ class NodeState:
         Average simplex iterations per node LP so far.
     child_bounds : dict
         Filled by rules that solve children: ``j -> (down, up)`` lower bounds.
+    row_activity, row_dual : ndarray
+        Activities and duals of the problem's rows (root cuts held in the LP
+        are left out).
+    reduced_costs : ndarray
+        Reduced costs of the node LP, cut rows included:
+        ``c - A^T row_dual - (cut duals)``.
     """
 
     def __init__(self, search, x, obj, lb, ub, candidates, frac, depth,

@@ -1,0 +1,143 @@
+"""Root Gomory cuts: every cut is satisfied by every integer-feasible point
+(checked by enumeration on tiny problems and against the scipy optimum on
+larger ones); answers with cuts agree with scipy."""
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import Bounds, LinearConstraint
+
+from optsolve.milp import milp
+from optsolve.milp.cuts import RootSeparator, integral_rows, select_cuts
+from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
+
+from ._instances import CLASSES, as_problem, check_answer, reference
+
+
+def _separate(p, rounds=5):
+    """Root LP of a Problem, then rounds of cuts; returns the separator or
+    None when the LP is not optimal."""
+    c = p.c if p.sense == "minimize" else -p.c
+    integ = p.is_integer
+    lb, ub = p.lb.copy(), p.ub.copy()
+    lb[integ] = np.ceil(lb[integ] - 1e-9)
+    ub[integ] = np.floor(ub[integ] + 1e-9)
+    lp = LPRelaxation(c, p.A, p.row_lower, p.row_upper, lb, ub)
+    if lp.solve() != LP_OPTIMAL:
+        return None
+    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds)
+    sep.run(lb, ub, LP_OPTIMAL)
+    return sep
+
+
+def _satisfies(cut, x, tol=1e-7):
+    return cut.activity(x) >= cut.rhs - tol * (1 + abs(cut.rhs))
+
+
+def _mixed_binary(rng, n=7, m=3):
+    """Binary columns and two continuous ones: small enough to enumerate
+    the binaries and solve the continuous part exactly by LP."""
+    A = rng.integers(-3, 8, (m, n)).astype(float)
+    b = np.floor(A.clip(0).sum(axis=1) * 0.45) + rng.random(m)
+    c = -rng.integers(1, 12, n).astype(float)
+    integ = np.ones(n)
+    integ[-2:] = 0
+    return dict(c=c, integrality=integ, bounds=Bounds(0, 1),
+                constraints=LinearConstraint(A, -np.inf, b))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cuts_keep_every_integer_point(seed):
+    rng = np.random.default_rng(seed)
+    kw = _mixed_binary(rng)
+    p = as_problem(kw)
+    sep = _separate(p)
+    if sep is None:
+        pytest.skip("root LP not optimal")
+    nb = 5
+    # every binary assignment with the continuous columns on a grid: each
+    # feasible point found must satisfy every cut
+    checked = 0
+    for bits in itertools.product((0.0, 1.0), repeat=nb):
+        for cont in itertools.product((0.0, 0.5, 1.0), repeat=2):
+            x = np.array(bits + cont)
+            if p.is_feasible(x, tol=1e-9):
+                checked += 1
+                for cut in sep.cuts:
+                    assert _satisfies(cut, x), (bits, cont, cut)
+    ref = reference(kw)
+    if ref.status == 0:
+        for cut in sep.cuts:
+            assert _satisfies(cut, ref.x)
+    assert checked > 0
+
+
+@pytest.mark.parametrize("cls", ["knapsack", "set_cover", "assignment",
+                                 "general_mixed"])
+def test_scipy_optimum_satisfies_every_cut(cls):
+    rng = np.random.default_rng(123)
+    total = 0
+    for _ in range(8):
+        kw = CLASSES[cls](rng)
+        p = as_problem(kw)
+        sep = _separate(p, rounds=8)
+        ref = reference(kw)
+        if sep is None or ref.status != 0:
+            continue
+        total += len(sep.cuts)
+        for cut in sep.cuts:
+            assert _satisfies(cut, ref.x), (cls, cut)
+        # the cut LP bound is a valid bound: never above the optimum
+        assert sep.bounds[-1] <= ref.fun + 1e-6 * max(1, abs(ref.fun)) \
+            if p.sense == "minimize" else True
+        assert all(np.diff(sep.bounds) >= -1e-7 * max(1, abs(sep.bounds[0])))
+    if cls != "assignment":        # assignment LPs are integral
+        assert total > 0
+
+
+def test_cuts_raise_the_root_bound_of_a_knapsack():
+    w = np.array([12., 17, 23, 29, 31, 37, 41, 43])
+    kw = dict(c=-w - 3, integrality=1, bounds=(0, 1),
+              constraints=LinearConstraint(w[None, :], -np.inf, 100))
+    off = milp(**kw, options={"cuts": False, "mip_rel_gap": 0})
+    on = milp(**kw, options={"mip_rel_gap": 0})
+    check_answer(on, kw)
+    check_answer(off, kw)
+    assert on.cuts > 0 and on.cut_rounds >= 1 and off.cuts == 0
+    assert on.root_bound > off.root_bound     # maximisation of w+3 as min
+
+
+@pytest.mark.parametrize("cls", sorted(CLASSES))
+def test_answers_with_cuts_agree_with_scipy(cls):
+    rng = np.random.default_rng(99)
+    for _ in range(4):
+        kw = CLASSES[cls](rng)
+        res = milp(**kw, options={"mip_rel_gap": 0, "cut_rounds": 20})
+        check_answer(res, kw)
+
+
+def test_integral_rows():
+    A = np.array([[1.0, 2.0, 0.0], [1.0, 0.5, 0.0], [0.0, 1.0, 1.0]])
+    is_int = np.array([True, True, False])
+    ok = integral_rows(A, np.array([-np.inf, 0, 0]), np.array([3.0, 1, 1]), is_int)
+    assert ok.tolist() == [True, False, False]
+    ok = integral_rows(A, np.array([0.5, 0, 0]), np.array([3.0, 1, 1]), is_int)
+    assert ok.tolist() == [False, False, False]
+
+
+def test_select_cuts_filters_parallel_cuts():
+    from optsolve.milp.cuts import Cut
+    a = Cut(np.array([0, 1]), np.array([1.0, 1.0]), 1.0, 0.5)
+    b = Cut(np.array([0, 1]), np.array([2.0, 2.0]), 2.0, 0.4)   # parallel to a
+    c = Cut(np.array([1, 2]), np.array([1.0, -1.0]), 0.0, 0.3)
+    out = select_cuts([c, b, a], 10)
+    assert out == [a, c]
+    assert select_cuts([c, b, a], 1) == [a]
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"cuts": "yes"}, "`cuts`"), ({"cut_rounds": -1}, "`cut_rounds`"),
+    ({"cut_rounds": 1.5}, "`cut_rounds`")])
+def test_bad_cut_options(options, match):
+    with pytest.raises(ValueError, match=match):
+        milp([1.0], integrality=[1], bounds=(0, 1), options=options)
