@@ -1,11 +1,14 @@
 """MILP branch and bound: optsolve.milp vs HiGHS MIP and SCIP (pyscipopt).
 
 ``python -m bench milp [--set miplib|generated|all] [--instances A,B] [--size small|paper]
-[--seeds N] [--rules relpscost,...] [--time-limit S] [--no-scip] [--no-highs]``
+[--seeds N] [--rules relpscost,...] [--time-limit S] [--no-scip] [--no-highs]
+[--nocuts-too]``
 
 Every instance is solved in the same run by
 
-* ``ours/<rule>``: optsolve.milp with each requested branching rule;
+* ``ours/<rule>``: optsolve.milp with each requested branching rule (root
+  Gomory cuts on, the default); ``ours-nocuts/<rule>`` with ``--nocuts-too``:
+  the same with ``cuts=False`` (pure branch and bound);
 * ``highs``: HiGHS MIP defaults (presolve, cuts, heuristics, 1 thread);
 * ``highs-bb``: HiGHS with presolve off and heuristic effort 0 (HiGHS has no
   switch for its cuts, so this is the closest it gets to plain B&B);
@@ -85,11 +88,11 @@ def miplib_instances(names):
     return out
 
 
-def run_ours(path, rule, tl):
+def run_ours(path, rule, tl, cuts=True):
     from optsolve.milp import read_mps
     p = read_mps(path)
     t0 = time.perf_counter()
-    r = p.solve(branching=rule, time_limit=tl, mip_rel_gap=GAP)
+    r = p.solve(branching=rule, time_limit=tl, mip_rel_gap=GAP, cuts=cuts)
     t = time.perf_counter() - t0
     return dict(status={0: "optimal", 1: "limit"}.get(r.status, str(r.status)),
                 obj=r.fun, nodes=r.mip_node_count,
@@ -186,10 +189,12 @@ def warm_vs_cold(n_changes=20):
 
 def run_all(job):
     """Every solver on one instance (one worker when running in parallel)."""
-    path, rules, tl, highs, scip = job
+    path, rules, tl, highs, scip, nocuts = job
     runs = {}
     for rule in rules:
         runs[f"ours/{rule}"] = run_ours(path, rule, tl)
+        if nocuts:
+            runs[f"ours-nocuts/{rule}"] = run_ours(path, rule, tl, cuts=False)
     if highs:
         runs["highs"] = run_highs(path, tl, plain=False)
         runs["highs-bb"] = run_highs(path, tl, plain=True)
@@ -210,6 +215,8 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--no-scip", action="store_true")
     ap.add_argument("--no-highs", action="store_true")
+    ap.add_argument("--nocuts-too", action="store_true",
+                    help="also run ours with root cuts off (ours-nocuts/<rule>)")
     ap.add_argument("--tag", default="", help="suffix of the CSV/PNG names")
     ap.add_argument("--jobs", type=int, default=1,
                     help="instances solved in parallel (one process each; "
@@ -233,14 +240,19 @@ def main(argv=None) -> int:
             "nodes", "lp_iters", "sb_iters", "time_s", "ms_per_node", "gap"]
     table = Table(f"milp{args.tag}", cols)
     results = {}
-    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip)
+    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip, args.nocuts_too)
             for _, _, path, _ in insts]
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(args.jobs) as pool:
             all_runs = list(pool.map(run_all, jobs))
     else:
-        all_runs = [run_all(j) for j in jobs]
+        all_runs = []
+        for (name, *_), j in zip(insts, jobs):
+            all_runs.append(run_all(j))
+            print(f"  ({name} done: " + ", ".join(
+                f"{s} {r['status']} {r['nodes']}n {r['time']:.2f}s"
+                for s, r in all_runs[-1].items()) + ")", flush=True)
     for (name, fam, path, opt), runs in zip(insts, all_runs):
         ref = opt
         if ref is None:  # generated: the best proven optimum among anchors

@@ -267,7 +267,10 @@ class RootSeparator:
     Attributes
     ----------
     cuts : list of Cut
-        Every cut added to the LP.
+        The cuts held by the LP after the rounds (cuts slack at the final
+        root LP are deleted again).
+    added : int
+        Cuts added over all rounds.
     bounds : list of float
         Root LP objective before the first and after each round.
     """
@@ -286,6 +289,7 @@ class RootSeparator:
             max(20, min(200, int(self.is_integer.sum())))
         self.tol = tol
         self.cuts = []
+        self.added = 0
         self.bounds = []
 
     def _rows(self):
@@ -321,6 +325,7 @@ class RootSeparator:
                 break
             lp.add_cuts(chosen)
             self.cuts.extend(chosen)
+            self.added += len(chosen)
             before = lp.obj
             status = lp.solve()
             if status != optimal_status:
@@ -333,4 +338,25 @@ class RootSeparator:
                     break
             else:
                 stall = 0
+        if status == optimal_status and self.cuts:
+            self._drop_slack_cuts()
+            status = lp.status
         return status
+
+    def _drop_slack_cuts(self):
+        """Delete the cuts whose slack is basic and positive at the final
+        root LP: they only make every node LP larger. The basis stays valid
+        (only basic rows go) and the LP is re-solved (no pivots)."""
+        lp = self.lp
+        m0 = self.A.shape[0]
+        _, act, _, _ = lp.solution()
+        _, row_status = lp.basis_status()
+        rhs = np.array([c.rhs for c in self.cuts])
+        slack = act[m0:] - rhs
+        drop = (row_status[m0:] == 1) & (slack > 1e-6 * (1 + np.abs(rhs)))
+        if not drop.any():
+            return
+        rows = (m0 + np.flatnonzero(drop)).astype(np.int32)
+        lp.delete_rows(rows)
+        self.cuts = [c for c, d in zip(self.cuts, drop) if not d]
+        lp.solve()

@@ -203,6 +203,13 @@ class LPRelaxation:
                        np.concatenate([c.val for c in cuts]).astype(np.float64))
         self.m += k
 
+    def delete_rows(self, rows):
+        """Delete rows (indices into the current LP), e.g. slack cuts."""
+        rows = np.asarray(rows, dtype=np.int32)
+        if rows.size:
+            self.h.deleteRows(rows.size, rows)
+            self.m -= rows.size
+
     # -- results --------------------------------------------------------
     def primal(self):
         """Column values of the last solve."""
