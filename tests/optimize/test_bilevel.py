@@ -411,17 +411,21 @@ def test_error_bound_holds_on_random_quadratics(seed):
     assert oracle.B <= np.linalg.norm(prob.C, 2) * (1 + 1e-4)  # an estimate from below
 
 
-def test_line_search_warm_starts_both_converge_and_interpolation_saves_work():
-    # x*(theta) is affine here, so the interpolated start of a backtracked trial
-    # is (nearly) exact: its lower solves cost no more than restarts from x_base
-    prob = Quadratic(seed=2)
-    runs = {w: minimize_bilevel(prob, np.zeros(3), tol=1e-6, options={"ls_warm": w,
-                                                                      "beta0": 10.0})
-            for w in ("base", "interpolate")}
-    for res in runs.values():
-        assert res.success
-        np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
-    assert runs["interpolate"].nlower < runs["base"].nlower
+def test_line_search_warm_starts_converge_and_predictions_save_work():
+    # x*(theta) is affine here: the interpolated start of a backtracked trial and
+    # the secant prediction of a first trial are exact along their directions
+    # (with one hyperparameter every direction is the last step's)
+    for m in (1, 3):
+        prob = Quadratic(seed=2, m=m)
+        runs = {w: minimize_bilevel(prob, np.zeros(m), tol=1e-6,
+                                    options={"ls_warm": w, "beta0": 10.0})
+                for w in ("base", "interpolate", "secant")}
+        for res in runs.values():
+            assert res.success
+            np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
+        assert max(runs["secant"].nlower, runs["interpolate"].nlower) < runs["base"].nlower
+        if m == 1:
+            assert runs["secant"].nlower < 0.6 * runs["interpolate"].nlower
 
 
 def test_bad_ls_warm():

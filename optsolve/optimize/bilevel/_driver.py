@@ -23,7 +23,7 @@ _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0,
-         "ls_warm": "interpolate"}
+         "ls_warm": "secant"}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
 _HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25, "L0": "dim"}
 
@@ -99,7 +99,7 @@ def _options_iv(method, options):
         opts[name] = n
     if opts["hopeless_factor"] is not None:
         _positive(opts, "hopeless_factor")
-    if opts["ls_warm"] not in ("base", "interpolate"):
+    if opts["ls_warm"] not in ("base", "interpolate", "secant"):
         raise ValueError(f"`ls_warm` must be 'base' or 'interpolate', got {opts['ls_warm']!r}")
     if opts["decrease"] not in ("eta", "eta2"):
         raise ValueError(f"`decrease` must be 'eta' (the paper) or 'eta2' (the authors' "
@@ -161,11 +161,13 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         (10; 5 for "fixed"), ``max_retries`` (3), ``decrease`` ("eta": the
         paper's test; "eta2": the authors' code), ``hopeless_factor`` (4.0;
         None tries every trial step), ``eps_min`` (1e-13), ``ls_warm``
-        (warm start of the lower solve at a backtracked trial point:
-        "interpolate", the default, starts from ``x_base + s (x_prev - x_base)``
-        with ``x_prev`` the previous trial's solution and ``s`` the step
-        ratio, first-order exact along the ray; "base" restarts from the
-        solution at the current ``theta``).
+        (warm start of the lower solves of the line search: "secant", the
+        default, predicts the first trial's solution along the last accepted
+        step, ``x + (<d, s>/<s, s>) (x - x_old)`` for a trial step ``d`` after
+        the step ``s`` that took ``x_old`` to ``x``, and interpolates later
+        trials on the ray, ``x + r (x_prev - x)`` with ``x_prev`` the previous
+        trial's solution and ``r`` the step ratio; "interpolate" does only the
+        latter; "base", the plain warm start, starts every trial from ``x``).
         HOAG: ``eps0`` (1e-3), ``schedule`` ("geometric", "quadratic",
         "cubic"), ``decay`` (0.9), ``C`` (0.25), ``L0`` (first inverse step:
         "dim" ``||h_0|| dim``, "sqrt" ``||h_0||/sqrt(dim)``, or a number).

@@ -9,9 +9,10 @@ learning" (2023). Each outer iteration:
    bound satisfies ``omega <= (1 - eta) ||h||``;
 2. runs the inexact backtracking line search
    (:func:`optsolve.optimize.linesearch.line_search_inexact`) from step
-   ``beta``, at most ``max_backtracks + j`` trials on try ``j``; each trial's
-   lower solve is warm-started by linear interpolation between the current
-   lower solution and the previous trial's (``ls_warm="interpolate"``);
+   ``beta``, at most ``max_backtracks + j`` trials on try ``j``; the first
+   trial's lower solve starts from a secant prediction along the last
+   accepted step, later trials from a linear interpolation between the
+   current lower solution and the previous trial's (``ls_warm="secant"``);
 3. on success takes the step, sets ``beta`` to the accepted step times
    ``growth`` (10/9) and relaxes ``eps, delta`` by ``nu`` (1.05); on failure
    tightens them by ``tau`` and recomputes the hypergradient (at most
@@ -45,7 +46,9 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
     auto_step = opts["beta0"] == "auto"
     beta = 1.0 if auto_step else float(opts["beta0"])
     c = eta if opts["decrease"] == "eta" else eta * eta
-    interpolate = opts["ls_warm"] == "interpolate"
+    interpolate = opts["ls_warm"] in ("interpolate", "secant")
+    secant = opts["ls_warm"] == "secant"
+    prev = None   # (theta, x) before the last accepted step
     theta = np.array(theta, dtype=float, copy=True)
 
     state = {"theta": theta, "fun": math.nan, "jac": None, "eps": eps, "delta": delta,
@@ -88,6 +91,11 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
 
             def evaluate(th, x_base=x_base, theta_base=theta, eps=eps, last=last_trial):
                 start = x_base
+                if secant and not last and prev is not None:
+                    # first trial: x* predicted along the last accepted step
+                    sd = theta_base - prev[0]
+                    start = x_base + (float(np.vdot(th - theta_base, sd)) /
+                                      float(np.vdot(sd, sd))) * (x_base - prev[1])
                 if interpolate and last:
                     # trials lie on one ray: x*(theta - s a d) ~ x_base + s (x_a - x_base)
                     s = _norm(th - theta_base) / last["dist"]
@@ -104,6 +112,7 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 maxiter=int(opts["max_backtracks"]) + j,
                 hopeless_factor=opts["hopeless_factor"])
             if step.accepted:
+                prev = (theta, x_base)
                 theta = step.theta
                 oracle.x = step.payload
                 beta = step.alpha * opts["growth"]
