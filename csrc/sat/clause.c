@@ -9,14 +9,13 @@
 
 #include "internal.h"
 
+void osat__watch_grow(watches_t *w) {
+  w->cap = w->cap ? 2 * w->cap : 4;
+  w->data = osat__realloc(w->data, w->cap * sizeof *w->data);
+}
+
 void osat__watch_push(watches_t *w, unsigned blit, unsigned ref) {
-  if (w->n == w->cap) {
-    w->cap = w->cap ? 2 * w->cap : 4;
-    w->data = osat__realloc(w->data, w->cap * sizeof *w->data);
-  }
-  w->data[w->n].blit = blit;
-  w->data[w->n].ref = ref;
-  w->n++;
+  watch_push(w, blit, ref);
 }
 
 void osat__add_binary(osat *s, unsigned a, unsigned b, int redundant) {

@@ -193,6 +193,16 @@ static inline void assign(osat *s, unsigned lit, unsigned reason) {
 
 /* clause.c */
 void osat__watch_push(watches_t *, unsigned blit, unsigned ref);
+void osat__watch_grow(watches_t *);
+
+/* The inlined fast path of osat__watch_push (propagation's hot loop). */
+static inline void watch_push(watches_t *w, unsigned blit, unsigned ref) {
+  if (w->n == w->cap)
+    osat__watch_grow(w);
+  w->data[w->n].blit = blit;
+  w->data[w->n].ref = ref;
+  w->n++;
+}
 unsigned osat__new_clause(osat *, const unsigned *lits, unsigned size,
                           int redundant, unsigned glue);
 void osat__add_binary(osat *, unsigned a, unsigned b, int redundant);

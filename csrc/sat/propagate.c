@@ -53,7 +53,7 @@ int osat__propagate(osat *s) {
         unsigned other = lits[k];
         lits[1] = other;
         lits[k] = false_lit;
-        osat__watch_push(&s->watches[other], first, w.ref);
+        watch_push(&s->watches[other], first, w.ref);
         continue;
       }
       j->blit = first;
