@@ -34,6 +34,8 @@ def add_parser(subparsers):
                    help="maximum number of nodes")
     p.add_argument("--gap", type=float, default=1e-4, metavar="G",
                    help="relative gap at which to stop (default: 1e-4)")
+    p.add_argument("--no-cuts", action="store_true",
+                   help="no Gomory cuts at the root (pure branch and bound)")
     p.add_argument("--format", default="auto", choices=["auto", "free", "fixed"],
                    help="MPS flavour (default: auto)")
     p.add_argument("--solution", metavar="OUT", default=None,
@@ -76,7 +78,7 @@ def run(args) -> int:
         return 1
     options = {"branching": args.branching, "node_selection": args.node_selection,
                "time_limit": args.time_limit, "node_limit": args.node_limit,
-               "mip_rel_gap": args.gap,
+               "mip_rel_gap": args.gap, "cuts": not args.no_cuts,
                "disp": 0 if args.quiet else 1,
                "display_interval": 1.0 if args.verbose else 5.0}
     try:
@@ -101,6 +103,8 @@ def run(args) -> int:
     print(f"LP iterations      : {res.lp_iterations} nodes, "
           f"{res.sb_lp_iterations} strong branching, "
           f"{res.heuristic_lp_iterations} heuristics", file=out)
+    print(f"root cuts          : {res.cuts} kept of {res.cuts_added} added in "
+          f"{res.cut_rounds} rounds", file=out)
     print(f"solving time (s)   : {res.time:.2f}", file=out)
     if args.solution:
         try:

@@ -746,6 +746,7 @@ def _result(problem, search, deadline):
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
         cuts=len(search.separator.cuts) if search.separator is not None else 0,
+        cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1
                     if search.separator is not None else 0),
         branching=getattr(search.rule, "name", type(search.rule).__name__),

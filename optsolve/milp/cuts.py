@@ -58,6 +58,14 @@ class Cut:
         Right-hand side.
     efficacy : float
         Violation at the separated point divided by the Euclidean norm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import Cut
+    >>> cut = Cut(np.array([0, 2]), np.array([1.0, 1.0]), 1.0, 0.5)
+    >>> cut.activity(np.array([0.25, 9.0, 0.25]))     # violated: 0.5 < 1
+    0.5
     """
 
     __slots__ = ("idx", "val", "rhs", "efficacy", "norm")
@@ -79,7 +87,17 @@ class Cut:
 
 def integral_rows(A, row_lower, row_upper, is_integer):
     """Rows whose activity is integral at every integer point: integer
-    columns only, integer coefficients, integer finite sides."""
+    columns only, integer coefficients, integer finite sides.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import integral_rows
+    >>> A = np.array([[1.0, 2.0], [0.5, 1.0]])
+    >>> integral_rows(A, np.array([-np.inf, 0]), np.array([3.0, 1.0]),
+    ...               np.array([True, True])).tolist()
+    [True, False]
+    """
     A = sp.csr_matrix(A)
     m = A.shape[0]
     ok = np.ones(m, dtype=bool)
@@ -192,6 +210,29 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
     Returns
     -------
     list of Cut
+
+    Examples
+    --------
+    The knapsack ``max 5 x0 + 4 x1 + 3 x2, 2 x0 + 3 x1 + x2 <= 4`` over
+    binaries has the LP optimum ``(1, 1/3, 1)``; its tableau row gives a cut
+    that the LP point violates:
+
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import gomory_cuts, integral_rows
+    >>> from optsolve.milp.lp import LPRelaxation
+    >>> from scipy.sparse import csr_matrix
+    >>> c = np.array([-5.0, -4, -3]); A = csr_matrix([[2.0, 3, 1]])
+    >>> rl, ru = np.array([-np.inf]), np.array([4.0])
+    >>> lb, ub = np.zeros(3), np.ones(3)
+    >>> lp = LPRelaxation(c, A, rl, ru, lb, ub)
+    >>> lp.solve()
+    0
+    >>> x, act, _, _ = lp.solution()
+    >>> integer = np.ones(3, bool)
+    >>> cuts = gomory_cuts(lp.h, A, rl, ru, lb, ub, integer,
+    ...                    integral_rows(A, rl, ru, integer), x, act)
+    >>> [bool(cut.activity(x) < cut.rhs) for cut in cuts]
+    [True]
     """
     n = x.size
     A = sp.csr_matrix(A)
@@ -228,7 +269,18 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
 
 def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL):
     """Greedy selection by efficacy, skipping cuts almost parallel to an
-    accepted one (cosine above ``max_parallel``)."""
+    accepted one (cosine above ``max_parallel``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import Cut, select_cuts
+    >>> a = Cut(np.array([0, 1]), np.array([1.0, 1.0]), 1.0, 0.5)
+    >>> b = Cut(np.array([0, 1]), np.array([2.0, 2.0]), 2.0, 0.4)  # parallel
+    >>> c = Cut(np.array([1, 2]), np.array([1.0, -1.0]), 0.0, 0.3)
+    >>> [cut.efficacy for cut in select_cuts([c, b, a], max_cuts=10)]
+    [0.5, 0.3]
+    """
     cuts = sorted(cuts, key=lambda c: -c.efficacy)
     chosen = []
     dense = []
@@ -273,6 +325,24 @@ class RootSeparator:
         Cuts added over all rounds.
     bounds : list of float
         Root LP objective before the first and after each round.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import RootSeparator
+    >>> from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
+    >>> from scipy.sparse import csr_matrix
+    >>> c = np.array([-5.0, -4, -3]); A = csr_matrix([[2.0, 3, 1]])
+    >>> rl, ru = np.array([-np.inf]), np.array([4.0])
+    >>> lb, ub = np.zeros(3), np.ones(3)
+    >>> lp = LPRelaxation(c, A, rl, ru, lb, ub)
+    >>> lp.solve()
+    0
+    >>> sep = RootSeparator(lp, A, rl, ru, np.ones(3, bool), rounds=5)
+    >>> sep.run(lb, ub, LP_OPTIMAL)
+    0
+    >>> round(sep.bounds[0], 4), round(sep.bounds[-1], 4)   # MILP optimum -8
+    (-9.3333, -8.0)
     """
 
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,

@@ -69,3 +69,11 @@ def test_cli_negative_time_limit_is_bad_input(knap_file, capsys):
     _, path = knap_file
     assert main(["milp", str(path), "--time-limit", "-1"]) == 1
     assert "`time_limit`" in capsys.readouterr().err
+
+
+def test_cli_no_cuts(knap_file, capsys):
+    _, path = knap_file
+    assert main(["milp", str(path), "--no-cuts", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "root cuts          : 0 kept of 0 added in 0 rounds" in out
+    assert "optimal (0)" in out
