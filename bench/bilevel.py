@@ -1,7 +1,7 @@
 """Bilevel learning: MAID vs HOAG (3 schedules) vs fixed accuracy vs grid search.
 
 ``python -m bench bilevel [--images 10] [--size 96] [--budget 8000] [--skip-logistic]
-[--foe]``
+[--libsvm] [--foe] [--figures DIR]``
 
 * TV denoising on Kodak images (grayscale, resized, noise sigma 0.1, seed 0):
   every method starts from theta0 = (-5, -5) with the same budget of
@@ -15,7 +15,10 @@
 * Multinomial logistic regression on scikit-learn's digits (per-weight L2):
   validation loss reached by each method, against scikit-learn's
   LogisticRegressionCV and a validation-set grid over C in the same run.
+* ``--libsvm``: the binary libsvm files a8a and w8a (sparse) as 2-class
+  problems with one L2 weight per feature, against LogisticRegressionCV.
 * ``--foe``: a small field of experts (8 filters 5x5) on four 32x32 crops.
+* ``--figures DIR``: only the user guide's pictures (scikit-image samples).
 
 Writes bench/results/bilevel_*.csv and bilevel.png.
 """
@@ -214,45 +217,66 @@ def bench_tv(args, fig_axes):
 
 def bench_logistic(args, fig_ax):
     from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = (X - X.mean(0)) / np.maximum(X.std(0), 1e-12)
+    _logistic_race(args, fig_ax, "digits", X, y, "weight", args.lr_budget)
+
+
+def bench_libsvm(args, axes):
+    """Binary libsvm files as 2-class multinomial problems, one weight per feature."""
+    from sklearn.datasets import load_svmlight_file
+
+    for name, ax in zip(("a8a", "w8a"), axes):
+        X, y = load_svmlight_file(str(data_dir("libsvm") / f"{name}.gz"))
+        _logistic_race(args, ax, name, X.tocsr(), ((y + 1) // 2).astype(int), "feature",
+                       args.libsvm_budget)
+
+
+def _logistic_race(args, fig_ax, label, X, y, per, budget):
+    """Per-coefficient (``per="weight"``) or per-feature L2 weights learned by every
+    method on a 50/25/25 split, against LogisticRegressionCV on the same data."""
+    import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.metrics import log_loss
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # sklearn API transitions
-    X, y = load_digits(return_X_y=True)
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(y))
-    X = (X - X.mean(0)) / np.maximum(X.std(0), 1e-12)
-    X = np.hstack([X, np.ones((len(y), 1))])
+    ones = np.ones((len(y), 1))
+    X = sp.hstack([X, ones]).tocsr() if sp.issparse(X) else np.hstack([X, ones])
     tr, va, te = np.split(perm, [len(y) // 2, 3 * len(y) // 4])
-    prob = MultinomialLogistic(X[tr], y[tr], X[va], y[va])
+    labels = range(int(y.max()) + 1)
+    prob = MultinomialLogistic(X[tr], y[tr], X[va], y[va], per=per)
     theta0 = prob.theta0()
-    print(f"\nMultinomial logistic (digits): {len(tr)} train, {len(va)} validation, "
-          f"{len(te)} test, {prob.n_theta} hyperparameters, budget {args.lr_budget}")
-    table = Table("bilevel_logistic", ["method", "val_loss", "work_to_1pct", "test_loss",
-                                       "test_acc", "work", "time_s",
-                                       "ratio_val_loss_vs_sklearn_cv"])
+    print(f"\nMultinomial logistic ({label}): {len(tr)} train, {len(va)} validation, "
+          f"{len(te)} test, {prob.n_theta} hyperparameters (one per {per}), budget {budget}")
+    table = Table(f"bilevel_logistic_{label}",
+                  ["method", "val_loss", "work_to_1pct", "test_loss", "test_acc", "work",
+                   "time_s", "ratio_val_loss_vs_sklearn_cv"])
     rows, curves = [], {}
     for name, method, opts in METHODS:
-        res, traj = run_method(prob, theta0, method, opts, args.lr_budget)
+        res, traj = run_method(prob, theta0, method, opts, budget)
         curve = exact_curve(prob, traj, args.points)
         f, W = Exact(prob)(res.x)
-        test_loss = log_loss(y[te], _softmax(X[te] @ W), labels=range(10))
+        test_loss = log_loss(y[te], _softmax(X[te] @ W), labels=labels)
         rows.append((name, f, test_loss, prob.accuracy(W, X[te], y[te]), res.nwork, res.time))
         curves[name] = curve
         w = [max(c[0], 1) for c in curve]
         fig_ax.plot(w, [c[2] for c in curve], marker=".", label=name)
+    Xs = X[:, :-1]   # scikit-learn fits its own intercept
     t0 = time.perf_counter()
-    cv = LogisticRegressionCV(Cs=10, cv=5, max_iter=2000).fit(X[tr, :-1], y[tr])
+    cv = LogisticRegressionCV(Cs=10, cv=5, max_iter=2000).fit(Xs[tr], y[tr])
     t_cv = time.perf_counter() - t0
-    cv_val = log_loss(y[va], cv.predict_proba(X[va, :-1]), labels=range(10))
+    cv_val = log_loss(y[va], cv.predict_proba(Xs[va]), labels=labels)
     t0 = time.perf_counter()
     best = (math.inf, None)
     for C in np.logspace(-4, 4, 17):
-        m = LogisticRegression(C=C, max_iter=2000).fit(X[tr, :-1], y[tr])
-        best = min(best, (log_loss(y[va], m.predict_proba(X[va, :-1]), labels=range(10)), C),
+        m = LogisticRegression(C=C, max_iter=2000).fit(Xs[tr], y[tr])
+        best = min(best, (log_loss(y[va], m.predict_proba(Xs[va]), labels=labels), C),
                    key=lambda b: b[0])
     t_grid = time.perf_counter() - t0
-    gm = LogisticRegression(C=best[1], max_iter=2000).fit(X[tr, :-1], y[tr])
+    gm = LogisticRegression(C=best[1], max_iter=2000).fit(Xs[tr], y[tr])
     best_val, reach, hoag_best = reach_table(curves)
     for name, f, tl, acc, work, secs in rows:
         table.add(method=name, val_loss=f, work_to_1pct=reach[name], test_loss=tl,
@@ -261,16 +285,16 @@ def bench_logistic(args, fig_ax):
     same = minimize_bilevel(prob, theta0, options={"time_limit": t_cv, "max_work": 10 ** 9})
     fs, Ws = Exact(prob)(same.x)
     table.add(method="MAID, time of LogisticRegressionCV", val_loss=fs,
-              test_loss=log_loss(y[te], _softmax(X[te] @ Ws), labels=range(10)),
+              test_loss=log_loss(y[te], _softmax(X[te] @ Ws), labels=labels),
               test_acc=prob.accuracy(Ws, X[te], y[te]), work=same.nwork, time_s=same.time,
               ratio_val_loss_vs_sklearn_cv=ratio(fs, cv_val))
     table.add(method="sklearn LogisticRegressionCV", val_loss=cv_val,
-              test_loss=log_loss(y[te], cv.predict_proba(X[te, :-1]), labels=range(10)),
-              test_acc=cv.score(X[te, :-1], y[te]), work=math.nan, time_s=t_cv,
+              test_loss=log_loss(y[te], cv.predict_proba(Xs[te]), labels=labels),
+              test_acc=cv.score(Xs[te], y[te]), work=math.nan, time_s=t_cv,
               ratio_val_loss_vs_sklearn_cv=1.0)
     table.add(method="sklearn C grid on validation", val_loss=best[0],
-              test_loss=log_loss(y[te], gm.predict_proba(X[te, :-1]), labels=range(10)),
-              test_acc=gm.score(X[te, :-1], y[te]), work=math.nan, time_s=t_grid,
+              test_loss=log_loss(y[te], gm.predict_proba(Xs[te]), labels=labels),
+              test_acc=gm.score(Xs[te], y[te]), work=math.nan, time_s=t_grid,
               ratio_val_loss_vs_sklearn_cv=ratio(best[0], cv_val))
     table.print()
     table.save_csv()
@@ -280,7 +304,7 @@ def bench_logistic(args, fig_ax):
     fig_ax.set_xscale("log")
     fig_ax.set_xlabel("lower-level + CG iterations")
     fig_ax.set_ylabel("exact validation loss")
-    fig_ax.set_title("multinomial logistic (digits)")
+    fig_ax.set_title(f"multinomial logistic ({label})")
     fig_ax.legend(fontsize=7)
 
 
@@ -416,6 +440,10 @@ def main(argv=None) -> int:
                     help="TV: lower+CG iterations per method (default 8000)")
     ap.add_argument("--lr-budget", type=int, default=6000,
                     help="logistic: lower+CG iterations per method (default 6000)")
+    ap.add_argument("--libsvm", action="store_true",
+                    help="also run logistic regression on the libsvm files a8a and w8a")
+    ap.add_argument("--libsvm-budget", type=int, default=3000,
+                    help="libsvm: lower+CG iterations per method (default 3000)")
     ap.add_argument("--foe-budget", type=int, default=4000,
                     help="FoE: lower+CG iterations per method (default 4000)")
     ap.add_argument("--points", type=int, default=30,
@@ -437,7 +465,8 @@ def main(argv=None) -> int:
         from pathlib import Path
         make_figures(args, Path(args.figures))
         return 0
-    ncols = 3 * (not args.skip_tv) + (not args.skip_logistic) + bool(args.foe)
+    ncols = (3 * (not args.skip_tv) + (not args.skip_logistic) + 2 * args.libsvm
+             + bool(args.foe))
     if ncols == 0:
         ap.error("nothing to run")
     fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4))
@@ -448,6 +477,9 @@ def main(argv=None) -> int:
     if not args.skip_logistic:
         bench_logistic(args, axes[0])
         axes = axes[1:]
+    if args.libsvm:
+        bench_libsvm(args, axes[:2])
+        axes = axes[2:]
     if args.foe:
         bench_foe(args, axes[0])
     fig.tight_layout()

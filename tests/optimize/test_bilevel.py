@@ -431,3 +431,42 @@ def test_line_search_warm_starts_converge_and_predictions_save_work():
 def test_bad_ls_warm():
     with pytest.raises(ValueError, match="`ls_warm` must be"):
         minimize_bilevel(Quadratic(), np.zeros(3), options={"ls_warm": "random"})
+
+
+def test_logistic_sparse_data_matches_dense():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 6)) * (rng.random((40, 6)) < 0.4)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    for per in ("weight", "feature"):
+        dense = MultinomialLogistic(X[:20], y[:20], X[20:], y[20:], per=per)
+        sparse = MultinomialLogistic(sp.csr_array(X[:20]), y[:20], sp.csr_matrix(X[20:]),
+                                     y[20:], per=per)
+        theta = dense.theta0() + rng.standard_normal(dense.n_theta)
+        W, V = rng.standard_normal((2, 6, 2))
+        for name in ("lower_grad", "lower_hvp", "lower_cross"):
+            args = (W, theta) if name == "lower_grad" else (W, theta, V)
+            np.testing.assert_allclose(getattr(sparse, name)(*args),
+                                       getattr(dense, name)(*args), atol=1e-12)
+        np.testing.assert_allclose(sparse.upper_grad(W), dense.upper_grad(W), atol=1e-12)
+        assert sparse.lower_smoothness(theta) == pytest.approx(dense.lower_smoothness(theta))
+        assert sparse.upper_smoothness() == pytest.approx(dense.upper_smoothness())
+        assert sparse.accuracy(W, sp.csr_array(X), y) == dense.accuracy(W, X, y)
+    bad = sp.csr_array(X[:20])
+    bad.data[0] = np.nan
+    with pytest.raises(ValueError, match="`X_train` must contain only finite"):
+        MultinomialLogistic(bad, y[:20], X[20:], y[20:])
+
+
+def test_foe_response_cache_follows_values_not_identity():
+    prob, fresh = foe_problem(), foe_problem()
+    theta = prob.theta0()
+    x = prob.noisy.copy()
+    v = np.random.default_rng(0).standard_normal(x.shape)
+    prob.lower_hvp(x, theta, v)
+    x += 0.05 * v            # mutated in place: the cached responses must not be reused
+    theta = theta.copy()
+    np.testing.assert_allclose(prob.lower_hvp(x, theta, v), fresh.lower_hvp(x, theta, v))
+    theta[0] += 0.3
+    np.testing.assert_allclose(prob.lower_cross(x, theta, v), fresh.lower_cross(x, theta, v))
