@@ -26,8 +26,7 @@ static int limit_hit(osat *s, int64_t *ticks) {
   }
   if (s->poll && now - s->poll_last >= 0.01) {
     s->poll_last = now;
-    if (s->poll(s->poll_data)) {
-      s->terminate = 1;
+    if (s->poll(s->poll_data)) { /* stops this call only */
       s->limit_reached = OSAT_LIMIT_TERMINATE;
       return 1;
     }

@@ -89,6 +89,7 @@ cdef class CDCL:
     cdef osat *s
     cdef public bint solving
     cdef object pending
+    cdef public int last_result
 
     def __cinit__(self):
         self.s = osat_new()
@@ -172,6 +173,9 @@ cdef class CDCL:
         finally:
             self.solving = False
             osat_set_poll(self.s, NULL, NULL)
+        self.last_result = res
+        if poll_signals and self.pending is None:
+            self._poll()  # a signal that arrived after the last poll
         if self.pending is not None:
             exc, self.pending = self.pending, None
             raise exc

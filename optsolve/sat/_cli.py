@@ -150,7 +150,8 @@ def run(args) -> int:
         if guard.interrupted:
             answer = None
         else:
-            solver._signals = (signal.SIGINT, signal.SIGTERM)
+            # the guard's handler runs inside the search (polled from C)
+            guard.on_interrupt = solver.interrupt
             solver.append_formula(cnf)
             if args.conflicts is not None:
                 solver.conf_budget(args.conflicts)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import operator
 import os
-import signal
 import threading
 import time
 
 import numpy as np
 
-from optsolve._runtime import (InterruptGuard, OptimizeResult, check_count_limit,
-                               check_time_limit)
+from optsolve._runtime import OptimizeResult, check_count_limit, check_time_limit
 from optsolve.sat import _cdcl
 from optsolve.sat._cnf import CNF, _is_int, read_dimacs
 
@@ -36,6 +34,12 @@ def _as_lits(values, name, allow_empty=True):
                          f"got a string")
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         arr = values.ravel()
+    elif type(values) is list and all(type(x) is int for x in values):
+        try:  # the common case, without a Python loop of checks
+            arr = np.array(values, dtype=np.int64)
+        except OverflowError:
+            raise ValueError(f"`{name}` contains a literal beyond variable "
+                             f"{_cdcl.MAX_VAR}") from None
     else:
         try:
             items = list(values)
@@ -138,7 +142,6 @@ class Solver:
         self._limit = None
         self._nclauses = 0
         self._proof = None
-        self._signals = (signal.SIGINT,)  # the CLI adds SIGTERM
         if seed is not None:
             self._set_option("seed", seed, "seed")
         for key, value in (options or {}).items():
@@ -232,8 +235,7 @@ class Solver:
         props = self._prop_budget if limited else -1
         tlim = self._time_limit if (limited and self._time_limit is not None) else -1.0
         start = time.perf_counter()
-        res, limit = _run(self._core, assumptions, conflicts, props, tlim,
-                          self._signals)
+        res, limit = _run(self._core, assumptions, conflicts, props, tlim)
         self._last_time = time.perf_counter() - start
         self._limit = limit
         self._status = {10: True, 20: False}.get(res)
@@ -341,27 +343,28 @@ def _budget(value, name):
     return -1 if value < 0 else int(value)
 
 
-def _run(core, assumptions, conflicts, props, time_limit, signals):
+def _run(core, assumptions, conflicts, props, time_limit):
     """Call the C solver; returns (10/20/0, limit name or None).
 
     In the main thread the C search calls back about every 10 ms to run
-    Python's signal handlers, so Ctrl-C reaches the :class:`InterruptGuard`,
-    which calls the C terminate; a second Ctrl-C raises KeyboardInterrupt
-    once the search has stopped.
+    Python's signal handlers. With Python's default SIGINT handler, Ctrl-C
+    raises KeyboardInterrupt inside that callback, which stops the search;
+    it is turned here into the answer "unknown" with ``limit="interrupt"``
+    (the package's convention). A handler installed by the caller (e.g. an
+    :class:`~optsolve._runtime.InterruptGuard` calling :meth:`Solver.interrupt`)
+    runs there too.
     """
     if threading.current_thread() is not threading.main_thread():
         res = core.solve(assumptions, conflicts, props, time_limit)
         return res, (core.limit_reached() if res == 0 else None)
-    with InterruptGuard(core.terminate, signals=signals) as guard:
-        try:
-            res = core.solve(assumptions, conflicts, props, time_limit, True)
-        finally:
-            if guard.interrupted:
-                core.clear_terminate()
-        limit = core.limit_reached() if res == 0 else None
-        if guard.interrupted and res == 0:
-            limit = "interrupt"
-    return res, limit
+    try:
+        res = core.solve(assumptions, conflicts, props, time_limit, True)
+    except KeyboardInterrupt:
+        res = core.last_result
+        if res == 0:
+            return 0, "interrupt"
+        return res, None
+    return res, (core.limit_reached() if res == 0 else None)
 
 
 class SolveResult(OptimizeResult):

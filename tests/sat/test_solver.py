@@ -261,6 +261,17 @@ def test_ctrl_c_in_main_thread_gives_unknown(delay):
     timer.join()
     assert r.status == "UNKNOWN" and r.limit == "interrupt"
     assert time.perf_counter() - t0 < 5.0
+    # the same with a Solver, which stays usable afterwards
+    with Solver(bootstrap_with=G.pigeonhole(12)) as s:
+        timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        assert s.solve() is None and s.limit() == "interrupt"
+        timer.join()
+        s.conf_budget(10)
+        assert s.solve_limited() is None and s.limit() == "conflicts"
+        s.add_clause([1])
+        s.add_clause([-1])
+        assert s.solve() is False
     # the handler was restored and the next run is not affected
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert solve(G.pigeonhole(4)).status == "UNSAT"
