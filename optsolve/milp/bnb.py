@@ -23,6 +23,7 @@ from optsolve._runtime import (INFEASIBLE, LIMIT, OTHER, STATUS_MESSAGES,
                                check_time_limit, wrap_callback)
 from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
 from optsolve.milp.cuts import RootSeparator
+from optsolve.milp.propagation import Propagator
 from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_ITERATION_LIMIT, LP_OPTIMAL, LP_TIME_LIMIT,
@@ -49,6 +50,8 @@ OPTIONS = {
                  "incumbent and every `callback_interval` nodes; "
                  "StopIteration stops"),
     "callback_interval": (100, "nodes between two periodic callback calls"),
+    "propagation": (False, "activity-based bound tightening of integer "
+                    "columns at every node"),
     "heuristics": (True, "run simple rounding and fractional diving"),
     "dive_frequency": (10, "run fractional diving every this many nodes "
                        "(0: root only)"),
@@ -96,8 +99,9 @@ def options_iv(options):
                                                "callback_interval") or 1
     o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
     o["cut_rounds"] = check_count_limit(o["cut_rounds"], "cut_rounds")
-    if not isinstance(o["cuts"], (bool, np.bool_)):
-        raise ValueError(f"`cuts` must be a bool, got {o['cuts']!r}")
+    for key in ("cuts", "propagation"):
+        if not isinstance(o[key], (bool, np.bool_)):
+            raise ValueError(f"`{key}` must be a bool, got {o[key]!r}")
     o["callback"] = wrap_callback(o["callback"])
     d = o["disp"]
     if not isinstance(d, (bool, int, np.integer)):
@@ -198,6 +202,9 @@ class _Search:
         self.root_info = None
         self.root_unbounded = False
         self.separator = None
+        self.propagator = Propagator(work.A, work.row_lower, work.row_upper,
+                                     work.is_integer) if opts["propagation"] else None
+        self.propagated = 0
         self.callback = opts["callback"]
         self.locks = Locks(work.A, work.row_lower, work.row_upper) \
             if opts["heuristics"] else None
@@ -409,6 +416,15 @@ class _Search:
             ub[node.idx] = np.minimum(ub[node.idx], node.hi)
             if np.any(lb[node.idx] > ub[node.idx]):
                 return
+        if self.propagator is not None:
+            k = self.propagator.propagate(lb, ub)
+            if k < 0:
+                self.nodes += 1        # proved infeasible without an LP
+                return
+            self.propagated += k
+            if k and node.depth == 0:
+                self.glb[:] = lb
+                self.gub[:] = ub
         self.lp.set_bounds(lb, ub)
         if node.basis is not None:
             self.lp.set_basis(node.basis)
@@ -745,6 +761,7 @@ def _result(problem, search, deadline):
         root_bound=(sense * search.root_bound + problem.offset
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
+        propagated_bounds=search.propagated,
         cuts=len(search.separator.cuts) if search.separator is not None else 0,
         cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1

@@ -36,7 +36,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Cut", "gomory_cuts", "select_cuts", "RootSeparator"]
+__all__ = ["Cut", "gomory_cuts", "select_cuts", "integral_rows", "RootSeparator"]
 
 _MIN_FRAC = 0.01
 _MAX_DYNAMISM = 1e6
