@@ -24,10 +24,13 @@ _FUNCTIONS = {
 __all__ = ["__version__", "sat", "milp", "optimize", "bcd", "minimize_bilevel",
            "OptimizeResult", "ConvergenceWarning"]
 
-from optsolve._runtime import ConvergenceWarning, OptimizeResult  # noqa: E402
+from optsolve._runtime import ConvergenceWarning  # noqa: E402
 
 
 def __getattr__(name):
+    if name == "OptimizeResult":
+        from scipy.optimize import OptimizeResult
+        return OptimizeResult
     if name in _SUBMODULES:
         return _import_module(f"optsolve.{name}")
     if name in _FUNCTIONS:
@@ -37,4 +40,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES | set(_FUNCTIONS))
+    return sorted(set(globals()) | _SUBMODULES | set(_FUNCTIONS) | {"OptimizeResult"})

@@ -32,8 +32,6 @@ import threading
 import time
 from typing import Callable, Optional
 
-from scipy.optimize import OptimizeResult
-
 __all__ = [
     "OptimizeResult",
     "SUCCESS", "LIMIT", "INFEASIBLE", "UNBOUNDED", "OTHER",
@@ -66,6 +64,15 @@ STATUS_MESSAGES = {
     UNBOUNDED: "The problem is unbounded.",
     OTHER: "The run stopped for another reason (see message).",
 }
+
+
+def __getattr__(name):
+    # scipy.optimize takes most of a second to import; only the engines that
+    # build OptimizeResult objects pay for it, when they are first used.
+    if name == "OptimizeResult":
+        from scipy.optimize import OptimizeResult
+        return OptimizeResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConvergenceWarning(UserWarning):

@@ -13,15 +13,16 @@ from importlib import import_module
 
 import optsolve
 
-# (module, attribute) of each subcommand's registration function, in the
-# order they appear in ``optsolve --help``.
-SUBCOMMANDS = [
-    "optsolve.sat._cli",
-    "optsolve.sat._cli_stats",
-    "optsolve.milp._cli",
-    "optsolve.optimize.bcd._cli",
-    "optsolve.optimize.bilevel._cli",
-]
+# subcommand -> module whose ``add_parser`` registers it, in the order of
+# ``optsolve --help``. ``optsolve NAME ...`` imports only NAME's module, so
+# that e.g. ``optsolve sat`` does not pay for importing the other engines.
+SUBCOMMANDS = {
+    "sat": "optsolve.sat._cli",
+    "cnf-stats": "optsolve.sat._cli_stats",
+    "milp": "optsolve.milp._cli",
+    "bcd": "optsolve.optimize.bcd._cli",
+    "bilevel": "optsolve.optimize.bilevel._cli",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,8 +32,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (used by ``main`` and by the docs)."""
+def build_parser(only=None) -> argparse.ArgumentParser:
+    """The argument parser (used by ``main`` and by the docs).
+
+    ``only`` names one subcommand to register (all of them by default)."""
     parser = _Parser(
         prog="optsolve",
         description="Classical optimization and SAT solving: CDCL SAT, "
@@ -43,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                         version=f"optsolve {optsolve.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 parser_class=_Parser)
-    for modname in SUBCOMMANDS:
+    for name, modname in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             mod = import_module(modname)
         except ModuleNotFoundError as exc:  # an engine not built yet
@@ -55,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=first if first in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
