@@ -141,3 +141,21 @@ def test_select_cuts_filters_parallel_cuts():
 def test_bad_cut_options(options, match):
     with pytest.raises(ValueError, match=match):
         milp([1.0], integrality=[1], bounds=(0, 1), options=options)
+
+
+def test_cuts_leave_the_problem_and_its_mps_unchanged(tmp_path):
+    from optsolve.milp import read_mps, write_mps
+    w = np.array([12., 17, 23, 29, 31, 37, 41, 43])
+    kw = dict(c=-w - 3, integrality=1, bounds=(0, 1),
+              constraints=LinearConstraint(w[None, :], -np.inf, 100))
+    p = as_problem(kw)
+    before = tmp_path / "before.mps"
+    after = tmp_path / "after.mps"
+    write_mps(p, before)
+    res = p.solve(mip_rel_gap=0)
+    assert res.cuts_added > 0
+    write_mps(p, after)
+    assert before.read_text() == after.read_text()
+    assert p.A.shape == (1, 8)
+    q = read_mps(after)
+    assert q.A.shape == (1, 8) and q.solve(mip_rel_gap=0).fun == res.fun
