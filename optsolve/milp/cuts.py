@@ -315,6 +315,8 @@ class RootSeparator:
         Maximum number of rounds.
     max_cuts : int
         Cuts added per round at most.
+    drop_slack : bool
+        Delete the cuts that are slack at the last root LP.
 
     Attributes
     ----------
@@ -346,7 +348,7 @@ class RootSeparator:
     """
 
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
-                 max_cuts=None, tol=1e-6):
+                 max_cuts=None, tol=1e-6, drop_slack=True):
         self.lp = lp
         self.A = sp.csr_matrix(A)
         self.rl = np.asarray(row_lower, float)
@@ -358,6 +360,7 @@ class RootSeparator:
         self.max_cuts = max_cuts if max_cuts is not None else \
             max(20, min(200, int(self.is_integer.sum())))
         self.tol = tol
+        self.drop_slack = drop_slack
         self.cuts = []
         self.added = 0
         self.bounds = []
@@ -408,7 +411,7 @@ class RootSeparator:
                     break
             else:
                 stall = 0
-        if status == optimal_status and self.cuts:
+        if status == optimal_status and self.cuts and self.drop_slack:
             self._drop_slack_cuts()
             status = lp.status
         return status

@@ -25,7 +25,8 @@ def _separate(p, rounds=5):
     lp = LPRelaxation(c, p.A, p.row_lower, p.row_upper, lb, ub)
     if lp.solve() != LP_OPTIMAL:
         return None
-    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds)
+    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds,
+                        drop_slack=False)     # check every cut ever added
     sep.run(lb, ub, LP_OPTIMAL)
     return sep
 
@@ -159,3 +160,59 @@ def test_cuts_leave_the_problem_and_its_mps_unchanged(tmp_path):
     assert p.A.shape == (1, 8)
     q = read_mps(after)
     assert q.A.shape == (1, 8) and q.solve(mip_rel_gap=0).fun == res.fun
+
+
+def test_random_mixed_problems_with_negative_and_free_columns():
+    """General integers with negative bounds, free continuous columns and
+    equality rows: the scipy optimum satisfies every cut and the answers
+    agree."""
+    rng = np.random.default_rng(2024)
+    checked = 0
+    for _ in range(25):
+        n, m = 7, 4
+        A = rng.integers(-5, 6, (m, n)).astype(float)
+        lb = rng.integers(-3, 1, n).astype(float)
+        ub = lb + rng.integers(1, 6, n)
+        integ = (rng.random(n) < 0.7).astype(int)
+        free = rng.random(n) < 0.15
+        lb[free & (integ == 0)] = -np.inf
+        ub[free & (integ == 0)] = np.inf
+        x0 = np.clip(np.round(rng.normal(0, 1, n)), np.where(np.isfinite(lb), lb, -2),
+                     np.where(np.isfinite(ub), ub, 2))
+        act = A @ x0
+        rl = act - rng.integers(0, 3, m) - 0.5 * rng.random(m)
+        ru = act + rng.integers(0, 3, m)
+        rl[0] = ru[0] = act[0]
+        kw = dict(c=rng.integers(-9, 10, n).astype(float), integrality=integ,
+                  bounds=Bounds(lb, ub), constraints=LinearConstraint(A, rl, ru))
+        ref = reference(kw)
+        res = milp(**kw, options={"mip_rel_gap": 0})
+        check_answer(res, kw, ref)
+        p = as_problem(kw)
+        sep = _separate(p, rounds=6)
+        if sep is None or ref.status != 0:
+            continue
+        for cut in sep.cuts:
+            assert _satisfies(cut, ref.x), cut
+            checked += 1
+    assert checked > 0
+
+
+def test_slack_cuts_are_dropped_without_changing_the_bound():
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        kw = CLASSES["general_mixed"](rng)
+        p = as_problem(kw)
+        keep = _separate(p, rounds=6)
+        if keep is None or not keep.cuts:
+            continue
+        c = p.c if p.sense == "minimize" else -p.c
+        lb, ub = np.ceil(p.lb - 1e-9), np.floor(p.ub + 1e-9)
+        lb[~p.is_integer], ub[~p.is_integer] = p.lb[~p.is_integer], p.ub[~p.is_integer]
+        lp = LPRelaxation(c, p.A, p.row_lower, p.row_upper, lb, ub)
+        lp.solve()
+        sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, p.is_integer, 6)
+        sep.run(lb, ub, LP_OPTIMAL)
+        assert len(sep.cuts) <= sep.added
+        assert lp.m == p.A.shape[0] + len(sep.cuts)
+        assert abs(lp.obj - sep.bounds[-1]) <= 1e-7 * max(1, abs(lp.obj))
