@@ -205,14 +205,18 @@ def test_alpha_above_alpha_max_gives_zero():
     assert res.success and not np.any(res.x)
 
 
-@pytest.mark.parametrize("gram_max", [0, 1000])
-def test_logistic_inner_solvers_agree(gram_max):
-    # column sweeps only (gram_max=0) and the weighted-Gram inner solve only
-    # (gram_max=1000) reach the optimum
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("gram_max", [0, 1000, "auto"])
+def test_logistic_inner_solvers_agree(gram_max, sparse):
+    # column sweeps only (gram_max=0), the weighted-Gram inner solve only
+    # (gram_max=1000; for sparse X built from the rows) and the automatic
+    # choice reach the optimum
     from optsolve.optimize.bcd._monitor import Monitor
-    from optsolve.optimize.bcd._working_set import solve_working_sets
+    from optsolve.optimize.bcd._working_set import _gram_plan, solve_working_sets
     rng, X = _data(150, 200)
     y = np.sign(X[:, :10].sum(axis=1) + rng.standard_normal(150))
+    if sparse:
+        X = sp.csc_matrix(X * (rng.random(X.shape) < 0.3))
     prob = SparseLogisticRegression(X, y, 0.01 * SparseLogisticRegression(X, y, 1).alpha_max())
     p0 = prob._value(np.zeros(200), np.zeros(150))
     with Monitor("gap", 1e-10 * p0, 1000, None, None, 0, False) as mon:
@@ -220,3 +224,27 @@ def test_logistic_inner_solvers_agree(gram_max):
     assert res.success
     ref = _sk_l1_logistic(X, y, prob.alpha)
     assert res.fun <= prob._value(ref, prob._state(ref)) + 1e-9
+    if sparse and gram_max == 1000:  # the first working set takes the row path
+        use, rows, _ = _gram_plan(prob, np.arange(100), gram_max, None)
+        assert use and rows[2].size == 151
+
+
+def test_weighted_gram_rows_and_columns_match_dense():
+    from optsolve.optimize.bcd._kernels import (_weighted_gram, _weighted_gram_rows,
+                                                kernel_arrays)
+    rng = np.random.default_rng(3)
+    n, p = 70, 30
+    X = sp.random(n, p, density=0.3, format="csc", random_state=3)
+    h = rng.uniform(0.0, 0.25, n)
+    ws = np.array([0, 3, 4, 10, 17, 29], dtype=np.int64)
+    Xw = X.toarray()[:, ws]
+    want = Xw.T @ (h[:, None] * Xw) / n
+    R = X.tocsr()
+    R.sort_indices()
+    pos = np.full(p, -1, dtype=np.int64)
+    pos[ws] = np.arange(ws.size)
+    got_rows = _weighted_gram_rows(R.data, R.indices.astype(np.int32),
+                                   R.indptr.astype(np.int32), pos, ws.size, h, n)
+    got_cols = _weighted_gram(*kernel_arrays(X), ws, h, n, np.zeros(n))
+    np.testing.assert_allclose(got_rows, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got_cols, want, rtol=1e-12, atol=1e-15)

@@ -296,6 +296,38 @@ def _weighted_gram(Xd, data, indices, indptr, ws, h, n, work):
 
 
 @njit(cache=True, fastmath=_FAST)
+def _weighted_gram_rows(rdata, rindices, rindptr, pos, m, h, n):
+    """H = X_ws^T diag(h) X_ws / n from the CSR arrays of X (sorted indices, sorted ws): each row adds
+    the outer product of its entries in the working set (``pos[j]`` is j's
+    place in the working set, -1 outside it). Costs nnz + sum_i k_i^2 / 2
+    (k_i: entries of row i in the working set) against m nnz(ws) / 2 for
+    column pairs: much less when n >> p and the rows are short."""
+    H = np.zeros((m, m))
+    tb = np.empty(m, dtype=np.int64)
+    vb = np.empty(m)
+    for i in range(n):
+        k = 0
+        for q in range(rindptr[i], rindptr[i + 1]):
+            t = pos[rindices[q]]
+            if t >= 0:
+                tb[k] = t
+                vb[k] = rdata[q]
+                k += 1
+        hi = h[i]
+        for a in range(k):   # sorted rows and ws: tb increases, fill b <= a
+            ta = tb[a]
+            va = hi * vb[a]
+            for b in range(a + 1):
+                H[ta, tb[b]] += va * vb[b]
+    for a in range(m):
+        for b in range(a + 1):
+            v = H[a, b] / n
+            H[a, b] = v
+            H[b, a] = v
+    return H
+
+
+@njit(cache=True, fastmath=_FAST)
 def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
     """argmin_d g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 by cyclic CD on the
     dense m x m matrix H (d holds the answer). Returns the sweeps done."""
@@ -325,12 +357,17 @@ def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
 
 @njit(cache=True, fastmath=_FAST)
 def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                          col_sq, alpha, max_newton, max_cd, tol, gram_max):
+                          col_sq, alpha, max_newton, max_cd, tol, use_gram,
+                          rdata, rindices, rindptr, pos):
     """Proximal Newton on the working set for
     (1/n) sum log(1 + exp(-y_i z_i)) + alpha ||w||_1, z = Xw kept up to date.
     Each Newton step minimises the second-order model by cyclic CD (at most
     ``max_cd`` epochs), then an Armijo backtracking line search on the true
     objective. Stops when the KKT violation on ``ws`` is <= ``tol``.
+    With ``use_gram`` the model is minimised on the weighted Gram matrix of
+    ``ws``, built row by row from the CSR arrays (``rdata``, ``rindices``,
+    ``rindptr``, with ``pos`` mapping a column to its place in ``ws``) when
+    these are not empty, else column pair by column pair.
     Returns (newton steps, total CD epochs)."""
     n = y.shape[0]
     m = ws.shape[0]
@@ -380,8 +417,11 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         xd[:] = 0.0
         d[:] = 0.0
         tol_cd = 0.3 * viol
-        if m <= gram_max:
-            H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
+        if use_gram:
+            if rindptr.shape[0] > 0:
+                H = _weighted_gram_rows(rdata, rindices, rindptr, pos, m, h, n)
+            else:
+                H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
             _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d)
             for t in range(m):
                 if d[t] != 0.0:
