@@ -48,6 +48,7 @@ unsigned osat__new_clause(osat *s, const unsigned *lits, unsigned size,
     glue = 1u << 20;
   c[0] = size;
   c[1] = (redundant ? F_REDUNDANT : 0u) | (glue << GLUE_SHIFT);
+  c[POS] = 2;
   memcpy(c + HDR, lits, size * sizeof(unsigned));
   s->arena.n = need;
   osat__watch_push(&s->watches[lits[0]], lits[1], ref);

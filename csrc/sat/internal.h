@@ -25,8 +25,10 @@
 #define NOREASON 0xffffffffu
 #define INVALID 0xffffffffu
 
-/* Clause layout in the arena (32-bit words): size, flags, literals. */
-#define HDR 2
+/* Clause layout in the arena (32-bit words): size, flags, the position where
+ * propagation last found a replacement watch (Gent 2013), literals. */
+#define HDR 3
+#define POS 2
 #define F_REDUNDANT 1u
 #define F_GARBAGE 2u
 #define F_MOVED 4u
