@@ -34,17 +34,18 @@ int osat__propagate(osat *s) {
       }
       unsigned *c = arena + w.ref;
       unsigned *lits = c + HDR;
-      if (lits[0] == false_lit) {
-        lits[0] = lits[1];
-        lits[1] = false_lit;
-      }
-      unsigned first = lits[0];
-      if (first != w.blit && vals[first] > 0) {
+      /* the other watched literal, without a branch; a satisfied clause is
+       * left as it is (no write to its memory) */
+      unsigned first = lits[0] ^ lits[1] ^ false_lit;
+      signed char fv = vals[first];
+      if (fv > 0) {
         j->blit = first;
         j->ref = w.ref;
         j++;
         continue;
       }
+      lits[0] = first;
+      lits[1] = false_lit;
       /* search for a replacement from where the last one was found, then
        * wrap around (Gent 2013: linear instead of quadratic on long clauses) */
       unsigned size = c[0], pos = c[POS], k;
@@ -69,7 +70,7 @@ int osat__propagate(osat *s) {
       j->blit = first;
       j->ref = w.ref;
       j++;
-      if (vals[first] < 0) {
+      if (fv < 0) {
         s->conflict = w.ref;
         conflict = 1;
         break;
