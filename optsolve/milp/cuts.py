@@ -138,7 +138,9 @@ def _cut_from_row(coef, val, lo, hi, integ, b, n, A_csc_t, x, lb, ub):
     f0 = bbar - math.floor(bbar)
     if not (_MIN_FRAC <= f0 <= 1.0 - _MIN_FRAC):
         return None
-    iv = integ[nz]
+    # y = +-(v - bound) is integral only when the bound is: otherwise the
+    # column is treated as continuous (weaker, still valid)
+    iv = integ[nz] & (bound == np.round(bound))
     fj = abar - np.floor(abar)
     g = np.where(iv,
                  np.where(fj <= f0, fj / f0, (1.0 - fj) / (1.0 - f0)),
