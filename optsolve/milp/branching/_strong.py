@@ -53,24 +53,25 @@ def strong_branch_one(state, k, iteration_limit):
 def strong_branch_scores(state, order, iteration_limit, lookahead=None,
                          best=-math.inf):
     """Strong branch on candidates ``order`` (indices into
-    ``state.candidates``) until the lookahead count reaches ``lookahead``:
-    as in SCIP, a candidate scoring below the best adds 1, one tying with it
-    adds 0.5, an improvement resets the count. Returns ``(best_score,
-    best_k)`` (``best_k`` None if none improved on ``best``)."""
+    ``state.candidates``) until ``lookahead`` successive ones fail to improve
+    ``best``. Returns ``(best_score, best_k)`` (``best_k`` None if none
+    improved)."""
     best_k = None
-    since = 0.0
+    since = 0
     for k in order:
         if state.time_is_up:
             break
         s = strong_branch_one(state, int(k), iteration_limit)
         if s is None:
             break
-        if s > best * (1 + 1e-9) + 1e-12 or (best_k is None and s > best):
-            best, best_k, since = s, int(k), 0.0
+        if s > best:
+            best, best_k, since = s, int(k), 0
             if math.isinf(s):
                 break
         else:
-            since += 0.5 if s >= best * (1 - 1e-9) else 1.0
+            since += 1
             if lookahead is not None and since >= lookahead:
                 break
     return best, best_k
+
+

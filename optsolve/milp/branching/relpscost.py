@@ -25,16 +25,13 @@ class ReliabilityPseudocost(BranchingRule):
         Observations per direction after which a pseudocost is trusted
         (SCIP's ``maxreliable`` default: 5).
     lookahead : int
-        Stop strong branching once this many candidates in a row fail to
-        improve the best score (SCIP: 9; a tie counts one half, and the
-        limit is scaled by ``1 + share of candidates never observed``, as in
-        SCIP).
+        Stop strong branching after this many candidates in a row that do
+        not improve the best score (SCIP: 9).
     max_candidates : int
         At most this many strong-branching candidates per node (SCIP: 100).
     iteration_limit : int, optional
-        Simplex iterations per strong-branching child (default, SCIP's:
-        twice the average node LP iterations times ``1 + 20 / node number``,
-        clipped to [10, 500]).
+        Simplex iterations per strong-branching child (default: twice the
+        average node LP iterations, clipped to [10, 500]).
 
     Examples
     --------
@@ -67,18 +64,9 @@ class ReliabilityPseudocost(BranchingRule):
         if unreliable.size and self.max_candidates > 0:
             order = unreliable[np.argsort(-ps[unreliable], kind="stable")]
             order = order[:self.max_candidates]
-            if self.iteration_limit:
-                limit = self.iteration_limit
-            else:
-                # SCIP: more iterations at the first, most important nodes
-                limit = auto_iteration_limit(state)
-                limit = int(min(500, max(10, limit * (1 + 20 / max(1, state.node_number)))))
-            # SCIP: the lookahead grows with the share of candidates that have
-            # no pseudocost observation at all
-            uninit = float(np.mean(pc.reliability(state.candidates) == 0))
+            limit = self.iteration_limit or auto_iteration_limit(state)
             sb_best, sb_k = strong_branch_scores(state, order, limit,
-                                                 self.lookahead * (1 + uninit),
-                                                 best)
+                                                 self.lookahead, best)
             if sb_k is not None:
                 best_k = sb_k
         if best_k is None:  # strong branching cut short: fall back on pseudocosts
