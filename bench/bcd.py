@@ -1,6 +1,7 @@
 """Greedy block coordinate descent: the L1 race and the paper's rule comparisons.
 
-``python -m bench bcd [--part race|rules|all] [--quick] [--cases NAME,...]``
+``python -m bench bcd [--part race|rules|all] [--quick] [--cases NAME,...]
+[--figures DIR]``
 
 race
     Time to reach the relative duality gap 1e-6 (gap <= 1e-6 * P(0), every
@@ -220,11 +221,24 @@ def race(args):
     print(machine_line())
     table.print()
     print("csv:", table.save_csv())
-    _race_figure(table)
+    _race_figure(table, args.figures)
     return 0
 
 
-def _race_figure(table):
+def _save(fig, name, figures, dpi):
+    """Write the figure under bench/results/ and, with ``--figures DIR``, a
+    small copy (80 dpi) to DIR/name.png for the docs."""
+    fig.savefig(figure_path(name), dpi=dpi)
+    print("png:", figure_path(name), flush=True)
+    if figures:
+        from pathlib import Path
+        out = Path(figures)
+        out.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out / f"{name}.png", dpi=80)
+        print("png:", out / f"{name}.png", flush=True)
+
+
+def _race_figure(table, figures=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -239,9 +253,8 @@ def _race_figure(table):
     ax.invert_yaxis()
     ax.legend()
     fig.tight_layout()
-    fig.savefig(figure_path("bcd_race"), dpi=110)
+    _save(fig, "bcd_race", figures, 110)
     plt.close(fig)
-    print("png:", figure_path("bcd_race"))
 
 
 # ---------------------------------------------------------------- the paper's rules
@@ -412,9 +425,8 @@ def rules(args):
         axes[0].set_title(f"{pname}: n_vars = {prob.n_vars}")
         axes[1].legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(figure_path(f"bcd_rules_{pname}"), dpi=100)
+        _save(fig, f"bcd_rules_{pname}", args.figures, 100)
         plt.close(fig)
-        print("png:", figure_path(f"bcd_rules_{pname}"), flush=True)
     print(machine_line())
     table.print()
     print("csv:", table.save_csv())
@@ -429,6 +441,8 @@ def main(argv) -> int:
                     help="comma-separated designs (dense,sparse,a8a,w8a) or problems")
     ap.add_argument("--repeat", type=int, default=3,
                     help="timed runs of each solver at its final tol (best is reported)")
+    ap.add_argument("--figures", default=None, metavar="DIR",
+                    help="also write small copies of the PNGs to DIR (docs/images/bcd)")
     args = ap.parse_args(argv)
     rc = 0
     if args.part in ("race", "all"):

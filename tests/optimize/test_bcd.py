@@ -212,7 +212,7 @@ def test_logistic_inner_solvers_agree(gram_max, sparse):
     # (gram_max=1000; for sparse X built from the rows) and the automatic
     # choice reach the optimum
     from optsolve.optimize.bcd._monitor import Monitor
-    from optsolve.optimize.bcd._working_set import _gram_plan, solve_working_sets
+    from optsolve.optimize.bcd._working_set import _use_gram, solve_working_sets
     rng, X = _data(150, 200)
     y = np.sign(X[:, :10].sum(axis=1) + rng.standard_normal(150))
     if sparse:
@@ -224,14 +224,15 @@ def test_logistic_inner_solvers_agree(gram_max, sparse):
     assert res.success
     ref = _sk_l1_logistic(X, y, prob.alpha)
     assert res.fun <= prob._value(ref, prob._state(ref)) + 1e-9
-    if sparse and gram_max == 1000:  # the first working set takes the row path
-        use, rows, _ = _gram_plan(prob, np.arange(100), gram_max, None)
-        assert use and rows[2].size == 151
+    # "auto" at m = 100 > 64: the Gram when m^2 <= nnz(ws), here n = 150 rows
+    # dense (yes) or 30% filled (no)
+    want = {0: False, 1000: True, "auto": not sparse}[gram_max]
+    assert _use_gram(prob, np.arange(100), gram_max) == want
 
 
 def test_weighted_gram_rows_and_columns_match_dense():
     from optsolve.optimize.bcd._kernels import (_weighted_gram, _weighted_gram_rows,
-                                                kernel_arrays)
+                                                kernel_arrays, ws_rows)
     rng = np.random.default_rng(3)
     n, p = 70, 30
     X = sp.random(n, p, density=0.3, format="csc", random_state=3)
@@ -239,12 +240,15 @@ def test_weighted_gram_rows_and_columns_match_dense():
     ws = np.array([0, 3, 4, 10, 17, 29], dtype=np.int64)
     Xw = X.toarray()[:, ws]
     want = Xw.T @ (h[:, None] * Xw) / n
-    R = X.tocsr()
+    Xd, data, indices, indptr = kernel_arrays(X)
+    rptr, rpos, rval = ws_rows(data, indices, indptr, ws, n)
+    # the rows of X_ws, independently: scipy's CSR of the column slice
+    R = sp.csr_matrix(X[:, ws])
     R.sort_indices()
-    pos = np.full(p, -1, dtype=np.int64)
-    pos[ws] = np.arange(ws.size)
-    got_rows = _weighted_gram_rows(R.data, R.indices.astype(np.int32),
-                                   R.indptr.astype(np.int32), pos, ws.size, h, n)
+    np.testing.assert_array_equal(rptr, R.indptr)
+    np.testing.assert_array_equal(rpos, R.indices)
+    np.testing.assert_array_equal(rval, R.data)
+    got_rows = _weighted_gram_rows(rptr, rpos, rval, ws.size, h, n)
     got_cols = _weighted_gram(*kernel_arrays(X), ws, h, n, np.zeros(n))
     np.testing.assert_allclose(got_rows, want, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(got_cols, want, rtol=1e-12, atol=1e-15)

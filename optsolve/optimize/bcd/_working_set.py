@@ -28,45 +28,24 @@ def _violation(w, g, alpha):
     return s
 
 
-_NO_ROWS = (np.empty(0), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32))
-_NO_POS = np.empty(0, dtype=np.int64)
-
-
-def _gram_plan(problem, ws, gram_max, rows):
+def _use_gram(problem, ws, gram_max):
     """Whether the prox-Newton model is minimised on the weighted Gram matrix
-    of ``ws``: with ``gram_max`` an integer, when m = |ws| <= gram_max; with
-    "auto", when ws is small (m <= 64), or when a sweep over the m x m
-    Gram (m^2) costs less than a sweep over the columns (nnz of ws), i.e.
-    when n >> |ws| (m <= 2000 bounds its memory). For sparse X the Gram is
-    built from the rows (CSR arrays, made once per solve and returned as
-    ``rows``). Returns (use_gram, rows, pos)."""
+    of ``ws`` (m = |ws|): with ``gram_max`` an integer, when m <= gram_max;
+    with "auto", when m <= 64, or when a sweep over the m x m Gram (m^2)
+    costs less than a sweep over the columns (nnz of ws), i.e. when n >> m
+    (m <= 2000 bounds its memory)."""
     m = ws.size
+    if gram_max != "auto":
+        return m <= gram_max
     X = problem.X
     if problem.sparse:
         nnz_ws = int(np.sum(X.indptr[ws + 1] - X.indptr[ws]))
     else:
         nnz_ws = m * X.shape[0]
-    if gram_max == "auto":
-        use_gram = m <= 64 or (m <= 2000 and m * m <= nnz_ws)
-    else:
-        use_gram = m <= gram_max
-    # rows cost a pass over all of X (nnz, with an indirect look-up each)
-    # plus sum_i k_i^2 / 2; column pairs cost m nnz(ws) / 2. Measured on w8a
-    # (nnz 580k): rows 8 ms vs columns 3.6 ms at m = 23 (nnz(ws) 190k),
-    # 9 ms vs 20 ms at m = 100, 10 ms vs 150 ms at m = 300
-    by_rows = problem.sparse and m * nnz_ws > 16 * X.nnz and X.nnz < 2**31 - 1
-    if not (use_gram and by_rows):
-        return use_gram, _NO_ROWS, _NO_POS
-    if rows is None:
-        R = X.tocsr()
-        R.sort_indices()
-        rows = (R.data, R.indices.astype(np.int32), R.indptr.astype(np.int32))
-    pos = np.full(X.shape[1], -1, dtype=np.int64)
-    pos[ws] = np.arange(m)
-    return True, rows, pos
+    return m <= 64 or (m <= 2000 and m * m <= nnz_ws)
 
 
-def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anderson=5,
+def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anderson=5, inner_tol=None,
                        max_epochs=10_000, gram_max="auto"):
     """Greedy working sets + gap-safe screening for Lasso / sparse logistic.
 
@@ -84,6 +63,8 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
     # the gap-safe radius: the dual is (1/n)- resp. (4n)-strongly concave
     radius_factor = np.sqrt(2.0 / n) if is_ls else np.sqrt(0.5 / n)
 
+    if inner_tol is None:
+        inner_tol = 0.3 if is_ls else 0.05
     if p0 == "auto":
         p0 = 10 if (not is_ls and n >= p) else 100
     w = np.array(x0, dtype=np.float64)
@@ -98,7 +79,6 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
     n_screened = 0
     ws_size = 0
     measure = np.inf
-    rows = None
     fun = problem._value(w, z)
     while True:
         if is_ls:
@@ -160,16 +140,15 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
         # converges fast, so a tight inner solve (0.05) saves outer iterations
         # (a full gradient, a duality gap and screening over all n samples
         # each; w8a max/10: 6 -> 4 of them); CD's linear rate makes 0.3 better
-        tol_in = (0.3 if is_ls else 0.05) * (float(np.max(np.abs(s[keep]))) if n_keep else 0.0)
+        tol_in = inner_tol * (float(np.max(np.abs(s[keep]))) if n_keep else 0.0)
         nit += 1
         if is_ls:
             epochs += lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, L,
                                   alpha, max_epochs, tol_in, anderson)
         else:
-            use_gram, rows, pos = _gram_plan(problem, ws, gram_max, rows)
             k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                                         problem._sq, alpha, 50, 100, tol_in, use_gram,
-                                         *rows, pos)
+                                         problem._sq, alpha, 50, 100, tol_in,
+                                         _use_gram(problem, ws, gram_max))
             newton += k
             epochs += e
     return mon.result(w, fun, measure, nit, n_epochs=epochs, n_newton=newton,
