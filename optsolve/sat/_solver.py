@@ -32,6 +32,19 @@ def _as_lits(values, name, allow_empty=True):
     if isinstance(values, (str, bytes)):
         raise ValueError(f"`{name}` must be a sequence of non-zero integers, "
                          f"got a string")
+    if type(values) in (list, tuple) and len(values) <= 64 \
+            and all(type(x) is int for x in values):
+        # short lists (assumptions, clauses): checked without numpy's
+        # per-call overhead (incremental use makes many such calls)
+        if values and (0 in values or max(values) > _cdcl.MAX_VAR
+                       or min(values) < -_cdcl.MAX_VAR):
+            if 0 in values:
+                raise ValueError(f"`{name}` must not contain the literal 0")
+            raise ValueError(f"`{name}` contains a literal beyond variable "
+                             f"{_cdcl.MAX_VAR}")
+        if not values and not allow_empty:
+            raise ValueError(f"`{name}` must not be empty")
+        return np.array(values, dtype=np.int32)
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         arr = values.ravel()
     elif type(values) is list and all(type(x) is int for x in values):

@@ -359,6 +359,9 @@ def test_silent_by_default(capfd):
     ([True], "must contain integers"),
     ("1 2", "not a string|got a string"),
     ([2 ** 31], "beyond variable"),
+    ((1, -(2 ** 31)), "beyond variable"),
+    ((0,), "must not contain the literal 0"),
+    (list(range(1, 100)) + [0], "must not contain the literal 0"),
     (5, "sequence of non-zero integers"),
 ])
 def test_add_clause_rejects_bad_literals(clause, match):
