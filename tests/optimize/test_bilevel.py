@@ -470,3 +470,15 @@ def test_foe_response_cache_follows_values_not_identity():
     np.testing.assert_allclose(prob.lower_hvp(x, theta, v), fresh.lower_hvp(x, theta, v))
     theta[0] += 0.3
     np.testing.assert_allclose(prob.lower_cross(x, theta, v), fresh.lower_cross(x, theta, v))
+
+
+def test_uncertified_trials_are_rejected():
+    # lower solves capped at 3 iterations mostly end uncertified: their values carry
+    # no error bound, so no step may be accepted on them (true f never increases)
+    prob = Quadratic(seed=1)
+    thetas = []
+    minimize_bilevel(prob, np.zeros(3), options={"lower_maxiter": 3, "max_work": 3000},
+                     callback=lambda intermediate_result: thetas.append(
+                         intermediate_result.x))
+    values = [prob.f(np.zeros(3))] + [prob.f(t) for t in thetas]
+    assert all(b <= a + 1e-12 for a, b in zip(values, values[1:]))

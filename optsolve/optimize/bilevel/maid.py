@@ -75,9 +75,6 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 state.update(fun=g, jac=h, eps=eps, delta=delta, grad_bound=omega, x=x)
                 if hn + omega <= tol and oracle.last_lower_certified:
                     return dict(state, status="converged")
-                if auto_step and hn > 0:
-                    # first trial step moves theta by unit length (scale-free start)
-                    beta, auto_step = 1.0 / hn, False
                 if fixed or omega <= (1.0 - eta) * hn:
                     break
                 eps *= tau
@@ -85,6 +82,11 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 if eps < opts["eps_min"]:
                     state.update(eps=eps, delta=delta)
                     return dict(state, status="eps_min")
+            if auto_step and hn > 0:
+                # first trial step moves theta by unit length (scale-free start),
+                # measured with the hypergradient that passed its bound: one from a
+                # loose first solve can be orders of magnitude off
+                beta, auto_step = 1.0 / hn, False
             # 2. inexact backtracking line search
             x_base = x
             last_trial = {}
@@ -103,6 +105,10 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 xt = oracle.lower(th, eps, x_start=start)
                 if interpolate:
                     last.update(x=xt, dist=_norm(th - theta_base))
+                if not oracle.last_lower_certified:
+                    # lower_maxiter reached: the value carries no error bound, so the
+                    # trial cannot pass the test (it is rejected, as too long a step)
+                    return math.inf, math.inf, xt
                 gt, ggt = oracle.upper(xt)
                 return gt, _norm(ggt), xt
 
