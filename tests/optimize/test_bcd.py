@@ -224,10 +224,15 @@ def test_logistic_inner_solvers_agree(gram_max, sparse):
     assert res.success
     ref = _sk_l1_logistic(X, y, prob.alpha)
     assert res.fun <= prob._value(ref, prob._state(ref)) + 1e-9
-    # "auto" at m = 100 > 64: the Gram when m^2 <= nnz(ws), here n = 150 rows
-    # dense (yes) or 30% filled (no)
-    want = {0: False, 1000: True, "auto": not sparse}[gram_max]
+    # "auto" at m = 100 > 64: dense never, sparse only when m^2 <= nnz(ws)
+    # (here 30% of 150 rows: no)
+    want = {0: False, 1000: True, "auto": False}[gram_max]
     assert _use_gram(prob, np.arange(100), gram_max) == want
+    if sparse and gram_max == "auto":  # tall and sparse: yes
+        rng2 = np.random.default_rng(1)
+        Xt = sp.random(4000, 100, density=0.05, format="csc", random_state=rng2)
+        yt = np.where(rng2.random(4000) < 0.5, 1.0, -1.0)
+        assert _use_gram(SparseLogisticRegression(Xt, yt, 0.01), np.arange(100), "auto")
 
 
 def test_weighted_gram_rows_and_columns_match_dense():
