@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Build the SAT solver with AddressSanitizer + UBSan into the tree, run the
+# Build the SAT extensions (solver and DIMACS reader) with AddressSanitizer + UBSan into the tree, run the
 # SAT solver tests under the sanitizers, then rebuild the normal way.
 #   tools/sanitize-test.sh [pytest args...]     (default: the solver tests)
 set -u
 cd "$(dirname "$0")/.."
-ext=optsolve.sat._cdcl
+ext=optsolve.sat._cdcl,optsolve.sat._dimacs
 build() {
   OPTSOLVE_ONLY=$ext "$@" python setup.py build_ext --inplace --force -q 2>&1 |
     grep -Ev '^(gcc|running|copying|building|creating|cythoning)' || true
@@ -14,7 +14,7 @@ build env OPTSOLVE_SANITIZE=1
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(tests/sat/test_solver.py tests/sat/test_fuzz_solver.py tests/sat/test_cli_sat.py)
+[ ${#tests[@]} -eq 0 ] && tests=(tests/sat/test_dimacs.py tests/sat/test_solver.py tests/sat/test_fuzz_solver.py tests/sat/test_cli_sat.py)
 echo "== tests under ASan+UBSan"
 # Python itself is not built with ASan: leaks of the interpreter would drown
 # ours, so leak detection stays off; everything else aborts on first error.
