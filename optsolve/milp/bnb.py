@@ -726,7 +726,7 @@ def _result(problem, search, deadline):
             message += " No feasible solution found."
     sense = search.sense
     if inc is not None:
-        x = inc.copy()
+        x = inc + 0.0  # a copy, with -0.0 (from rounding negatives) printed as 0.0
         fun = problem.objective(x)
         gap = _gap(search.incumbent_obj, dual)
         dual_ext = sense * dual + problem.offset if math.isfinite(dual) else None

@@ -259,3 +259,13 @@ def test_disp_prints_log_and_silent_by_default(capsys):
 def test_bad_options(options, match):
     with pytest.raises(ValueError, match=match):
         milp([1, 1], integrality=1, options=options)
+
+
+def test_solution_has_no_negative_zeros():
+    from scipy.optimize import LinearConstraint
+
+    import optsolve
+    res = optsolve.milp(c=[-1, -2], integrality=[1, 1], bounds=(0, 5),
+                        constraints=LinearConstraint([[2, 3]], ub=[12]))
+    assert res.status == 0 and res.fun == -8.0
+    assert not np.any(np.signbit(res.x) & (res.x == 0)), res.x
