@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from optsolve._runtime import OptimizeResult, check_count_limit, check_time_limit
+from optsolve._runtime import check_count_limit, check_time_limit
 from optsolve.sat import _cdcl
 from optsolve.sat._cnf import CNF, _is_int, read_dimacs
 
@@ -380,8 +380,12 @@ def _run(core, assumptions, conflicts, props, time_limit):
     return res, (core.limit_reached() if res == 0 else None)
 
 
-class SolveResult(OptimizeResult):
+class SolveResult(dict):
     """The outcome of :func:`solve`.
+
+    A dictionary with attribute access, like
+    :class:`scipy.optimize.OptimizeResult` (kept free of scipy so that
+    ``optsolve sat`` starts without importing ``scipy.optimize``).
 
     Attributes
     ----------
@@ -408,6 +412,18 @@ class SolveResult(OptimizeResult):
     message : str
         One line for humans.
     """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __dir__(self):
+        return list(self.keys())
 
     def __repr__(self):
         return (f"SolveResult(status={self.status!r}, limit={self.limit!r}, "
