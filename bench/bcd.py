@@ -274,16 +274,9 @@ def paper_ls(n, p, rng):
     return np.asfortranarray(A), b
 
 
-def lattice(m):
-    idx = np.arange(m * m).reshape(m, m)
-    r = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
-    c = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
-    W = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(m * m, m * m))
-    return (W + W.T).tocsr()
-
-
 def _problems(quick):
-    from optsolve.optimize.bcd import LabelPropagation, Lasso, LeastSquares, Logistic, Softmax
+    from optsolve.optimize.bcd import (LabelPropagation, Lasso, LeastSquares, Logistic, Softmax,
+                                       lattice_graph)
     rng = np.random.default_rng(0)
     n, p = (300, 1000) if quick else (1000, 10000)
     A, b = paper_ls(n, p, rng)
@@ -301,7 +294,7 @@ def _problems(quick):
     ys = np.argmax(Xs @ Wt + rng.standard_normal((ns, k)), axis=1)
     out["softmax"] = Softmax(Xs, ys, alpha=1e-2, penalty="l2")
     m = 20 if quick else 50
-    W = lattice(m)
+    W = lattice_graph(m)
     labels = np.full(m * m, np.nan)
     pick = rng.choice(m * m, 100 if not quick else 20, replace=False)
     labels[pick] = rng.choice([-1.0, 1.0], pick.size)

@@ -6,18 +6,13 @@ Run: python examples/bcd_label_propagation.py
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 import optsolve
-from optsolve.optimize.bcd import LabelPropagation
+from optsolve.optimize.bcd import LabelPropagation, lattice_graph
 
 m = 30
-idx = np.arange(m * m).reshape(m, m)
-rows = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
-cols = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
-W = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(m * m, m * m))
-W = (W + W.T).tocsr()
+W = lattice_graph(m)
 
 rng = np.random.default_rng(0)
 labels = np.full(m * m, np.nan)

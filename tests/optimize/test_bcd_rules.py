@@ -7,18 +7,10 @@ from optsolve import ConvergenceWarning
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from optsolve.optimize.bcd import LabelPropagation, LeastSquares, Quadratic, bcd
+from optsolve.optimize.bcd import LabelPropagation, LeastSquares, Quadratic, bcd, lattice_graph
 from optsolve.optimize.bcd._kernels import forest_structure, greedy_forest, tree_solve
 from optsolve.optimize.bcd.partitions import fixed_partition
 from optsolve.optimize.bcd.rules import FixedBlockScorer, coordinate_scores
-
-
-def lattice(m):
-    idx = np.arange(m * m).reshape(m, m)
-    r = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
-    c = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
-    W = sp.coo_matrix((np.ones(r.size), (r, c)), shape=(m * m, m * m))
-    return (W + W.T).tocsr()
 
 
 # --------------------------------------------------------- hand-made rules
@@ -138,7 +130,7 @@ def test_message_passing_solves_a_tree_exactly():
 
 
 def test_greedy_forest_blocks_are_acyclic():
-    A = lattice(8)
+    A = lattice_graph(8)
     rng = np.random.default_rng(1)
     mark = np.full(64, -1, dtype=np.int64)
     blk = greedy_forest(rng.permutation(64).astype(np.int64), 64,
@@ -155,7 +147,7 @@ def test_greedy_forest_blocks_are_acyclic():
                                          ("colour", "random")])
 def test_label_propagation_matches_sparse_solve(blocks, rule):
     rng = np.random.default_rng(0)
-    W = lattice(10)
+    W = lattice_graph(10)
     labels = np.full(100, np.nan)
     pick = rng.choice(100, 8, replace=False)
     labels[pick] = rng.choice([-1.0, 1.0], 8)
@@ -171,7 +163,7 @@ def test_label_propagation_matches_sparse_solve(blocks, rule):
 
 def test_maintained_gradient_stays_exact():
     rng = np.random.default_rng(0)
-    W = lattice(6)
+    W = lattice_graph(6)
     labels = np.where(rng.random(36) < 0.2, 1.0, np.nan)
     labels[0] = -1.0
     prob = LabelPropagation(W, labels, label_weight=5.0)

@@ -13,9 +13,9 @@ Problems: :class:`LeastSquares`, :class:`Lasso`, :class:`Logistic`,
 from ._driver import bcd
 from .estimators import BCDLasso, BCDLogisticRegression
 from .problems import (LabelPropagation, Lasso, LeastSquares, Logistic, Quadratic,
-                       Softmax, SparseLogisticRegression)
+                       Softmax, SparseLogisticRegression, lattice_graph)
 from .rules import GREEDY_RULES, RULES
 
 __all__ = ["bcd", "LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation", "BCDLasso",
-           "BCDLogisticRegression", "RULES", "GREEDY_RULES"]
+           "BCDLogisticRegression", "RULES", "GREEDY_RULES", "lattice_graph"]

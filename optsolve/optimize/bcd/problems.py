@@ -637,6 +637,25 @@ class Quadratic(_Problem):
             g[b] += self._l2 * delta
 
 
+def lattice_graph(m):
+    """Adjacency matrix of the ``m x m`` four-neighbour lattice (CSR, unit
+    weights): the graph of the label-propagation experiments of Nutini,
+    Laradji & Schmidt. Node ``i * m + j`` is row ``i``, column ``j``.
+
+    Examples
+    --------
+    >>> from optsolve.optimize.bcd import lattice_graph
+    >>> W = lattice_graph(3)
+    >>> W.shape, W.nnz, int(W[4].sum())   # 12 edges, the centre has 4 neighbours
+    ((9, 9), 24, 4)
+    """
+    idx = np.arange(m * m).reshape(m, m)
+    rows = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    cols = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    W = sp.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(m * m, m * m))
+    return (W + W.T).tocsr()
+
+
 class LabelPropagation(Quadratic):
     r"""Label propagation on a weighted graph (Zhu & Ghahramani; the
     quadratic of Nutini, Laradji & Schmidt, Section 8):
