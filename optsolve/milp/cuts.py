@@ -32,6 +32,7 @@ parallelism filter (cosine below 0.98).
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,6 +59,8 @@ class Cut:
         Right-hand side.
     efficacy : float
         Violation at the separated point divided by the Euclidean norm.
+    family : str
+        The separator that found it: ``"gomory"``, ``"mir"`` or ``"cover"``.
 
     Examples
     --------
@@ -68,9 +71,10 @@ class Cut:
     0.5
     """
 
-    __slots__ = ("idx", "val", "rhs", "efficacy", "norm")
+    __slots__ = ("idx", "val", "rhs", "efficacy", "norm", "family")
 
-    def __init__(self, idx, val, rhs, efficacy):
+    def __init__(self, idx, val, rhs, efficacy, family="gomory"):
+        self.family = family
         self.idx = idx
         self.val = val
         self.rhs = rhs
@@ -271,7 +275,10 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
 
 def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL):
     """Greedy selection by efficacy, skipping cuts almost parallel to an
-    accepted one (cosine above ``max_parallel``).
+    accepted one (cosine above ``max_parallel``), across all families.
+
+    The cosines come from one sparse product of the normalised candidates,
+    so a few thousand candidates cost milliseconds.
 
     Examples
     --------
@@ -284,28 +291,38 @@ def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL):
     [0.5, 0.3]
     """
     cuts = sorted(cuts, key=lambda c: -c.efficacy)
+    if not cuts or max_cuts <= 0:
+        return []
+    ncol = 1 + max(int(c.idx.max()) for c in cuts)
+    data = np.concatenate([c.val / c.norm for c in cuts])
+    ind = np.concatenate([c.idx for c in cuts])
+    ptr = np.concatenate([[0], np.cumsum([c.idx.size for c in cuts])])
+    S = sp.csr_matrix((data, ind, ptr), shape=(len(cuts), ncol))
+    G = (S @ S.T).tocsr()
+    blocked = np.zeros(len(cuts), bool)
     chosen = []
-    dense = []
-    for c in cuts:
+    for i, c in enumerate(cuts):
+        if blocked[i]:
+            continue
+        chosen.append(c)
         if len(chosen) >= max_cuts:
             break
-        d = {int(i): v for i, v in zip(c.idx, c.val)}
-        par = False
-        for c2, d2 in zip(chosen, dense):
-            small, big = (d, d2) if len(d) <= len(d2) else (d2, d)
-            dot = sum(v * big.get(i, 0.0) for i, v in small.items())
-            if dot / (c.norm * c2.norm) > max_parallel:
-                par = True
-                break
-        if not par:
-            chosen.append(c)
-            dense.append(d)
+        g0, g1 = G.indptr[i], G.indptr[i + 1]
+        near = G.indices[g0:g1][G.data[g0:g1] > max_parallel]
+        blocked[near] = True
     return chosen
 
 
 class RootSeparator:
-    """Rounds of Gomory cuts at the root, added as rows to an
-    :class:`~optsolve.milp.lp.LPRelaxation`.
+    """Rounds of root cuts (Gomory mixed-integer, c-MIR, lifted knapsack
+    cover), added as rows to an :class:`~optsolve.milp.lp.LPRelaxation`.
+
+    Each round asks every family for cuts violated by the current LP point,
+    selects across families by efficacy with a parallelism filter, adds at
+    most ``max_cuts`` of them and re-solves. Rounds stop after ``rounds``,
+    when no cut is found, when the bound stalls (two rounds in a row raise it
+    by less than ``1e-4`` relative), or when the LP holds ``max_rows`` cuts.
+    Cuts slack at the last root LP are then deleted.
 
     Parameters
     ----------
@@ -316,9 +333,15 @@ class RootSeparator:
     rounds : int
         Maximum number of rounds.
     max_cuts : int
-        Cuts added per round at most.
+        Cuts added per round at most (default: the number of integer
+        columns, clipped to [20, 200]).
     drop_slack : bool
         Delete the cuts that are slack at the last root LP.
+    families : tuple of str
+        Separators to run, among ``"gomory"``, ``"mir"`` and ``"cover"``.
+    max_rows : int
+        Cuts held by the LP at most (default ``max(50, m)`` for ``m``
+        original rows), so node LPs do not grow much.
 
     Attributes
     ----------
@@ -329,6 +352,12 @@ class RootSeparator:
         Cuts added over all rounds.
     bounds : list of float
         Root LP objective before the first and after each round.
+    family_added : dict
+        Cuts added per family.
+    family_found : dict
+        Violated candidates found per family, before selection.
+    times : dict
+        Seconds spent separating per family (and ``"lp"`` re-solving).
 
     Examples
     --------
@@ -349,8 +378,11 @@ class RootSeparator:
     (-9.3333, -8.0)
     """
 
+    FAMILIES = ("gomory", "mir", "cover")
+
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
-                 max_cuts=None, tol=1e-6, drop_slack=True):
+                 max_cuts=None, tol=1e-6, drop_slack=True,
+                 families=FAMILIES, max_rows=None):
         self.lp = lp
         self.A = sp.csr_matrix(A)
         self.rl = np.asarray(row_lower, float)
@@ -358,14 +390,26 @@ class RootSeparator:
         self.is_integer = np.asarray(is_integer, bool)
         self.int_rows = integral_rows(self.A, self.rl, self.ru, self.is_integer)
         self.rounds = rounds
-        n = self.is_integer.size
         self.max_cuts = max_cuts if max_cuts is not None else \
             max(20, min(200, int(self.is_integer.sum())))
         self.tol = tol
         self.drop_slack = drop_slack
+        families = tuple(families)
+        unknown = set(families) - set(self.FAMILIES)
+        if unknown:
+            raise ValueError(f"`families` has unknown names {sorted(unknown)}; "
+                             f"known: {list(self.FAMILIES)}")
+        self.families = families
+        self.max_rows = max_rows if max_rows is not None else \
+            max(50, self.A.shape[0])
         self.cuts = []
         self.added = 0
         self.bounds = []
+        self.family_added = {f: 0 for f in families}
+        self.family_found = {f: 0 for f in families}
+        self.times = {f: 0.0 for f in families + ("lp",)}
+        self._mir = None
+        self._cover = None
 
     def _rows(self):
         if not self.cuts:
@@ -381,6 +425,35 @@ class RootSeparator:
                 np.concatenate([self.ru, np.full(k, np.inf)]),
                 np.concatenate([self.int_rows, np.zeros(k, bool)]))
 
+    def separate(self, lb, ub):
+        """Violated candidates of every family at the current LP point."""
+        from optsolve.milp.cuts_cover import CoverSeparator
+        from optsolve.milp.cuts_mir import MIRSeparator
+        lp = self.lp
+        x, act, _, _ = lp.solution()
+        m0 = self.A.shape[0]
+        cands = []
+        for fam in self.families:
+            t0 = time.perf_counter()
+            if fam == "gomory":
+                A, rl, ru, irows = self._rows()
+                found = gomory_cuts(lp.h, A, rl, ru, lb, ub, self.is_integer,
+                                    irows, x, act, tol=self.tol)
+            elif fam == "mir":
+                if self._mir is None:
+                    self._mir = MIRSeparator(self.A, self.rl, self.ru,
+                                             self.is_integer)
+                found = self._mir.separate(x, act[:m0], lb, ub, tol=self.tol)
+            else:
+                if self._cover is None:
+                    self._cover = CoverSeparator(self.A, self.rl, self.ru,
+                                                 self.is_integer, lb, ub)
+                found = self._cover.separate(x, act[:m0], lb, ub)
+            self.times[fam] += time.perf_counter() - t0
+            self.family_found[fam] += len(found)
+            cands.extend(found)
+        return cands
+
     def run(self, lb, ub, optimal_status, stop=None):
         """Separate and re-solve up to ``rounds`` times; return the status
         of the last LP solve (``optimal_status`` when no cut was added)."""
@@ -391,18 +464,21 @@ class RootSeparator:
         for _ in range(self.rounds):
             if stop is not None and stop():
                 break
-            A, rl, ru, irows = self._rows()
-            x, act, _, _ = lp.solution()
-            cuts = gomory_cuts(lp.h, A, rl, ru, lb, ub, self.is_integer, irows,
-                               x, act, tol=self.tol)
-            chosen = select_cuts(cuts, self.max_cuts)
+            room = min(self.max_cuts, self.max_rows - len(self.cuts))
+            if room <= 0:
+                break
+            chosen = select_cuts(self.separate(lb, ub), room)
             if not chosen:
                 break
             lp.add_cuts(chosen)
             self.cuts.extend(chosen)
             self.added += len(chosen)
+            for c in chosen:
+                self.family_added[c.family] += 1
             before = lp.obj
+            t0 = time.perf_counter()
             status = lp.solve()
+            self.times["lp"] += time.perf_counter() - t0
             if status != optimal_status:
                 break
             self.bounds.append(lp.obj)
@@ -413,6 +489,11 @@ class RootSeparator:
                     break
             else:
                 stall = 0
+            if self.drop_slack:
+                self._drop_slack_cuts()
+                status = lp.status
+                if status != optimal_status:
+                    break
         if status == optimal_status and self.cuts and self.drop_slack:
             self._drop_slack_cuts()
             status = lp.status
