@@ -28,6 +28,7 @@ from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_ITERATION_LIMIT, LP_OPTIMAL, LP_TIME_LIMIT,
                               LP_UNBOUNDED, LPRelaxation)
+from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
 
 __all__ = ["OPTIONS", "solve_problem", "options_iv"]
@@ -57,8 +58,9 @@ OPTIONS = {
                        "(0: root only)"),
     "cuts": (True, "Gomory mixed-integer cuts at the root node"),
     "cut_rounds": (10, "maximum rounds of root cuts"),
-    "presolve": (True, "accepted for scipy compatibility; optsolve does no "
-                 "presolve"),
+    "presolve": (True, "reduce the problem before the search (bound "
+                 "tightening, singleton and redundant rows, dual fixing, "
+                 "coefficient tightening; see optsolve.milp.presolve)"),
     "integrality_tolerance": (1e-6, "a value within this of an integer is "
                               "integral"),
 }
@@ -99,7 +101,7 @@ def options_iv(options):
                                                "callback_interval") or 1
     o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
     o["cut_rounds"] = check_count_limit(o["cut_rounds"], "cut_rounds")
-    for key in ("cuts", "propagation"):
+    for key in ("cuts", "propagation", "presolve"):
         if not isinstance(o[key], (bool, np.bool_)):
             raise ValueError(f"`{key}` must be a bool, got {o[key]!r}")
     o["callback"] = wrap_callback(o["callback"])
@@ -217,6 +219,8 @@ class _Search:
             interval=opts["display_interval"])
         self.sense = 1.0
         self.offset = 0.0
+        self.postsolve = None        # reduced x -> the user's x
+        self.presolve_stats = None
 
     # -- bounds and the tree -------------------------------------------
     def _open_count(self):
@@ -316,6 +320,12 @@ class _Search:
         self.glb[cols] = np.maximum(self.glb[cols], new_lb[at_hi])
 
     # -- output -----------------------------------------------------------
+    def user_x(self, x):
+        """A copy of ``x`` in the user's columns (None stays None)."""
+        if x is None:
+            return None
+        return self.postsolve(x) if self.postsolve is not None else x.copy()
+
     def _ext(self, v):
         """Internal objective -> user's sense with offset."""
         if v is None or not math.isfinite(v):
@@ -341,7 +351,7 @@ class _Search:
             return
         dual = self.global_lower()
         res = OptimizeResult(
-            x=self.incumbent.copy() if self.incumbent is not None else None,
+            x=self.user_x(self.incumbent),
             fun=self._ext(self.incumbent_obj) if self.incumbent is not None else None,
             mip_node_count=self.nodes,
             mip_dual_bound=self._ext(dual),
@@ -657,12 +667,20 @@ def solve_problem(problem: Problem, options=None):
         raise ValueError("`problem` must be an optsolve.milp.Problem")
     o = options_iv(options)
     deadline = Deadline(o["time_limit"])
-    work = _Work(problem)
+    pre = presolve(problem) if o["presolve"] else None
+    reduced = problem if pre is None else pre.problem
+    if reduced is None:              # presolve proved infeasibility
+        reduced = problem
+    work = _Work(reduced)
     sense = 1.0 if problem.sense == "minimize" else -1.0
     with InterruptGuard() as guard:
         search = _Search(work, o, deadline, guard)
-        search.sense, search.offset = sense, problem.offset
-        search.run()
+        search.sense, search.offset = sense, reduced.offset
+        if pre is not None:
+            search.postsolve = pre.postsolve
+            search.presolve_stats = pre.stats
+        if pre is None or pre.problem is not None:
+            search.run()
         if search.root_unbounded:
             return _unbounded_or_infeasible(problem, o, deadline, search)
     return _result(problem, search, deadline)
@@ -725,22 +743,23 @@ def _result(problem, search, deadline):
         if inc is None:
             message += " No feasible solution found."
     sense = search.sense
+    offset = search.offset           # the reduced problem's offset
     if inc is not None:
-        x = inc + 0.0  # a copy, with -0.0 (from rounding negatives) printed as 0.0
+        x = search.user_x(inc) + 0.0  # -0.0 (from rounding negatives) -> 0.0
         fun = problem.objective(x)
         gap = _gap(search.incumbent_obj, dual)
-        dual_ext = sense * dual + problem.offset if math.isfinite(dual) else None
+        dual_ext = sense * dual + offset if math.isfinite(dual) else None
     else:
         x = fun = None
         if status == INFEASIBLE:
             dual_ext = gap = None
         else:
-            dual_ext = sense * dual + problem.offset if math.isfinite(dual) else None
+            dual_ext = sense * dual + offset if math.isfinite(dual) else None
             gap = math.inf
     if status == SUCCESS:
         # a closed tree proves the incumbent optimal within the gaps
         dual = min(max(dual, search.root_bound), search.incumbent_obj)
-        dual_ext = sense * dual + problem.offset
+        dual_ext = sense * dual + offset
         gap = _gap(search.incumbent_obj, dual)
     search.progress.message(
         f"{message} nodes {search.nodes}, LP iterations {search.lp.iterations} "
@@ -758,7 +777,7 @@ def _result(problem, search, deadline):
         max_depth=search.max_depth,
         nodes_per_second=search.nodes / elapsed if elapsed > 0 else math.inf,
         time=elapsed,
-        root_bound=(sense * search.root_bound + problem.offset
+        root_bound=(sense * search.root_bound + offset
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
         propagated_bounds=search.propagated,
@@ -767,4 +786,5 @@ def _result(problem, search, deadline):
         cut_rounds=(len(search.separator.bounds) - 1
                     if search.separator is not None else 0),
         branching=getattr(search.rule, "name", type(search.rule).__name__),
+        presolve=search.presolve_stats,
     )
