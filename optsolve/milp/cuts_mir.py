@@ -44,10 +44,10 @@ import scipy.sparse as sp
 
 from optsolve.milp.cuts import _finish
 
-__all__ = ["VariableBounds", "MIRSeparator"]
+__all__ = ["VariableBounds", "MIRSeparator", "implied_bounds"]
 
 _MIN_F0 = 0.05
-_MAX_F0 = 0.99
+_MAX_F0 = 0.999
 _EPS = 1e-9
 
 
@@ -59,7 +59,7 @@ class VariableBounds:
     Attributes
     ----------
     vlb, vub : dict
-        ``j -> list of (z, d, e)``.
+        ``j -> list of (z, d, e, row)``.
 
     Examples
     --------
@@ -68,8 +68,8 @@ class VariableBounds:
     >>> A = np.array([[1.0, -8.0]])               # x0 - 8 y1 <= 0
     >>> vb = VariableBounds(A, np.array([-np.inf]), np.array([0.0]),
     ...                     np.array([False, True]))
-    >>> vb.vub
-    {0: [(1, 8.0, 0.0)]}
+    >>> vb.vub                                    # (z, d, e, row)
+    {0: [(1, 8.0, 0.0, 0)]}
     """
 
     def __init__(self, A, row_lower, row_upper, is_integer):
@@ -94,7 +94,74 @@ class VariableBounds:
                 # aj x <= side - az z  (upper side) or  >= (lower side)
                 upper = is_upper == (aj > 0)
                 target = self.vub if upper else self.vlb
-                target.setdefault(j, []).append((z, d, float(side) / aj))
+                target.setdefault(j, []).append((z, d, float(side) / aj, int(r)))
+
+
+def implied_bounds(A, row_lower, row_upper, lb, ub, cols, passes=2):
+    """Column bounds implied by the rows (activity-based, ``passes``
+    sweeps), tightened only on the columns flagged in ``cols``.
+
+    Each bound is relaxed by ``1e-9 (1 + |bound|)`` and only kept when it
+    improves the old one by more than ``1e-6 (1 + |bound|)``: the bounds hold
+    at every feasible point, so substituting them keeps cuts valid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts_mir import implied_bounds
+    >>> A = np.array([[1.0, 1.0]])                   # x0 + x1 = 2
+    >>> lb, ub = implied_bounds(A, np.array([2.0]), np.array([2.0]),
+    ...                         np.zeros(2), np.full(2, np.inf),
+    ...                         np.ones(2, bool))
+    >>> ub.round(6).tolist()
+    [2.0, 2.0]
+    """
+    A = sp.csr_matrix(A)
+    lb = np.array(lb, float)
+    ub = np.array(ub, float)
+    m = A.shape[0]
+    rows = np.repeat(np.arange(m), np.diff(A.indptr))
+    j, a = A.indices, A.data
+    for _ in range(passes):
+        lo_c = np.where(a > 0, a * lb[j], a * ub[j])      # min contribution
+        hi_c = np.where(a > 0, a * ub[j], a * lb[j])      # max contribution
+        lo_inf, hi_inf = ~np.isfinite(lo_c), ~np.isfinite(hi_c)
+        min_fin = np.bincount(rows, np.where(lo_inf, 0.0, lo_c), m)
+        max_fin = np.bincount(rows, np.where(hi_inf, 0.0, hi_c), m)
+        n_lo = np.bincount(rows, lo_inf, m)
+        n_hi = np.bincount(rows, hi_inf, m)
+        # activity of the other columns: min (resp. max) without this entry
+        rest_min = np.where(lo_inf, np.where(n_lo[rows] == 1, min_fin[rows], -np.inf),
+                            np.where(n_lo[rows] == 0, min_fin[rows] - lo_c, -np.inf))
+        rest_max = np.where(hi_inf, np.where(n_hi[rows] == 1, max_fin[rows], np.inf),
+                            np.where(n_hi[rows] == 0, max_fin[rows] - hi_c, np.inf))
+        with np.errstate(invalid="ignore", over="ignore"):
+            # a x_j <= U - rest_min ; a x_j >= L - rest_max
+            top = (row_upper[rows] - rest_min) / a
+            bot = (row_lower[rows] - rest_max) / a
+        new_ub = np.where(a > 0, top, bot)
+        new_lb = np.where(a > 0, bot, top)
+        changed = False
+        for new, target, sign in ((new_ub, ub, 1.0), (new_lb, lb, -1.0)):
+            ok = np.isfinite(new) & cols[j] & (np.abs(new) < 1e9)
+            if not ok.any():
+                continue
+            val = new[ok] + sign * 1e-9 * (1 + np.abs(new[ok]))
+            best = np.full(lb.size, sign * np.inf)
+            fin = np.isfinite(target)
+            slackt = 1e-6 * (1 + np.abs(np.where(fin, target, 0.0)))
+            if sign > 0:
+                np.minimum.at(best, j[ok], val)
+                better = best < np.where(fin, target - slackt, np.inf)
+            else:
+                np.maximum.at(best, j[ok], val)
+                better = best > np.where(fin, target + slackt, -np.inf)
+            if better.any():
+                target[better] = best[better]
+                changed = True
+        if not changed:
+            break
+    return lb, ub
 
 
 class MIRSeparator:
@@ -143,68 +210,87 @@ class MIRSeparator:
         self.max_starts = max_starts
         self.max_row_nnz = max_row_nnz
         self.n = self.A.shape[1]
+        self.nnz = np.diff(self.A.indptr)
+        self._implied = None
 
     # -- bounds ---------------------------------------------------------
-    def _cont_bound(self, j, xj, a, lb, ub, x):
-        """Closest bound of continuous column ``j``: returns
-        ``(distance, kind, z, d, e)`` with kind in 'l', 'u', 'vl', 'vu'
-        (``z = -1`` for simple bounds) or None when no bound is finite.
-
-        The side that keeps the slack out of the cut is preferred on ties:
-        a positive coefficient in ``<=`` form drops a lower-bound slack."""
-        best = None
-        if math.isfinite(lb[j]):
-            best = (xj - lb[j], "l", -1, 0.0, lb[j])
-        if math.isfinite(ub[j]):
-            dist = ub[j] - xj
-            if best is None or dist < best[0] - _EPS or (dist <= best[0] + _EPS and a < 0):
-                best = (dist, "u", -1, 0.0, ub[j])
+    def _bounds_at(self, x, lb, ub):
+        """Closest bounds of every continuous column at ``x``, in arrays:
+        distances to the simple lower/upper bound (``inf`` when absent) and
+        to the closest variable lower/upper bound with its ``(z, d, e)``.
+        A variable bound wins ties against a simple bound (it carries the
+        integer column into the cut)."""
+        n = self.n
+        dl = np.where(np.isfinite(lb), x - lb, np.inf)
+        du = np.where(np.isfinite(ub), ub - x, np.inf)
+        vb = {}
         for kind, table in (("vl", self.vb.vlb), ("vu", self.vb.vub)):
-            for z, d, e in table.get(j, ()):
-                if not (math.isfinite(lb[z]) and math.isfinite(ub[z])):
-                    continue
-                vz = d * x[z] + e
-                dist = xj - vz if kind == "vl" else vz - xj
-                dist = max(dist, 0.0)
-                if best is None or dist <= best[0] + _EPS:
-                    best = (dist, kind, z, d, e)
-        return best
+            dist = np.full(n, np.inf)
+            z = np.full(n, -1)
+            d = np.zeros(n)
+            e = np.zeros(n)
+            src = np.full(n, -1)
+            for j, lst in table.items():
+                for zz, dd, ee, rr in lst:
+                    if not (math.isfinite(lb[zz]) and math.isfinite(ub[zz])):
+                        continue
+                    vz = dd * x[zz] + ee
+                    dj = max(x[j] - vz if kind == "vl" else vz - x[j], 0.0)
+                    if dj < dist[j]:
+                        dist[j], z[j], d[j], e[j], src[j] = dj, zz, dd, ee, rr
+            vb[kind] = (dist, z, d, e, src)
+        best = np.minimum(np.minimum(dl, du), np.minimum(vb["vl"][0], vb["vu"][0]))
+        return dict(dl=dl, du=du, vl=vb["vl"], vu=vb["vu"], best=best, lb=lb,
+                    ub=ub)
 
     # -- one aggregated row -> one cut ------------------------------------
-    def _cmir(self, agg, rhs, x, lb, ub):
+    def _cmir(self, agg, rhs, x, lb, ub, bd, used=()):
         """c-MIR cut (a :class:`~optsolve.milp.cuts.Cut`) from the valid
-        inequality ``agg @ x <= rhs``, or None."""
+        inequality ``agg @ x <= rhs``, or None. ``bd``: :meth:`_bounds_at`;
+        a variable bound read from a row in ``used`` (aggregated already) is
+        not substituted."""
         nz = np.flatnonzero(agg)
         if nz.size == 0:
             return None
         isint = self.is_integer[nz]
         coef = agg.copy()
         beta = rhs
-        # continuous columns -> slacks s >= 0 with coefficient h
-        s_terms = []          # (h, kind, j, z, d, e)
-        for j in nz[~isint]:
+        # continuous columns -> slacks s >= 0 with coefficient h; kinds:
+        # 0: x = l + s, 1: x = u - s, 2: x = d z + e + s, 3: x = d z + e - s
+        j = nz[~isint]
+        if j.size:
             a = coef[j]
-            bnd = self._cont_bound(j, x[j], a, lb, ub, x)
-            if bnd is None:
+            dl, du = bd["dl"][j], bd["du"][j]
+            dvl, zl, d_l, e_l, sl = (t[j] for t in bd["vl"])
+            dvu, zu, d_u, e_u, su = (t[j] for t in bd["vu"])
+            if used:
+                u_arr = np.fromiter(used, int)
+                dvl = np.where(np.isin(sl, u_arr), np.inf, dvl)
+                dvu = np.where(np.isin(su, u_arr), np.inf, dvu)
+            dist = np.vstack([dl, du, dvl, dvu])
+            # prefer variable bounds, then the side that drops the slack
+            pref = np.vstack([np.where(a > 0, 0.0, 1e-12), np.where(a < 0, 0.0, 1e-12),
+                              np.full(j.size, -1e-12), np.full(j.size, -1e-12)])
+            fin = np.isfinite(dist)
+            kind = np.argmin(np.where(fin, dist + pref * (1 + np.abs(np.where(fin, dist, 0))), np.inf), axis=0)
+            if not np.all(np.isfinite(dist[kind, np.arange(j.size)])):
                 return None
-            _, kind, z, d, e = bnd
+            sval = dist[kind, np.arange(j.size)]
+            e = np.select([kind == 0, kind == 1, kind == 2], [bd["lb"][j], bd["ub"][j], e_l], e_u)
+            z = np.where(kind == 2, zl, zu)
+            d = np.where(kind == 2, d_l, d_u)
+            beta -= float(a @ e)
+            isvb = kind >= 2
+            if isvb.any():
+                np.add.at(coef, z[isvb], a[isvb] * d[isvb])
             coef[j] = 0.0
-            if kind == "l":          # x = l + s
-                beta -= a * e
-                h = a
-            elif kind == "u":        # x = u - s
-                beta -= a * e
-                h = -a
-            elif kind == "vl":       # x = d z + e + s
-                beta -= a * e
-                coef[z] += a * d
-                h = a
-            else:                    # x = d z + e - s
-                beta -= a * e
-                coef[z] += a * d
-                h = -a
-            if h < 0:
-                s_terms.append((h, kind, j, z, d, e))
+            h = np.where((kind == 0) | (kind == 2), a, -a)
+            keep = h < 0
+            s_terms = (h[keep], kind[keep], j[keep], z[keep], d[keep], e[keep])
+            hs, sstar = h[keep], sval[keep]
+        else:
+            s_terms = None
+            hs = sstar = np.zeros(0)
         ii = np.flatnonzero(coef)
         if ii.size == 0:
             return None
@@ -216,11 +302,6 @@ class MIRSeparator:
             return None
         # complement to the closest bound (upper when l is infinite)
         up = ~np.isfinite(l) | (np.isfinite(u) & (u - xv < xv - l))
-        if s_terms:
-            hs = np.array([t[0] for t in s_terms])
-            sstar = np.array([self._slack_value(t, x) for t in s_terms])
-        else:
-            hs = sstar = np.zeros(0)
         span = u - l
         inner = np.minimum(xv - l, u - xv)
         inner = np.where(np.isfinite(inner), inner, np.where(up, u - xv, xv - l))
@@ -275,21 +356,14 @@ class MIRSeparator:
         Fu = np.where(up, -F, F)
         np.add.at(out, ii, Fu)
         R += float(np.where(up, -F * u, F * l).sum())
-        for qk, (h, kind, j, z, d, e) in zip(q, s_terms):
-            if kind == "l":           # s = x - l
-                out[j] += qk
-                R += qk * e
-            elif kind == "u":         # s = u - x
-                out[j] -= qk
-                R -= qk * e
-            elif kind == "vl":        # s = x - d z - e
-                out[j] += qk
-                out[z] -= qk * d
-                R += qk * e
-            else:                     # s = d z + e - x
-                out[j] -= qk
-                out[z] += qk * d
-                R -= qk * e
+        if s_terms is not None and q.size:
+            _, kind, j, z, d, e = s_terms
+            sign = np.where((kind == 0) | (kind == 2), 1.0, -1.0)
+            # s = sign (x - d z - e) with d = 0 for simple bounds
+            np.add.at(out, j, sign * q)
+            isvb = kind >= 2
+            np.add.at(out, z[isvb], -(sign * q * d)[isvb])
+            R += float((sign * q) @ e)
         # scale back by delta so coefficients are of the rows' order
         out *= delta
         R *= delta
@@ -313,17 +387,6 @@ class MIRSeparator:
             agg[t] = 0.0
         return rhs
 
-    @staticmethod
-    def _slack_value(term, x):
-        h, kind, j, z, d, e = term
-        if kind == "l":
-            return x[j] - e
-        if kind == "u":
-            return e - x[j]
-        if kind == "vl":
-            return x[j] - d * x[z] - e
-        return d * x[z] + e - x[j]
-
     # -- aggregation ------------------------------------------------------
     def separate(self, x, act, lb, ub, tol=1e-6):
         """c-MIR cuts violated by the LP point ``x`` (row activities
@@ -335,6 +398,10 @@ class MIRSeparator:
         ii = self.is_integer
         lb[ii] = np.ceil(lb[ii] - 1e-9)
         ub[ii] = np.floor(ub[ii] + 1e-9)
+        key = (lb.tobytes(), ub.tobytes())
+        if self._implied is None or self._implied[0] != key:
+            self._implied = (key,) + implied_bounds(A, rl, ru, lb, ub, ~ii)
+        lb, ub = self._implied[1], self._implied[2]
         m = A.shape[0]
         nnz = np.diff(A.indptr)
         scale = 1.0 + np.abs(act)
@@ -354,10 +421,11 @@ class MIRSeparator:
             starts.extend((float(slack[k]), int(k), sign) for k in r)
         starts.sort()
         starts = starts[:self.max_starts]
+        bd = self._bounds_at(x, lb, ub)
         cuts = []
         seen = set()
         for _, r, sign in starts:
-            cut = self._from_start(r, sign, x, act, lb, ub, slack_u, slack_l)
+            cut = self._from_start(r, sign, x, lb, ub, slack_u, slack_l, bd)
             if cut is None:
                 continue
             key = (tuple(cut.idx.tolist()), round(cut.rhs, 9))
@@ -367,7 +435,7 @@ class MIRSeparator:
             cuts.append(cut)
         return cuts
 
-    def _from_start(self, r, sign, x, act, lb, ub, slack_u, slack_l):
+    def _from_start(self, r, sign, x, lb, ub, slack_u, slack_l, bd):
         A, Ac = self.A, self.Ac
         agg = np.zeros(self.n)
         i0, i1 = A.indptr[r], A.indptr[r + 1]
@@ -375,7 +443,7 @@ class MIRSeparator:
         rhs = sign * (self.ru[r] if sign > 0 else self.rl[r])
         used = {r}
         for _ in range(self.max_aggr + 1):
-            cut = self._cmir(agg, rhs, x, lb, ub)
+            cut = self._cmir(agg, rhs, x, lb, ub, bd, used)
             if cut is not None:
                 return cut
             if len(used) > self.max_aggr:
@@ -385,10 +453,7 @@ class MIRSeparator:
             cont = nz[~self.is_integer[nz]]
             if cont.size == 0:
                 return None
-            dist = []
-            for j in cont:
-                b = self._cont_bound(j, x[j], agg[j], lb, ub, x)
-                dist.append(math.inf if b is None else b[0])
+            dist = bd["best"][cont]
             order = np.argsort(-np.asarray(dist), kind="stable")
             moved = False
             for k in order:
@@ -406,7 +471,7 @@ class MIRSeparator:
                         else (self.rl[rr], slack_l[rr])
                     if not math.isfinite(side) or sl > 1e-3:
                         continue
-                    if np.diff(A.indptr)[rr] > self.max_row_nnz:
+                    if self.nnz[rr] > self.max_row_nnz:
                         continue
                     if best is None or sl < best[0]:
                         best = (sl, int(rr), lam, side)

@@ -251,8 +251,8 @@ def test_variable_bounds_detected_both_ways():
     A = np.array([[1.0, 0, -5], [0, 2, -4], [1, 1, 0]])
     vb = VariableBounds(A, np.array([-np.inf, 0, 0]), np.array([0.0, np.inf, 3]),
                         np.array([False, False, True]))
-    assert vb.vub == {0: [(2, 5.0, 0.0)]}
-    assert vb.vlb == {1: [(2, 2.0, 0.0)]}
+    assert vb.vub == {0: [(2, 5.0, 0.0, 0)]}
+    assert vb.vlb == {1: [(2, 2.0, 0.0, 1)]}
 
 
 def test_mir_closes_the_fixed_charge_gap():
