@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from bench._harness import Table, data_dir, figure_path, machine_line, ratio  # noqa: E402
 from optsolve.optimize.bilevel import (FieldOfExperts, MultinomialLogistic,  # noqa: E402
                                        TVDenoising, minimize_bilevel)
-from optsolve.optimize.bilevel.hypergrad import solve_lower  # noqa: E402
+from optsolve.optimize.bilevel.hypergrad import preferred_solve_lower, solve_lower  # noqa: E402
 
 METHODS = [
     ("MAID", "maid", {}),
@@ -75,7 +75,8 @@ class Exact:
     def __call__(self, theta):
         theta = np.asarray(theta, dtype=float)
         x0 = self.prob.x0(theta) if self.x is None else self.x
-        self.x, _, _ = solve_lower(self.prob, theta, x0, self.tol, maxiter=50000)
+        solve = preferred_solve_lower(self.prob)
+        self.x, _, _ = solve(self.prob, theta, x0, self.tol, maxiter=50000)
         return self.prob.upper_fun(self.x), self.x
 
 

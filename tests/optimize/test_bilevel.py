@@ -6,7 +6,7 @@ import optsolve
 from optsolve.optimize.bilevel import (BilevelProblem, FieldOfExperts, MultinomialLogistic,
                                        TVDenoising, minimize_bilevel)
 from optsolve.optimize.bilevel.hypergrad import (HypergradientOracle, solve_adjoint,
-                                                 solve_lower)
+                                                 solve_lower, solve_lower_newton)
 
 
 # --- instances -------------------------------------------------------------
@@ -91,7 +91,11 @@ class Quadratic(BilevelProblem):
 
 def tight(prob, theta):
     """(f, grad f) from tightly solved lower and adjoint problems."""
-    x, _, ok = solve_lower(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
+    if getattr(prob, "preferred_lower_solver", "fista") == "newton-cg":
+        # learned weights can make L/mu huge (e^14 on the small logistic case)
+        x, _, ok = solve_lower_newton(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
+    else:
+        x, _, ok = solve_lower(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
     assert ok
     q, _, ok = solve_adjoint(prob, x, theta, prob.upper_grad(x), 1e-12, maxiter=100000)
     assert ok
@@ -142,6 +146,40 @@ def test_lower_certificate_and_cg_residual(make):
     for delta in (1e-2, 1e-6):
         q, n, ok = solve_adjoint(prob, xs, theta, rhs, delta)
         assert ok and np.linalg.norm(prob.lower_hvp(xs, theta, q) - rhs) <= delta
+
+
+@pytest.mark.parametrize("make", [tv_problem, logistic_problem, foe_problem, Quadratic])
+def test_newton_cg_lower_solver_certificate(make):
+    prob = make()
+    theta = np.zeros(3) if isinstance(prob, Quadratic) else prob.theta0()
+    xs, _, ok = solve_lower(prob, theta, prob.x0(theta), 1e-10, maxiter=200000)
+    assert ok
+    for eps in (1e-1, 1e-3, 1e-6):
+        x, n, ok = solve_lower_newton(prob, theta, prob.x0(theta), eps)
+        assert ok and n >= 1
+        assert np.linalg.norm(prob.lower_grad(x, theta)) <= eps * prob.strong_convexity(theta)
+        assert np.linalg.norm(x - xs) <= eps
+    # a cap on gradients + Hessian-vector products ends the solve uncertified
+    x, n, ok = solve_lower_newton(prob, theta, prob.x0(theta), 1e-12, maxiter=3)
+    assert not ok and n <= 3 + 1
+
+
+def test_lower_solver_option_counts_work_and_auto_follows_problem():
+    prob = logistic_problem()
+    theta0 = prob.theta0()
+    runs = {s: minimize_bilevel(prob, theta0, options={"max_work": 400, "lower_solver": s})
+            for s in ("auto", "newton-cg", "fista")}
+    # "auto" is the problem's preference: the same run as "newton-cg"
+    np.testing.assert_array_equal(runs["auto"].x, runs["newton-cg"].x)
+    assert runs["auto"].nwork == runs["newton-cg"].nwork
+    assert not np.array_equal(runs["fista"].x, runs["newton-cg"].x)
+    for res in runs.values():
+        assert res.nwork == res.nlower + res.ncg and res.limit == "max_work"
+    with pytest.raises(ValueError, match="`lower_solver` must be"):
+        minimize_bilevel(prob, theta0, options={"lower_solver": "lbfgs"})
+    prob.preferred_lower_solver = "sgd"
+    with pytest.raises(ValueError, match="`problem.preferred_lower_solver` must be"):
+        minimize_bilevel(prob, theta0)
 
 
 @pytest.mark.parametrize("make, theta", [

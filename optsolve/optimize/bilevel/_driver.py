@@ -10,7 +10,7 @@ from ..._runtime import (LIMIT, OTHER, STATUS_MESSAGES, SUCCESS, Deadline, Inter
                          OptimizeResult, Progress, check_count_limit, check_time_limit,
                          wrap_callback)
 from .hoag import SCHEDULES, run_hoag
-from .hypergrad import HypergradientOracle, WorkLimitReached, _norm
+from .hypergrad import LOWER_SOLVERS, HypergradientOracle, WorkLimitReached, _norm
 from .maid import run_maid
 from .problems import check_problem
 
@@ -19,7 +19,8 @@ __all__ = ["minimize_bilevel", "METHODS", "DEFAULT_OPTIONS"]
 METHODS = ("maid", "hoag", "fixed")
 
 _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
-           "lower_maxiter": 2000, "cg_maxiter": 2000, "seed": 0}
+           "lower_maxiter": 2000, "cg_maxiter": 2000, "seed": 0,
+           "lower_solver": "auto"}
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0,
@@ -75,6 +76,9 @@ def _options_iv(method, options):
         if not n:
             raise ValueError(f"`{name}` must be a positive integer")
         opts[name] = n
+    if opts["lower_solver"] not in ("auto",) + LOWER_SOLVERS:
+        raise ValueError(f"`lower_solver` must be 'auto' or one of {LOWER_SOLVERS}, "
+                         f"got {opts['lower_solver']!r}")
     _positive(opts, "eps0")
     if method == "hoag":
         if opts["schedule"] not in SCHEDULES:
@@ -152,7 +156,13 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         ``nlower + ncg``, None; an error bound started under the budget may
         finish up to 6 products past it), ``time_limit`` (seconds, None),
         ``lower_maxiter``/``cg_maxiter`` (2000 each per solve), ``seed`` (0,
-        for the random secants of the error bound).
+        for the random secants of the error bound), ``lower_solver``
+        ("fista": strongly convex FISTA with gradient restart, the paper's
+        choice; "newton-cg": truncated Newton-CG on the gradient norm, whose
+        Hessian-vector products count as lower-level work; "auto", the
+        default: the problem's ``preferred_lower_solver`` attribute, else
+        "fista"; the built-in field of experts and logistic problems prefer
+        "newton-cg", TV denoising "fista").
         MAID and "fixed": ``eps0``, ``delta0`` (0.1; 1e-3 for "fixed"),
         ``eta`` (1e-4), ``rho`` (step shrink, 0.5), ``tau`` (accuracy shrink,
         0.5), ``nu`` (accuracy relaxation, 1.05), ``beta0`` (first trial
@@ -218,6 +228,11 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
     opts = _options_iv(method, options)
     cb = wrap_callback(callback)
 
+    if opts["lower_solver"] == "auto":
+        opts["lower_solver"] = getattr(problem, "preferred_lower_solver", "fista")
+        if opts["lower_solver"] not in LOWER_SOLVERS:
+            raise ValueError(f"`problem.preferred_lower_solver` must be one of "
+                             f"{LOWER_SOLVERS}, got {opts['lower_solver']!r}")
     x0 = np.array(problem.x0(theta), dtype=float)
     deadline = Deadline(opts["time_limit"])
     progress = Progress(verbose, [("iter", "{:>6d}"), ("work", "{:>9d}"),
@@ -233,7 +248,8 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         oracle = HypergradientOracle(problem, x0, max_work=opts["max_work"],
                                      deadline=deadline, guard=guard,
                                      lower_maxiter=opts["lower_maxiter"],
-                                     cg_maxiter=opts["cg_maxiter"], seed=opts["seed"])
+                                     cg_maxiter=opts["cg_maxiter"], seed=opts["seed"],
+                                     lower_solver=opts["lower_solver"])
 
         def snapshot(state, status="running", limit=None):
             jac = state.get("jac")
