@@ -67,10 +67,20 @@ def correlate_adjoint(z, filters, shape):
     n, h, w = shape
     hh, ww = h - s + 1, w - s + 1
     cols = (z @ filters.reshape(k, s * s)).reshape(n, hh, ww, s, s)
-    out = np.zeros(shape)
-    for a in range(s):
-        for b in range(s):
-            out[:, a:a + hh, b:b + ww] += cols[:, :, :, a, b]
+    return _col2im(cols, h, w)
+
+
+@njit(cache=True)
+def _col2im(cols, h, w):
+    """Sum patch columns back into images (the adjoint of :func:`patches`)."""
+    n, hh, ww, s, _ = cols.shape
+    out = np.zeros((n, h, w))
+    for i in range(n):
+        for r in range(hh):
+            for c in range(ww):
+                for a in range(s):
+                    for b in range(s):
+                        out[i, r + a, c + b] += cols[i, r, c, a, b]
     return out
 
 

@@ -328,31 +328,35 @@ class FieldOfExperts(_Denoising):
         w, nu, filt = self._unpack(theta)
         t = correlate(x, filt)
         s = np.sqrt(t * t + nu * nu)
-        out = (w, nu, filt, t, s)
+        slope = t / s                  # derivative of the penalty, per filter
+        curv = (nu * nu) / (s * s * s)  # its second derivative
+        out = (w, nu, filt, s, slope, curv)
         self._cache = (np.array(x, copy=True), np.array(theta, copy=True), out)
         return out
 
     def lower_fun(self, x, theta):
-        w, nu, filt, t, s = self._responses(x, theta)
+        w, nu, filt, s, slope, curv = self._responses(x, theta)
         r = x - self.noisy
         return 0.5 * float(np.vdot(r, r)) + float(np.sum(s @ w))
 
     def lower_grad(self, x, theta):
-        w, nu, filt, t, s = self._responses(x, theta)
-        return x - self.noisy + correlate_adjoint(w * t / s, filt, x.shape)
+        w, nu, filt, s, slope, curv = self._responses(x, theta)
+        return x - self.noisy + correlate_adjoint(w * slope, filt, x.shape)
 
     def lower_hvp(self, x, theta, v):
-        w, nu, filt, t, s = self._responses(x, theta)
+        w, nu, filt, s, slope, curv = self._responses(x, theta)
         kv = correlate(v, filt)
-        return v + correlate_adjoint(w * nu * nu / (s * s * s) * kv, filt, x.shape)
+        kv *= curv
+        kv *= w
+        return v + correlate_adjoint(kv, filt, x.shape)
 
     def lower_cross(self, x, theta, q):
-        w, nu, filt, t, s = self._responses(x, theta)
+        w, nu, filt, s, slope, curv = self._responses(x, theta)
         kq = correlate(q, filt)
-        d_alpha = w * np.sum(t / s * kq, axis=0)
-        d_beta = -w * nu * nu * np.sum(t / (s * s * s) * kq, axis=0)
-        a = w * nu * nu / (s * s * s) * kq      # from the curvature of the penalty
-        b = w * t / s                           # from the filter acting on q
+        d_alpha = w * np.sum(slope * kq, axis=0)
+        d_beta = -w * nu * nu * np.sum(slope / (s * s) * kq, axis=0)
+        a = w * curv * kq               # from the curvature of the penalty
+        b = w * slope                   # from the filter acting on q
         d_filt = patches(x, self.size).T @ a + patches(q, self.size).T @ b
         return np.concatenate([d_alpha, d_beta, d_filt.T.ravel()])
 
