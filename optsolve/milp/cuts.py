@@ -1,11 +1,17 @@
-"""Root cutting planes: Gomory mixed-integer cuts from the optimal tableau.
+"""Root cutting planes: Gomory mixed-integer, c-MIR and lifted cover cuts.
 
-A few rounds at the root node, before branching (Gomory 1960; the
+A few rounds at the root node, before branching. This module holds the
+Gomory mixed-integer cuts from the optimal tableau (Gomory 1960; the
 mixed-integer form and its numerics follow Cornuejols, "Revival of the Gomory
 cuts in the 1990's", 2007, and the safeguards of Wesselmann and Suhl 2012 and
-of SCIP's ``sepa_gomory``).
+of SCIP's ``sepa_gomory``), the shared :class:`Cut` and its safety checks,
+the selection across families (:func:`select_cuts`) and the round driver
+(:class:`RootSeparator`). The other families live in
+:mod:`optsolve.milp.cuts_mir` (complemented mixed-integer rounding on rows and
+aggregations of rows, with variable-bound substitution) and
+:mod:`optsolve.milp.cuts_cover` (lifted knapsack covers).
 
-Derivation. Let ``r = A x`` be the row activities (the slack columns of the
+Gomory derivation. Let ``r = A x`` be the row activities (the slack columns of the
 LP), ``L <= r <= U``. For any multiplier vector ``u`` the equation
 
     (u^T A) x - u^T r = 0
@@ -26,8 +32,14 @@ side with the column's bound (the cut stays valid); cuts with a dynamism
 (largest over smallest absolute coefficient) above ``1e6``, with free columns
 needed in the substitution, or with a violation below ``1e-4`` of their norm
 are dropped; every right-hand side is relaxed by ``1e-9 (1 + |rhs|)``.
-Selection is greedy by efficacy (violation over Euclidean norm) with a
+The same checks (:func:`_finish`) apply to every family. Selection is
+greedy by efficacy (violation over Euclidean norm) across all families with a
 parallelism filter (cosine below 0.98).
+
+Management (:class:`RootSeparator`): rounds while the bound moves (two rounds
+in a row with a gain below ``1e-4`` relative stop them), cuts slack at the
+round's LP optimum deleted after every round, and at most ``max(50, m)`` cut
+rows held for ``m`` original rows, so node LPs stay cheap.
 """
 from __future__ import annotations
 
