@@ -1,7 +1,7 @@
 """Root cutting planes: root gap closed per separator family, against SCIP.
 
 ``python -m bench milp_cuts [--instances A,B] [--families gomory,all,...]
-[--rounds R] [--no-scip] [--nodes N]``
+[--rounds R] [--no-scip] [--nodes N] [--solve-time T]``
 
 For each MIPLIB 3 instance of ``../shared/data/milp/miplib3`` (manifest
 optima) the root LP of :class:`optsolve.milp.Problem` is solved in HiGHS and
@@ -17,7 +17,10 @@ also tightens the formulation, which counts in its favour.
 
 With ``--nodes N`` each family set also runs :func:`optsolve.milp.milp`
 with a node limit of ``N`` and reports LP iterations and milliseconds per
-node, to show what the kept cut rows cost the node LPs.
+node, to show what the kept cut rows cost the node LPs; ``--solve-time T``
+solves with a time limit and reports status, nodes, time, final gap and
+whether the objective matches the manifest optimum. SCIP's root bound is
+its final bound when it solves the instance at the root.
 """
 from __future__ import annotations
 
@@ -81,7 +84,10 @@ def _scip_root(path, time_limit):
     m.setParam("parallel/maxnthreads", 1)
     t0 = time.perf_counter()
     m.optimize()
-    return m.getDualboundRoot(), time.perf_counter() - t0
+    bound = m.getDualboundRoot()
+    if abs(bound) >= 1e19:        # solved at the root: the final bound
+        bound = m.getDualbound()
+    return bound, time.perf_counter() - t0
 
 
 def _closed(bound, lpb, opt):
@@ -91,15 +97,16 @@ def _closed(bound, lpb, opt):
     return max(0.0, min(1.0, (bound - lpb) / den))
 
 
-def _node_cost(p, families, nodes):
-    """LP iterations and ms per node over ``nodes`` nodes of milp."""
+def _solve(p, families, nodes=None, time_limit=None):
+    """milp with root cuts of ``families``: (LP iterations per node, ms per
+    node, result)."""
     import optsolve.milp.bnb as bnb
     from optsolve.milp.cuts import RootSeparator
     orig = bnb.RootSeparator
     bnb.RootSeparator = functools.partial(RootSeparator, families=families)
     try:
         t0 = time.perf_counter()
-        res = p.solve(node_limit=nodes)
+        res = p.solve(node_limit=nodes, time_limit=time_limit)
         wall = time.perf_counter() - t0
     finally:
         bnb.RootSeparator = orig
@@ -119,6 +126,9 @@ def main(argv=None) -> int:
     ap.add_argument("--scip-time", type=float, default=60.0)
     ap.add_argument("--nodes", type=int, default=0,
                     help="also run milp with this node limit per family set")
+    ap.add_argument("--solve-time", type=float, default=0.0,
+                    help="also solve with milp under this time limit per "
+                         "family set (status, nodes, time, objective check)")
     args = ap.parse_args(argv)
     from optsolve.milp import read_mps
     man = _manifest()
@@ -126,8 +136,10 @@ def main(argv=None) -> int:
     print(machine_line())
     cols = ["instance", "family", "lp", "root", "closed", "scip_closed",
             "ratio", "cuts", "added", "rounds", "sep_s", "lp_s", "scip_s"]
-    if args.nodes:
+    if args.nodes or args.solve_time:
         cols += ["iter_per_node", "ms_per_node", "nodes"]
+    if args.solve_time:
+        cols += ["status", "solve_s", "gap", "opt_ok"]
     table = Table("milp_cuts", cols)
     summary = {s: [] for s in specs}
     scip_all = []
@@ -161,10 +173,18 @@ def main(argv=None) -> int:
                      rounds=len(sep.bounds) - 1,
                      sep_s=wall - sep.times["lp"], lp_s=sep.times["lp"],
                      scip_s=scip_s)
-            if args.nodes:
-                ipn, mspn, res = _node_cost(p, fam, args.nodes)
+            if args.nodes or args.solve_time:
+                t0 = time.perf_counter()
+                ipn, mspn, res = _solve(p, fam, args.nodes or None,
+                                        args.solve_time or None)
                 r.update(iter_per_node=ipn, ms_per_node=mspn,
                          nodes=res.mip_node_count)
+                if args.solve_time:
+                    want = float(row["optimal_objective"])
+                    r.update(status=res.status, solve_s=time.perf_counter() - t0,
+                             gap=res.mip_gap,
+                             opt_ok=res.x is not None and abs(res.fun - want)
+                             <= 1e-6 * max(1.0, abs(want)))
             table.add(**r)
     table.print()
     print()

@@ -285,9 +285,14 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
     return cuts
 
 
-def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL):
+def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL, family_share=None):
     """Greedy selection by efficacy, skipping cuts almost parallel to an
     accepted one (cosine above ``max_parallel``), across all families.
+
+    With ``family_share``, one family takes at most that fraction of
+    ``max_cuts`` (rounded up): a family whose cuts have a high efficacy but
+    move the bound little (covers on many knapsack rows) cannot crowd out
+    the others.
 
     The cosines come from one sparse product of the normalised candidates,
     so a few thousand candidates cost milliseconds.
@@ -312,11 +317,17 @@ def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL):
     S = sp.csr_matrix((data, ind, ptr), shape=(len(cuts), ncol))
     G = (S @ S.T).tocsr()
     blocked = np.zeros(len(cuts), bool)
+    taken = np.zeros(len(cuts), bool)
     chosen = []
+    cap = math.inf if family_share is None else \
+        max(1, math.ceil(family_share * max_cuts))
+    count = {}
     for i, c in enumerate(cuts):
-        if blocked[i]:
+        if blocked[i] or count.get(c.family, 0) >= cap:
             continue
         chosen.append(c)
+        taken[i] = True
+        count[c.family] = count.get(c.family, 0) + 1
         if len(chosen) >= max_cuts:
             break
         g0, g1 = G.indptr[i], G.indptr[i + 1]
@@ -351,6 +362,10 @@ class RootSeparator:
         Delete the cuts that are slack at the last root LP.
     families : tuple of str
         Separators to run, among ``"gomory"``, ``"mir"`` and ``"cover"``.
+    family_share : float
+        Largest fraction of one round's cuts taken from one family (default
+        one over the number of families that found cuts in the round, see
+        :func:`select_cuts`).
     max_rows : int
         Cuts held by the LP at most (default ``max(50, m)`` for ``m``
         original rows), so node LPs do not grow much.
@@ -394,7 +409,7 @@ class RootSeparator:
 
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
                  max_cuts=None, tol=1e-6, drop_slack=True,
-                 families=FAMILIES, max_rows=None):
+                 families=FAMILIES, max_rows=None, family_share=None):
         self.lp = lp
         self.A = sp.csr_matrix(A)
         self.rl = np.asarray(row_lower, float)
@@ -412,6 +427,7 @@ class RootSeparator:
             raise ValueError(f"`families` has unknown names {sorted(unknown)}; "
                              f"known: {list(self.FAMILIES)}")
         self.families = families
+        self.family_share = family_share
         self.max_rows = max_rows if max_rows is not None else \
             max(50, self.A.shape[0])
         self.cuts = []
@@ -479,7 +495,11 @@ class RootSeparator:
             room = min(self.max_cuts, self.max_rows - len(self.cuts))
             if room <= 0:
                 break
-            chosen = select_cuts(self.separate(lb, ub), room)
+            cands = self.separate(lb, ub)
+            share = self.family_share
+            if share is None and cands:
+                share = 1.0 / len({c.family for c in cands})
+            chosen = select_cuts(cands, room, family_share=share)
             if not chosen:
                 break
             lp.add_cuts(chosen)

@@ -302,3 +302,15 @@ def test_milp_with_all_families_agrees_with_scipy(cls):
         kw = GENERATORS[cls](rng)
         res = milp(**kw, options={"mip_rel_gap": 0})
         check_answer(res, kw)
+
+
+def test_family_share_keeps_one_family_from_crowding_out_the_others():
+    from optsolve.milp.cuts import Cut, select_cuts
+    covers = [Cut(np.array([i]), np.array([1.0]), 1.0, 0.9 - 0.01 * i, "cover")
+              for i in range(6)]
+    gomory = [Cut(np.array([10 + i]), np.array([1.0]), 1.0, 0.1, "gomory")
+              for i in range(6)]
+    assert {c.family for c in select_cuts(covers + gomory, 4)} == {"cover"}
+    out = select_cuts(covers + gomory, 4, family_share=0.5)
+    assert [c.family for c in out].count("gomory") == 2
+    assert out[0] is covers[0]
