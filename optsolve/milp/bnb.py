@@ -51,9 +51,12 @@ OPTIONS = {
                  "incumbent and every `callback_interval` nodes; "
                  "StopIteration stops"),
     "callback_interval": (100, "nodes between two periodic callback calls"),
-    "propagation": (False, "activity-based bound tightening of integer "
+    "propagation": (True, "activity-based bound tightening of integer "
                     "columns at every node"),
     "heuristics": (True, "run simple rounding and fractional diving"),
+    "submip": (True, "RENS at the root and RINS in the tree: small "
+               "branch and bounds on the problem with the integer columns "
+               "that agree (LP and incumbent) fixed"),
     "dive_frequency": (10, "run fractional diving every this many nodes "
                        "(0: root only)"),
     "cuts": (True, "Gomory mixed-integer cuts at the root node"),
@@ -65,6 +68,14 @@ OPTIONS = {
                               "integral"),
 }
 _SELECTIONS = ("best-bound", "best-estimate", "depth-first")
+# sub-MIP heuristics: node limits, the share of integer columns that must be
+# fixed, and the node numbers at which RINS runs (the gap doubles after each
+# call that finds nothing, up to _RINS_MAX_STEP)
+_RENS_NODES = 500
+_RINS_NODES = 200
+_SUBMIP_MIN_FIXED = 0.3
+_RINS_FIRST = 100
+_RINS_MAX_STEP = 3200
 _MAX_NODE_ROUNDS = 5
 
 
@@ -101,7 +112,7 @@ def options_iv(options):
                                                "callback_interval") or 1
     o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
     o["cut_rounds"] = check_count_limit(o["cut_rounds"], "cut_rounds")
-    for key in ("cuts", "propagation", "presolve"):
+    for key in ("cuts", "propagation", "presolve", "submip"):
         if not isinstance(o[key], (bool, np.bool_)):
             raise ValueError(f"`{key}` must be a bool, got {o[key]!r}")
     o["callback"] = wrap_callback(o["callback"])
@@ -221,6 +232,12 @@ class _Search:
         self.offset = 0.0
         self.postsolve = None        # reduced x -> the user's x
         self.presolve_stats = None
+        self.submip_calls = 0
+        self.submip_found = 0
+        self.submip_nodes = 0
+        self._rins_next = _RINS_FIRST
+        self._rens_done = False
+        self._rins_step = _RINS_FIRST
 
     # -- bounds and the tree -------------------------------------------
     def _open_count(self):
@@ -427,7 +444,10 @@ class _Search:
             if np.any(lb[node.idx] > ub[node.idx]):
                 return
         if self.propagator is not None:
-            k = self.propagator.propagate(lb, ub)
+            if node.var >= 0:      # only the rows the branching column touches
+                k = self.propagator.propagate_from(lb, ub, (node.var,))
+            else:
+                k = self.propagator.propagate(lb, ub)
             if k < 0:
                 self.nodes += 1        # proved infeasible without an LP
                 return
@@ -593,6 +613,80 @@ class _Search:
                 if not w.feasible(z):
                     z = out[0]
                 self._set_incumbent(z, float(w.c @ z), "d")
+        if self.o["submip"]:
+            self._sub_mip_heuristics(node, x, lb, ub, basis)
+
+    def _sub_mip_heuristics(self, node, x, lb, ub, basis):
+        """RENS at the root (integral LP values fixed, fractional ones
+        restricted to their two roundings), RINS in the tree (columns on
+        which the LP and the incumbent agree fixed), Berthold's 2014 and
+        Danna, Rothberg and Le Pape's 2005 large neighbourhood searches."""
+        w = self.work
+        ic = w.int_cols
+        xi = x[ic]
+        slb, sub = lb.copy(), ub.copy()
+        if node.depth == 0:
+            if self._rens_done:
+                return
+            self._rens_done = True
+            fix = np.abs(xi - np.round(xi)) <= self.tol
+            slb[ic] = np.where(fix, np.round(xi), np.floor(xi))
+            sub[ic] = np.where(fix, np.round(xi), np.ceil(xi))
+            limit, name = _RENS_NODES, "R"
+        else:
+            if self.incumbent is None or self.nodes < self._rins_next:
+                return
+            inc = self.incumbent[ic]
+            fix = np.abs(xi - inc) <= self.tol
+            slb[ic] = np.where(fix, inc, slb[ic])
+            sub[ic] = np.where(fix, inc, sub[ic])
+            limit, name = _RINS_NODES, "I"
+        if fix.sum() < _SUBMIP_MIN_FIXED * ic.size or fix.all():
+            if node.depth > 0:
+                self._rins_next = self.nodes + self._rins_step
+            return
+        found = self._sub_mip(slb, sub, limit, name)
+        if node.depth > 0:
+            if not found:
+                self._rins_step = min(2 * self._rins_step, _RINS_MAX_STEP)
+            self._rins_next = self.nodes + self._rins_step
+        self.lp.set_bounds(lb, ub)
+        self.lp.set_basis(basis)
+
+    def _sub_mip(self, lb, ub, node_limit, char):
+        """Branch and bound (no cuts, no sub-MIPs of its own) on the problem
+        restricted to ``lb``, ``ub`` with the search's cutoff; a better
+        solution becomes the incumbent. Returns whether one was found."""
+        w = self.work
+        sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
+                      w.integrality)
+        pre = presolve(sub)
+        if pre.problem is None:
+            return False
+        o = dict(self.o)
+        o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
+                 disp=False, branching=make_rule("relpscost"))
+        s = _Search(_Work(pre.problem), o, self.deadline, self.guard)
+        s.offset = pre.problem.offset
+        if math.isfinite(self.cutoff):
+            s.cutoff = self.cutoff - s.offset
+            s.lp.set_cutoff(s.cutoff)
+        s.run()
+        self.submip_calls += 1
+        self.submip_nodes += s.nodes
+        self.heuristic_iterations += s.lp.iterations + s.lp.sb_iterations \
+            + s.heuristic_iterations
+        if s.incumbent is None:
+            return False
+        z = pre.postsolve(s.incumbent)
+        if not w.feasible(z):
+            return False
+        obj = float(w.c @ z)
+        if obj >= self.incumbent_obj:
+            return False
+        self.submip_found += 1
+        self._set_incumbent(z, obj, char)
+        return True
 
     def _branch(self, node, state, j, f, v, obj, basis):
         # every strong-branched column splits the node into two children
@@ -781,6 +875,8 @@ def _result(problem, search, deadline):
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
         propagated_bounds=search.propagated,
+        submip_calls=search.submip_calls,
+        submip_solutions=search.submip_found,
         cuts=len(search.separator.cuts) if search.separator is not None else 0,
         cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1

@@ -45,6 +45,55 @@ def test_propagation_keeps_every_feasible_integer_point(seed):
             assert np.all(p >= nlb) and np.all(p <= nub), (p, nlb, nub)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_incremental_propagation_keeps_every_feasible_integer_point(seed):
+    """propagate_from (the Numba kernel the search calls at each node) from a
+    random branching column: never cuts a feasible point, -1 only when none."""
+    rng = np.random.default_rng(1000 + seed)
+    n, m = 5, 4
+    A = rng.integers(-4, 6, (m, n)).astype(float)
+    A[rng.random((m, n)) < 0.3] = 0.0
+    lb = rng.integers(-2, 1, n).astype(float)
+    ub = lb + rng.integers(1, 4, n)
+    x0 = np.array([rng.integers(l, u + 1) for l, u in zip(lb, ub)], float)
+    act = A @ x0
+    rl = act - rng.integers(0, 3, m)
+    ru = act + rng.integers(0, 3, m)
+    rl[rng.random(m) < 0.3] = -np.inf
+    ru[rng.random(m) < 0.3] = np.inf
+    j = int(rng.integers(n))                 # "branch": fix column j
+    v = float(rng.integers(lb[j], ub[j] + 1))
+    lb[j] = ub[j] = v
+    points = [np.array(p, float) for p in
+              itertools.product(*[range(int(l), int(u) + 1) for l, u in zip(lb, ub)])]
+    feasible = [p for p in points if _feasible(A, rl, ru, p)]
+    integ = rng.random(n) < 0.8
+    nlb, nub = lb.copy(), ub.copy()
+    prop = Propagator(A, rl, ru, integ)
+    k = prop.propagate_from(nlb, nub, [j])
+    if k < 0:
+        assert not feasible
+    else:
+        assert np.all(nlb >= lb) and np.all(nub <= ub)
+        assert np.all(nlb[~integ] == lb[~integ]) and np.all(nub[~integ] == ub[~integ])
+        for p in feasible:
+            assert np.all(p >= nlb) and np.all(p <= nub), (p, nlb, nub)
+    # the marks are cleared: a second call from the same state changes nothing
+    assert not prop._in_queue.any()
+
+
+def test_incremental_propagation_follows_chains():
+    # x0 + x1 <= 1, x1 + x2 >= 1, x2 + x3 <= 1: x0 = 1 forces x1 = 0, x2 = 1, x3 = 0
+    A = np.array([[1.0, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]])
+    prop = Propagator(A, np.array([-np.inf, 1, -np.inf]), np.array([1.0, np.inf, 1]),
+                      np.ones(4, bool))
+    lb, ub = np.array([1.0, 0, 0, 0]), np.ones(4)
+    assert prop.propagate_from(lb, ub, [0]) == 3
+    assert lb.tolist() == [1, 0, 1, 0] and ub.tolist() == [1, 0, 1, 0]
+    lb, ub = np.array([1.0, 0, 0, 1]), np.ones(4)    # and x3 = 1: infeasible
+    assert prop.propagate_from(lb, ub, [0]) == -1
+
+
 def test_continuous_columns_are_left_alone_and_inf_bounds():
     A = np.array([[1.0, 1.0, 1.0]])
     prop = Propagator(A, np.array([-np.inf]), np.array([3.0]),
