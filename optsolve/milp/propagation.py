@@ -173,6 +173,14 @@ class Propagator:
         return changed
 
 
+@njit(cache=True, inline="always")
+def _contribution(a, lo, up):
+    """Smallest and largest value of ``a * x`` over ``lo <= x <= up``."""
+    if a > 0:
+        return a * lo, a * up
+    return a * up, a * lo
+
+
 @njit(cache=True)
 def _propagate_rows(indptr, indices, data, col_ptr, col_rows, rl, ru, integ,
                     lb, ub, seeds, in_queue, queue, max_rows):
@@ -206,14 +214,7 @@ def _propagate_rows(indptr, indices, data, col_ptr, col_rows, rl, ru, integ,
         nmin = 0
         nmax = 0
         for p in range(indptr[r], indptr[r + 1]):
-            a = data[p]
-            j = indices[p]
-            if a > 0:
-                lo = a * lb[j]
-                hi = a * ub[j]
-            else:
-                lo = a * ub[j]
-                hi = a * lb[j]
+            lo, hi = _contribution(data[p], lb[indices[p]], ub[indices[p]])
             if lo == -np.inf:
                 nmin += 1
             else:
@@ -235,12 +236,7 @@ def _propagate_rows(indptr, indices, data, col_ptr, col_rows, rl, ru, integ,
             if not integ[j]:
                 continue
             a = data[p]
-            if a > 0:
-                lo = a * lb[j]
-                hi = a * ub[j]
-            else:
-                lo = a * ub[j]
-                hi = a * lb[j]
+            lo, hi = _contribution(a, lb[j], ub[j])
             # residual activities without this entry
             if lo == -np.inf:
                 resmin = minact if nmin == 1 else -np.inf

@@ -16,10 +16,8 @@ def _feasible(A, rl, ru, x):
     return bool(np.all(act >= rl - 1e-9) and np.all(act <= ru + 1e-9))
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_propagation_keeps_every_feasible_integer_point(seed):
-    rng = np.random.default_rng(seed)
-    n, m = 4, 3
+def _random_rows(rng, n, m):
+    """Integer rows feasible at a random point of a small box."""
     A = rng.integers(-4, 6, (m, n)).astype(float)
     A[rng.random((m, n)) < 0.3] = 0.0
     lb = rng.integers(-2, 1, n).astype(float)
@@ -30,11 +28,23 @@ def test_propagation_keeps_every_feasible_integer_point(seed):
     ru = act + rng.integers(0, 3, m)
     rl[rng.random(m) < 0.3] = -np.inf
     ru[rng.random(m) < 0.3] = np.inf
-    if rng.random() < 0.3:              # sometimes no feasible point at all
-        ru = rl - 1.0 + np.where(np.isfinite(rl), 0, 1e9)
+    return A, lb, ub, rl, ru
+
+
+def _feasible_points(A, lb, ub, rl, ru):
     points = [np.array(p, float) for p in
               itertools.product(*[range(int(l), int(u) + 1) for l, u in zip(lb, ub)])]
-    feasible = [p for p in points if _feasible(A, rl, ru, p)]
+    return [p for p in points if _feasible(A, rl, ru, p)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_propagation_keeps_every_feasible_integer_point(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 4, 3
+    A, lb, ub, rl, ru = _random_rows(rng, n, m)
+    if rng.random() < 0.3:              # sometimes no feasible point at all
+        ru = rl - 1.0 + np.where(np.isfinite(rl), 0, 1e9)
+    feasible = _feasible_points(A, lb, ub, rl, ru)
     nlb, nub = lb.copy(), ub.copy()
     k = Propagator(A, rl, ru, np.ones(n, bool)).propagate(nlb, nub)
     if k < 0:
@@ -51,22 +61,11 @@ def test_incremental_propagation_keeps_every_feasible_integer_point(seed):
     random branching column: never cuts a feasible point, -1 only when none."""
     rng = np.random.default_rng(1000 + seed)
     n, m = 5, 4
-    A = rng.integers(-4, 6, (m, n)).astype(float)
-    A[rng.random((m, n)) < 0.3] = 0.0
-    lb = rng.integers(-2, 1, n).astype(float)
-    ub = lb + rng.integers(1, 4, n)
-    x0 = np.array([rng.integers(l, u + 1) for l, u in zip(lb, ub)], float)
-    act = A @ x0
-    rl = act - rng.integers(0, 3, m)
-    ru = act + rng.integers(0, 3, m)
-    rl[rng.random(m) < 0.3] = -np.inf
-    ru[rng.random(m) < 0.3] = np.inf
+    A, lb, ub, rl, ru = _random_rows(rng, n, m)
     j = int(rng.integers(n))                 # "branch": fix column j
     v = float(rng.integers(lb[j], ub[j] + 1))
     lb[j] = ub[j] = v
-    points = [np.array(p, float) for p in
-              itertools.product(*[range(int(l), int(u) + 1) for l, u in zip(lb, ub)])]
-    feasible = [p for p in points if _feasible(A, rl, ru, p)]
+    feasible = _feasible_points(A, lb, ub, rl, ru)
     integ = rng.random(n) < 0.8
     nlb, nub = lb.copy(), ub.copy()
     prop = Propagator(A, rl, ru, integ)
