@@ -2,11 +2,10 @@
 passing on sparse quadratics."""
 import numpy as np
 import pytest
-
-from optsolve import ConvergenceWarning
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from optsolve import ConvergenceWarning
 from optsolve.optimize.bcd import LabelPropagation, LeastSquares, Quadratic, bcd, lattice_graph
 from optsolve.optimize.bcd._kernels import forest_structure, greedy_forest, tree_solve
 from optsolve.optimize.bcd.partitions import fixed_partition

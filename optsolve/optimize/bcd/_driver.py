@@ -256,10 +256,11 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
 
     zero = np.zeros(problem.n_vars)
     fun0 = problem._value(zero, problem._zero_state())
-    scale = problem._measure_scale()
     mname = "gap" if problem.penalty == "l1" and isinstance(
         problem, (LeastSquares, Logistic)) else (
         "prox_grad_norm" if problem.penalty == "l1" else "grad_norm")
+    # the gap is relative to P(0), which fun0 is
+    scale = fun0 if mname == "gap" else problem._measure_scale()
     if blocks == "working-set":
         mon = Monitor(mname, tol * scale, 1000 if max_iter is None else max_iter,
                       time_limit, callback, verbose, history)

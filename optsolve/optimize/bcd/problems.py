@@ -19,7 +19,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import _logistic_value, kernel_arrays, logistic_loss_dual, xt_dot
+from ._kernels import (_logistic_value, kernel_arrays, logistic_dual_of, logistic_grad_pass,
+                       xt_dot)
 
 __all__ = ["LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation"]
@@ -383,7 +384,9 @@ class Logistic(_GLM):
     def _gap(self, x, z, g):
         # theta = -grad f(z) / s; u_i = n y_i theta_i in (0, 1);
         # D(theta) = -(1/n) sum [u log u + (1-u) log(1-u)]
-        loss, dual = logistic_loss_dual(z, self.y, self._dual_scale(g))
+        u = np.empty(self.n_samples)
+        loss = logistic_grad_pass(z, self.y, u)
+        dual = logistic_dual_of(u, self.y, self._dual_scale(g))
         return max(loss + self._penalty_value(x) - dual, 0.0)
 
 

@@ -53,7 +53,8 @@ def coordinate_scores(rule, x, g, s, L, alpha):
     if rule == "gs":
         return np.abs(s)
     if rule in ("gsl", "gsd", "gsq"):
-        return np.abs(s) / np.sqrt(L)
+        # an all-zero column has L = 0 and s = 0: score 0, not 0/0
+        return np.divide(np.abs(s), np.sqrt(L), out=np.zeros_like(s), where=L > 0)
     if rule == "gs-r":
         return np.abs(_prox_step(x, g, L, alpha))
     if rule == "gs-q":
