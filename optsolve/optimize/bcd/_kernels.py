@@ -112,6 +112,40 @@ def xt_dot(Xd, data, indices, indptr, v, cols, scale, out):
 
 
 @njit(cache=True)
+def _spd_solve_ones(C):
+    """Solve C z = 1 for a small symmetric positive definite C by Cholesky
+    (loops: numba's np.linalg.solve costs ~8 s of first-call compile for a
+    5 x 5 system). Returns NaNs when C is not numerically positive
+    definite."""
+    K = C.shape[0]
+    R = np.zeros((K, K))
+    for j in range(K):
+        s = C[j, j]
+        for k in range(j):
+            s -= R[j, k] * R[j, k]
+        if not s > 0.0:
+            return np.full(K, np.nan)
+        R[j, j] = np.sqrt(s)
+        for i in range(j + 1, K):
+            t = C[i, j]
+            for k in range(j):
+                t -= R[i, k] * R[j, k]
+            R[i, j] = t / R[j, j]
+    z = np.ones(K)
+    for i in range(K):          # R v = 1
+        t = z[i]
+        for k in range(i):
+            t -= R[i, k] * z[k]
+        z[i] = t / R[i, i]
+    for i in range(K - 1, -1, -1):   # R^T z = v
+        t = z[i]
+        for k in range(i + 1, K):
+            t -= R[k, i] * z[k]
+        z[i] = t / R[i, i]
+    return z
+
+
+@njit(cache=True)
 def _anderson(last, K):
     """Anderson extrapolation coefficients from K+1 stored iterates.
 
@@ -135,7 +169,7 @@ def _anderson(last, K):
         return np.empty(0)
     for k in range(K):
         C[k, k] += 1e-10 * tr
-    z = np.linalg.solve(C, np.ones(K))
+    z = _spd_solve_ones(C)
     sz = z.sum()
     if not np.isfinite(sz) or sz == 0.0:
         return np.empty(0)
