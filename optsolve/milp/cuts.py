@@ -30,8 +30,8 @@ Safeguards: the fractional part of the right-hand side must lie in
 ``[0.01, 0.99]``; tiny coefficients are removed by relaxing the right-hand
 side with the column's bound (the cut stays valid); cuts with a dynamism
 (largest over smallest absolute coefficient) above ``1e6``, with free columns
-needed in the substitution, or with a violation below ``1e-4`` of their norm
-are dropped; every right-hand side is relaxed by ``1e-9 (1 + |rhs|)``.
+needed in the substitution, with a coefficient above ``1e9``, or with a
+violation below ``1e-4`` of their norm are dropped; every right-hand side is relaxed by ``1e-9 (1 + |rhs|)``.
 The same checks (:func:`_finish`) apply to every family. Selection is
 greedy by efficacy (violation over Euclidean norm) across all families with a
 parallelism filter (cosine below 0.98).
@@ -53,6 +53,7 @@ __all__ = ["Cut", "gomory_cuts", "select_cuts", "integral_rows", "RootSeparator"
 
 _MIN_FRAC = 0.01
 _MAX_DYNAMISM = 1e6
+_MAX_COEF = 1e9
 _MIN_EFFICACY = 1e-4
 _ZERO = 1e-11
 _MAX_PARALLEL = 0.98
@@ -178,7 +179,8 @@ def _finish(full, rhs, x, lb, ub):
     """Clean tiny coefficients (relaxing the rhs), check dynamism and
     efficacy; return a :class:`Cut` or None."""
     amax = float(np.max(np.abs(full))) if full.size else 0.0
-    if amax == 0.0 or not math.isfinite(amax) or not math.isfinite(rhs):
+    if amax == 0.0 or amax > _MAX_COEF or not math.isfinite(rhs) \
+            or abs(rhs) > _MAX_COEF * 1e3:
         return None
     tiny = (full != 0) & (np.abs(full) < amax / _MAX_DYNAMISM)
     if tiny.any():
