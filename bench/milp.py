@@ -2,13 +2,16 @@
 
 ``python -m bench milp [--set miplib|generated|all] [--instances A,B] [--size small|paper]
 [--seeds N] [--rules relpscost,...] [--time-limit S] [--no-scip] [--no-highs]
-[--nocuts-too]``
+[--only-ours] [--nocuts-too] [--pure-too]``
 
 Every instance is solved in the same run by
 
-* ``ours/<rule>``: optsolve.milp with each requested branching rule (root
-  Gomory cuts on, the default); ``ours-nocuts/<rule>`` with ``--nocuts-too``:
-  the same with ``cuts=False`` (pure branch and bound);
+* ``ours/<rule>``: optsolve.milp with each requested branching rule and
+  default options (presolve, root cuts, node propagation, RENS/RINS);
+  ``ours-nocuts/<rule>`` with ``--nocuts-too``: the same with
+  ``cuts=False``; ``ours-bb/<rule>`` with ``--pure-too``: pure branch and
+  bound (presolve, cuts, sub-MIPs and propagation off; rounding and diving
+  stay);
 * ``highs``: HiGHS MIP defaults (presolve, cuts, heuristics, 1 thread);
 * ``highs-bb``: HiGHS with presolve off and heuristic effort 0 (HiGHS has no
   switch for its cuts, so this is the closest it gets to plain B&B);
@@ -88,13 +91,18 @@ def miplib_instances(names):
     return out
 
 
-def run_ours(path, rule, tl, cuts=True):
+#: ours as pure branch and bound (the like-for-like run against scip-bb): no
+#: presolve, cuts, sub-MIPs or node propagation; rounding and diving stay
+PURE = dict(cuts=False, presolve=False, submip=False, propagation=False)
+
+
+def run_ours(path, rule, tl, **options):
     from optsolve.milp import read_mps
     t0 = time.perf_counter()
     try:
         p = read_mps(path)
         t0 = time.perf_counter()
-        r = p.solve(branching=rule, time_limit=tl, mip_rel_gap=GAP, cuts=cuts)
+        r = p.solve(branching=rule, time_limit=tl, mip_rel_gap=GAP, **options)
     except Exception as e:  # a crash is a result of the sweep, not its end
         print(f"    ours/{rule} on {os.path.basename(path)}: "
               f"{type(e).__name__}: {e}", flush=True)
@@ -194,14 +202,29 @@ def warm_vs_cold(n_changes=20):
                 cold_iters=med(cold_it), cold_ms=1000 * med(cold_t), n=len(frac))
 
 
+def warm_up():
+    """Load the Numba kernels (node propagation) once, so that their
+    first-call compile or cache load is not charged to the first instance."""
+    import numpy as np
+
+    from optsolve.milp.propagation import Propagator
+    t0 = time.perf_counter()
+    prop = Propagator(np.ones((1, 2)), np.array([-np.inf]), np.array([1.0]),
+                      np.ones(2, bool))
+    prop.propagate_from(np.array([1.0, 0.0]), np.ones(2), [0])
+    print(f"warm-up (Numba kernels loaded): {time.perf_counter() - t0:.2f} s")
+
+
 def run_all(job):
     """Every solver on one instance (one worker when running in parallel)."""
-    path, rules, tl, highs, scip, nocuts = job
+    path, rules, tl, highs, scip, nocuts, pure = job
     runs = {}
     for rule in rules:
         runs[f"ours/{rule}"] = run_ours(path, rule, tl)
         if nocuts:
             runs[f"ours-nocuts/{rule}"] = run_ours(path, rule, tl, cuts=False)
+        if pure:
+            runs[f"ours-bb/{rule}"] = run_ours(path, rule, tl, **PURE)
     if highs:
         runs["highs"] = run_highs(path, tl, plain=False)
         runs["highs-bb"] = run_highs(path, tl, plain=True)
@@ -228,6 +251,9 @@ def main(argv=None) -> int:
                          "warm-start measurement")
     ap.add_argument("--nocuts-too", action="store_true",
                     help="also run ours with root cuts off (ours-nocuts/<rule>)")
+    ap.add_argument("--pure-too", action="store_true",
+                    help="also run ours as pure branch and bound (ours-bb/<rule>: "
+                         "no presolve, cuts, sub-MIPs, propagation)")
     ap.add_argument("--tag", default="", help="suffix of the CSV/PNG names")
     ap.add_argument("--jobs", type=int, default=1,
                     help="instances solved in parallel (one process each; "
@@ -238,6 +264,7 @@ def main(argv=None) -> int:
     if args.only_ours:
         args.no_scip = args.no_highs = True
     print(machine_line())
+    warm_up()
     if not args.only_ours:
         w = warm_vs_cold()
         print(f"warm start, set cover 500x1000, one bound change ({w['n']} columns, "
@@ -258,7 +285,8 @@ def main(argv=None) -> int:
             "nodes", "lp_iters", "sb_iters", "time_s", "ms_per_node", "gap"]
     table = Table(f"milp{args.tag}", cols)
     results = {}
-    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip, args.nocuts_too)
+    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip, args.nocuts_too,
+             args.pure_too)
             for _, _, path, _ in insts]
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor

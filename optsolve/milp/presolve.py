@@ -57,6 +57,18 @@ class Presolved:
         Counts of each reduction (``rounds``, ``fixed_columns``,
         ``removed_rows``, ``tightened_bounds``, ``dual_fixed``,
         ``singleton_rows``, ``coefficients``).
+
+    Examples
+    --------
+    >>> from optsolve.milp import Problem
+    >>> from optsolve.milp.presolve import presolve
+    >>> p = Problem(c=[1, 2], A=[[1, 0]], row_lower=[1], lb=0, ub=3,
+    ...             integrality=1)          # x0 >= 1 (a singleton row)
+    >>> pre = presolve(p)
+    >>> pre.status, pre.problem.num_rows, pre.columns.tolist()
+    ('reduced', 0, [0])
+    >>> pre.postsolve([1.0]).tolist()      # x1 was fixed at 0 (dual fixing)
+    [1.0, 0.0]
     """
 
     def __init__(self, problem, status, columns, rows, fixed_values, stats):
@@ -72,7 +84,7 @@ class Presolved:
         columns."""
         x = self.fixed_values.copy()
         x[self.columns] = y
-        return x
+        return x + 0.0              # -0.0 (from rounding) becomes 0.0
 
     def __repr__(self):
         if self.problem is None:
@@ -119,8 +131,8 @@ class _State:
         self.ub = p.ub.copy()
         self.integ = p.is_integer.copy()
         il = self.integ
-        self.lb[il] = np.ceil(self.lb[il] - 1e-9)
-        self.ub[il] = np.floor(self.ub[il] + 1e-9)
+        self.lb[il] = np.ceil(self.lb[il] - 1e-9) + 0.0    # no -0.0
+        self.ub[il] = np.floor(self.ub[il] + 1e-9) + 0.0
         self.row_alive = np.ones(A.shape[0], bool)
         self.stats = dict(rounds=0, fixed_columns=0, removed_rows=0,
                           tightened_bounds=0, dual_fixed=0, singleton_rows=0,

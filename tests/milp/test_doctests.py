@@ -8,7 +8,7 @@ MODULES = ["optsolve.milp._milp", "optsolve.milp.problem", "optsolve.milp.mps",
            "optsolve.milp.generators", "optsolve.milp.branching.mostinf",
            "optsolve.milp.branching.pscost", "optsolve.milp.branching.fullstrong",
            "optsolve.milp.branching.relpscost", "optsolve.milp.cuts",
-           "optsolve.milp.propagation"]
+           "optsolve.milp.propagation", "optsolve.milp.presolve"]
 
 
 @pytest.mark.parametrize("name", MODULES)
