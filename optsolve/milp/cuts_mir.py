@@ -212,6 +212,8 @@ class MIRSeparator:
         self.n = self.A.shape[1]
         self.nnz = np.diff(self.A.indptr)
         self._implied = None
+        self.vb_rows = {t[3] for tab in (self.vb.vlb, self.vb.vub)
+                        for lst in tab.values() for t in lst}
 
     # -- bounds ---------------------------------------------------------
     def _bounds_at(self, x, lb, ub):
@@ -239,9 +241,11 @@ class MIRSeparator:
                     if dj < dist[j]:
                         dist[j], z[j], d[j], e[j], src[j] = dj, zz, dd, ee, rr
             vb[kind] = (dist, z, d, e, src)
-        best = np.minimum(np.minimum(dl, du), np.minimum(vb["vl"][0], vb["vu"][0]))
-        return dict(dl=dl, du=du, vl=vb["vl"], vu=vb["vu"], best=best, lb=lb,
-                    ub=ub)
+        D = np.vstack([dl, du, vb["vl"][0], vb["vu"][0]])
+        return dict(D=D, best=D.min(axis=0),
+                    E=np.vstack([lb, ub, vb["vl"][3], vb["vu"][3]]),
+                    Z=(vb["vl"][1], vb["vu"][1]), Dd=(vb["vl"][2], vb["vu"][2]),
+                    src=(vb["vl"][4], vb["vu"][4]))
 
     # -- one aggregated row -> one cut ------------------------------------
     def _cmir(self, agg, rhs, x, lb, ub, bd, used=()):
@@ -260,25 +264,27 @@ class MIRSeparator:
         j = nz[~isint]
         if j.size:
             a = coef[j]
-            dl, du = bd["dl"][j], bd["du"][j]
-            dvl, zl, d_l, e_l, sl = (t[j] for t in bd["vl"])
-            dvu, zu, d_u, e_u, su = (t[j] for t in bd["vu"])
-            if used:
-                u_arr = np.fromiter(used, int)
-                dvl = np.where(np.isin(sl, u_arr), np.inf, dvl)
-                dvu = np.where(np.isin(su, u_arr), np.inf, dvu)
-            dist = np.vstack([dl, du, dvl, dvu])
+            Dj = bd["D"][:, j]
+            if used and not self.vb_rows.isdisjoint(used):
+                Dj = Dj.copy()
+                ua = np.fromiter(used, int)
+                Dj[2, np.isin(bd["src"][0][j], ua)] = np.inf
+                Dj[3, np.isin(bd["src"][1][j], ua)] = np.inf
             # prefer variable bounds, then the side that drops the slack
-            pref = np.vstack([np.where(a > 0, 0.0, 1e-12), np.where(a < 0, 0.0, 1e-12),
-                              np.full(j.size, -1e-12), np.full(j.size, -1e-12)])
-            fin = np.isfinite(dist)
-            kind = np.argmin(np.where(fin, dist + pref * (1 + np.abs(np.where(fin, dist, 0))), np.inf), axis=0)
-            if not np.all(np.isfinite(dist[kind, np.arange(j.size)])):
+            pos = a > 0
+            pref = np.empty_like(Dj)
+            pref[0] = np.where(pos, 0.0, 1e-12)
+            pref[1] = np.where(pos, 1e-12, 0.0)
+            pref[2:] = -1e-12
+            kind = np.argmin(Dj * (1.0 + pref) + pref, axis=0)
+            cols = np.arange(j.size)
+            sval = Dj[kind, cols]
+            if not np.all(np.isfinite(sval)):
                 return None
-            sval = dist[kind, np.arange(j.size)]
-            e = np.select([kind == 0, kind == 1, kind == 2], [bd["lb"][j], bd["ub"][j], e_l], e_u)
-            z = np.where(kind == 2, zl, zu)
-            d = np.where(kind == 2, d_l, d_u)
+            e = bd["E"][kind, j]
+            vl = kind == 2
+            z = np.where(vl, bd["Z"][0][j], bd["Z"][1][j])
+            d = np.where(vl, bd["Dd"][0][j], bd["Dd"][1][j])
             beta -= float(a @ e)
             isvb = kind >= 2
             if isvb.any():
