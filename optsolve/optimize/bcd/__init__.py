@@ -6,16 +6,16 @@ and updates of Nutini, Laradji & Schmidt (JMLR 2022), and greedy working sets
 with gap-safe screening for L1 least squares and logistic regression.
 
 Problems: :class:`LeastSquares`, :class:`Lasso`, :class:`Logistic`,
-:class:`SparseLogisticRegression`, :class:`Softmax`, :class:`Quadratic`,
+:class:`SparseLogisticRegression`, :class:`GroupLasso`, :class:`Softmax`, :class:`Quadratic`,
 :class:`LabelPropagation`. Estimators: :class:`BCDLasso`,
 :class:`BCDLogisticRegression`.
 """
 from ._driver import bcd
 from .estimators import BCDLasso, BCDLogisticRegression
-from .problems import (LabelPropagation, Lasso, LeastSquares, Logistic, Quadratic,
-                       Softmax, SparseLogisticRegression, lattice_graph)
+from .problems import (GroupLasso, LabelPropagation, Lasso, LeastSquares, Logistic,
+                       Quadratic, Softmax, SparseLogisticRegression, lattice_graph)
 from .rules import GREEDY_RULES, RULES
 
 __all__ = ["bcd", "LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation", "BCDLasso",
-           "BCDLogisticRegression", "RULES", "GREEDY_RULES", "lattice_graph"]
+           "BCDLogisticRegression", "RULES", "GREEDY_RULES", "lattice_graph", "GroupLasso"]

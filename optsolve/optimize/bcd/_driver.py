@@ -19,7 +19,8 @@ from ._monitor import Monitor
 from ._working_set import solve_working_sets
 from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
                          greedy_tree, top_coordinates)
-from .problems import LeastSquares, Logistic, Quadratic, Softmax, _Problem
+from .problems import (LeastSquares, Logistic, Quadratic, Softmax, _check_partition,
+                       _Problem)
 from .rules import GREEDY_RULES, RULES, FixedBlockScorer, coordinate_scores
 from .updates import UPDATES, gradient_step, newton_step, tree_step
 
@@ -46,6 +47,8 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
             raise ValueError(f"`x0` must have {p} entries, got {x.shape[0]}")
         if not np.all(np.isfinite(x)):
             raise ValueError("`x0` must contain only finite values")
+        if problem.positive and np.any(x < 0):
+            raise ValueError("`x0` must be non-negative for a problem with positive=True")
     if rule not in RULES:
         raise ValueError(f"`rule` must be one of {RULES}, got {rule!r}")
     user_blocks = None
@@ -72,7 +75,23 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
     max_iter = check_count_limit(max_iter, "max_iter")
     check_time_limit(time_limit)
 
-    l1_glm = (problem.penalty == "l1" and isinstance(problem, (LeastSquares, Logistic)))
+    l1_glm = (problem.penalty == "l1" and isinstance(problem, (LeastSquares, Logistic))
+              and not problem.positive)
+    if problem.penalty == "group":
+        # the groups are the blocks: the prox of the group norm is per group
+        if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)
+                                and all(np.array_equal(a, b) for a, b in
+                                        zip(user_blocks, problem.groups))):
+            blocks, user_blocks = "user", problem.groups
+        else:
+            raise ValueError("`blocks` must be 'auto' (the groups) for a problem with "
+                             "penalty='group'")
+        if rule in ("gs-r", "gs-q", "gsq"):
+            raise ValueError(f"`rule`={rule!r} is not available with penalty='group'; use "
+                             "'cyclic', 'random', 'lipschitz', 'gs', 'gsl' or 'gsd'")
+        if update not in ("auto", "gradient"):
+            raise ValueError("`update` must be 'gradient' with penalty='group' (block "
+                             "soft-thresholding steps)")
     if blocks == "auto":
         if (l1_glm and rule in GREEDY_RULES and rule != "gsq" and update == "auto"
                 and block_size in (None, 1)):
@@ -107,9 +126,9 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
         if blocks not in _GRAPH_BLOCKS:
             raise ValueError("`update`='exact' (message passing) needs forest-structured "
                              "blocks: `blocks` 'tree', 'forest' or 'colour'")
-        if problem.penalty == "l1":
-            raise ValueError("`update`='exact' does not handle an L1 penalty; use 'gradient' "
-                             "or 'newton'")
+        if problem.penalty == "l1" or problem.positive:
+            raise ValueError("`update`='exact' does not handle an L1 penalty or a bound; use "
+                             "'gradient' or 'newton'")
     if block_size is None:
         if blocks in ("tree", "forest"):
             block_size = min(p, 100)
@@ -121,17 +140,7 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
 
 
 def _check_user_blocks(blocks, p):
-    try:
-        blist = [np.asarray(b, dtype=np.int64).ravel() for b in blocks]
-    except (TypeError, ValueError):
-        raise ValueError("`blocks` must be a partition name or a list of index arrays") from None
-    if not blist or any(b.size == 0 for b in blist):
-        raise ValueError("`blocks` must be a list of non-empty index arrays")
-    allidx = np.concatenate(blist)
-    if allidx.size != p or np.any(np.sort(allidx) != np.arange(p)):
-        raise ValueError(f"`blocks` must partition the {p} variables: every index in "
-                         "0..n-1 exactly once")
-    return [np.sort(b) for b in blist]
+    return _check_partition(blocks, p, "blocks", "variables")
 
 
 def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update="auto",
@@ -256,9 +265,8 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
 
     zero = np.zeros(problem.n_vars)
     fun0 = problem._value(zero, problem._zero_state())
-    mname = "gap" if problem.penalty == "l1" and isinstance(
-        problem, (LeastSquares, Logistic)) else (
-        "prox_grad_norm" if problem.penalty == "l1" else "grad_norm")
+    mname = "gap" if getattr(problem, "_has_gap", False) else (
+        "prox_grad_norm" if problem._nonsmooth else "grad_norm")
     # the gap is relative to P(0), which fun0 is
     scale = fun0 if mname == "gap" else problem._measure_scale()
     if blocks == "working-set":
@@ -279,6 +287,7 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
 def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, rng):
     st = problem._state(x)
     alpha = problem._l1
+    positive = problem.positive
     coord_L = problem.coord_lipschitz
     greedy = rule in GREEDY_RULES
     counts = {"grad": 0, "block_grad": 0, "line_search": 0, "fallback": 0}
@@ -338,16 +347,16 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
                 k = int(rng.choice(n_fixed, p=probs))
             else:
                 s = problem._min_norm_subgrad(x, g)
-                k = int(np.argmax(scorer.scores(rule, x, g, s, alpha)))
+                k = int(np.argmax(scorer.scores(rule, x, g, s, alpha, positive)))
             b = fixed[k]
             L_b = scorer.block_L[k] if needs_L else None
         else:
             s = problem._min_norm_subgrad(x, g)
             if blocks == "tree":
-                score = coordinate_scores(rule, x, g, s, coord_L, alpha)
+                score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
                 b = greedy_tree(problem, score, block_size, mark)
             else:
-                score = coordinate_scores(rule, x, g, s, coord_L, alpha)
+                score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
                 b = top_coordinates(score, block_size)
         # --- update it
         if g_current or grad_free:
@@ -358,9 +367,9 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
         if update == "gradient":
             if L_b is None:
                 L_b = coord_L[b[0]] if len(b) == 1 else problem._block_lips(b)
-            delta = gradient_step(x[b], g_b, L_b, alpha)
+            delta = gradient_step(problem, x[b], g_b, L_b, b)
         elif update == "newton":
-            if fixed is not None and problem.quadratic and alpha == 0:
+            if fixed is not None and problem.quadratic and not problem._nonsmooth:
                 H = hess_cache.get(k)
                 if H is None:
                     H = hess_cache[k] = np.linalg.cholesky(problem._block_hess(x, st, b))
@@ -371,7 +380,7 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
                     counts["fallback"] += 1
                     L_b = L_b if L_b is not None else (
                         coord_L[b[0]] if len(b) == 1 else problem._block_lips(b))
-                    delta = gradient_step(x[b], g_b, L_b, alpha)
+                    delta = gradient_step(problem, x[b], g_b, L_b, b)
         else:
             delta = tree_step(problem, g, b, mark)
         problem._move(x, st, b, delta)

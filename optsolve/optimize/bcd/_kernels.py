@@ -414,7 +414,7 @@ def _logistic_value_at(z, y, xd, step):
 
 @njit(cache=True, fastmath=_FAST)
 def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                          col_sq, alpha, max_newton, max_cd, tol, use_gram):
+                          col_sq, alpha, max_newton, max_cd, tol, use_gram, max_reuse=1):
     """Proximal Newton on the working set for
     (1/n) sum log(1 + exp(-y_i z_i)) + alpha ||w||_1, z = Xw kept up to date.
     Each Newton step minimises the second-order model by cyclic CD (at most
@@ -447,6 +447,9 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
     rows_val = np.empty(0)
     total_cd = 0.0
     f_cur = np.nan   # the loss at z, once computed
+    H = np.empty((0, 0))
+    last_step = 0.0
+    reused = 0
     _sigmoid_at(y, z, xd, 0.0, sig)
     it = 0
     for it in range(1, max_newton + 1):
@@ -487,12 +490,19 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         d[:] = 0.0
         tol_cd = 0.3 * viol
         if use_gram:
-            if Xd is None:
-                if rows_ptr.shape[0] == 0:
-                    rows_ptr, rpos, rows_val = ws_rows(data, indices, indptr, ws, n)
-                H = _weighted_gram_rows(rows_ptr, rpos, rows_val, m, h, n)
+            # after a full Newton step the last Gram is kept for one more
+            # step (the weights h moved little; the line search guards the
+            # step): a Gram costs far more than the rest of a step
+            if H.shape[0] == 0 or last_step < 1.0 or reused >= max_reuse:
+                reused = 0
+                if Xd is None:
+                    if rows_ptr.shape[0] == 0:
+                        rows_ptr, rpos, rows_val = ws_rows(data, indices, indptr, ws, n)
+                    H = _weighted_gram_rows(rows_ptr, rpos, rows_val, m, h, n)
+                else:
+                    H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
             else:
-                H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
+                reused += 1
             _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d)
             for t in range(m):
                 if d[t] != 0.0:
@@ -579,6 +589,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         for i in range(n):
             z[i] += step * xd[i]
         f_cur = f_new - alpha * l1s   # nan when the slope test accepted
+        last_step = step
     return it, total_cd
 
 

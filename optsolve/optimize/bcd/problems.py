@@ -23,25 +23,70 @@ from ._kernels import (_logistic_value, kernel_arrays, logistic_dual_of, logisti
                        xt_dot)
 
 __all__ = ["LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
-           "Softmax", "Quadratic", "LabelPropagation"]
+           "Softmax", "Quadratic", "LabelPropagation", "GroupLasso"]
 
-_PENALTIES = ("none", "l2", "l1")
+_PENALTIES = ("none", "l2", "l1", "group")
 
 
 # --------------------------------------------------------------------------
 # validation helpers
 
 
-def _check_alpha(alpha, penalty):
+def _check_alpha(alpha, penalty, allowed=_PENALTIES):
     try:
         a = float(alpha)
     except (TypeError, ValueError):
         raise ValueError(f"`alpha` must be a non-negative number, got {alpha!r}") from None
     if not math.isfinite(a) or a < 0:
         raise ValueError(f"`alpha` must be a non-negative finite number, got {alpha!r}")
-    if penalty not in _PENALTIES:
-        raise ValueError(f"`penalty` must be one of {_PENALTIES}, got {penalty!r}")
+    if penalty not in allowed:
+        raise ValueError(f"`penalty` must be one of {allowed}, got {penalty!r}")
     return a
+
+
+def _check_positive(positive, penalty):
+    if not isinstance(positive, (bool, np.bool_)):
+        raise ValueError(f"`positive` must be True or False, got {positive!r}")
+    if positive and penalty == "group":
+        raise ValueError("`positive`=True is not available with `penalty`='group'")
+    return bool(positive)
+
+
+def _check_partition(parts, p, name, what):
+    """``parts`` as a list of sorted int64 index arrays partitioning
+    0..p-1, or ValueError naming the argument ``name``."""
+    try:
+        plist = [np.sort(np.asarray(b, dtype=np.int64).ravel()) for b in parts]
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a list of index arrays") from None
+    if not plist or any(b.size == 0 for b in plist):
+        raise ValueError(f"`{name}` must be a list of non-empty index arrays")
+    allidx = np.concatenate(plist)
+    if allidx.size != p or np.any(np.sort(allidx) != np.arange(p)):
+        raise ValueError(f"`{name}` must partition the {p} {what}: every index in "
+                         "0..n-1 exactly once")
+    return plist
+
+
+def _check_groups(groups, penalty, p):
+    """(list of sorted index arrays partitioning 0..p-1, group of each
+    variable) for the group penalty; (None, None) otherwise."""
+    if penalty != "group":
+        if groups is not None:
+            raise ValueError("`groups` is only used with `penalty`='group'")
+        return None, None
+    if groups is None:
+        raise ValueError("`groups` is required with `penalty`='group'")
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
+        if groups < 1 or p % groups:
+            raise ValueError(f"`groups` as an integer must be a group size dividing the "
+                             f"{p} features, got {groups}")
+        groups = [np.arange(i, i + groups) for i in range(0, p, int(groups))]
+    glist = _check_partition(groups, p, "groups", "features")
+    group_of = np.empty(p, dtype=np.int64)
+    for k, gr in enumerate(glist):
+        group_of[gr] = k
+    return glist, group_of
 
 
 def _check_X(X):
@@ -116,14 +161,18 @@ def _soft(x, t):
 
 
 class _Problem:
-    """What the driver relies on. ``penalty`` is ``"none"``, ``"l2"`` or
-    ``"l1"``; the L2 part is folded into the smooth part, the L1 part is
+    """What the driver relies on. ``penalty`` is ``"none"``, ``"l2"``,
+    ``"l1"`` or ``"group"``; the L2 part is folded into the smooth part, the
+    L1 and group parts (and the constraint x >= 0 when ``positive``) are
     handled by proximal steps."""
 
     quadratic = False
     penalty = "none"
     alpha = 0.0
     n_vars = 0
+    positive = False
+    groups = None       # list of index arrays (penalty "group")
+    _group_of = None    # group number of each variable
 
     # the smooth part's L2 weight and the nonsmooth L1 weight
     @property
@@ -134,21 +183,58 @@ class _Problem:
     def _l1(self):
         return self.alpha if self.penalty == "l1" else 0.0
 
+    @property
+    def _nonsmooth(self):
+        """Whether steps need a prox (L1, group, or the bound x >= 0)."""
+        return self.penalty in ("l1", "group") or self.positive
+
+    def _group_norms(self, v, b=None):
+        """Euclidean norm of each group's part of v (v indexed like ``b``,
+        or all variables), as an array over the variables of v."""
+        gid = self._group_of if b is None else self._group_of[b]
+        sq = np.bincount(gid, weights=v * v, minlength=len(self.groups))
+        return np.sqrt(sq)[gid]
+
     def _penalty_value(self, x):
         if self.penalty == "l1":
             return self.alpha * float(np.abs(x).sum())
         if self.penalty == "l2":
             return 0.5 * self.alpha * float(x @ x)
+        if self.penalty == "group":
+            sq = np.bincount(self._group_of, weights=x * x, minlength=len(self.groups))
+            return self.alpha * float(np.sqrt(sq).sum())
         return 0.0
+
+    def _prox(self, u, b=None, t=1.0):
+        """prox of t * (nonsmooth penalty + indicator of x >= 0) at u, the
+        values of the variables ``b`` (all when None; for the group penalty
+        ``b`` must hold whole groups)."""
+        if self.penalty == "group":
+            nrm = self._group_norms(u, b)
+            scale = np.maximum(1.0 - t * self.alpha / np.where(nrm > 0, nrm, 1.0), 0.0)
+            return u * scale
+        a = t * self._l1
+        if self.positive:
+            return np.maximum(u - a, 0.0)
+        return _soft(u, a) if a > 0 else u
 
     def _block_lips(self, b):
         return _lam_max_psd(self._block_hess(None, None, b, bound=True))
 
     def _min_norm_subgrad(self, x, g):
-        """Smallest-norm element of grad f + d(alpha||x||_1): the GS-s vector."""
+        """Smallest-norm element of grad f + the subdifferential of the
+        penalty and of the bound (the GS-s vector)."""
+        a = self.alpha
+        if self.positive:
+            q = g + self._l1
+            return np.where(x > 0, q, np.minimum(q, 0.0))
+        if self.penalty == "group":
+            xn = self._group_norms(x)
+            gn = self._group_norms(g)
+            at_zero = g * np.maximum(1.0 - a / np.where(gn > 0, gn, 1.0), 0.0)
+            return np.where(xn > 0, g + a * x / np.where(xn > 0, xn, 1.0), at_zero)
         if self.penalty != "l1":
             return g
-        a = self.alpha
         s = np.where(x > 0, g + a, np.where(x < 0, g - a, 0.0))
         zero = x == 0
         s[zero] = _soft(g[zero], a)
@@ -156,8 +242,8 @@ class _Problem:
 
     def _optimality(self, x, st, g):
         """(name, value) of the certified optimality measure."""
-        if self.penalty == "l1":
-            pg = x - _soft(x - g, self.alpha)
+        if self._nonsmooth:
+            pg = x - self._prox(x - g)
             return "prox_grad_norm", float(np.max(np.abs(pg)))
         return "grad_norm", float(np.max(np.abs(g)))
 
@@ -176,12 +262,14 @@ class _GLM(_Problem):
 
     _curv = 1.0  # bound on the loss's second derivative
 
-    def __init__(self, X, y, alpha, penalty):
+    def __init__(self, X, y, alpha, penalty, groups=None, positive=False):
         self.penalty = penalty
         self.alpha = _check_alpha(alpha, penalty)
         self.X = _check_X(X)
         self.n_samples, self.n_features = self.X.shape
         self.n_vars = self.n_features
+        self.positive = _check_positive(positive, penalty)
+        self.groups, self._group_of = _check_groups(groups, penalty, self.n_features)
         self._sq = _col_sq_norms(self.X)
         self._karr = kernel_arrays(self.X)
         self._all_cols = np.arange(self.n_features, dtype=np.int64)
@@ -234,13 +322,18 @@ class _GLM(_Problem):
         else:
             z += self.X[:, b] @ delta
 
+    @property
+    def _has_gap(self):
+        """L1 without the bound: the duality gap is the measure."""
+        return self.penalty == "l1" and not self.positive
+
     def _optimality(self, x, z, g):
-        if self.penalty == "l1":
+        if self._has_gap:
             return "gap", self._gap(x, z, g)
         return super()._optimality(x, z, g)
 
     def _measure_scale(self):
-        if self.penalty == "l1":
+        if self._has_gap:
             return self._value(np.zeros(self.n_vars), np.zeros(self.n_samples))
         return super()._measure_scale()
 
@@ -250,9 +343,16 @@ class _GLM(_Problem):
         return 1.0 if self.alpha <= 0 else max(1.0, gmax / self.alpha)
 
     def alpha_max(self):
-        """The smallest L1 weight for which w = 0 is a solution."""
+        """The smallest L1 (or group) weight for which w = 0 is a solution:
+        max |g_j| at w = 0, max(-g_j, 0) with ``positive``, the largest
+        group norm of g for the group penalty."""
         z = np.zeros(self.n_samples)
-        return float(np.max(np.abs(self.X.T @ self._dloss(z))))
+        g = np.asarray(self.X.T @ self._dloss(z)).ravel()
+        if self.positive:
+            return float(max(np.max(-g), 0.0))
+        if self.penalty == "group":
+            return float(np.max(self._group_norms(g)))
+        return float(np.max(np.abs(g)))
 
 
 class LeastSquares(_GLM):
@@ -266,9 +366,19 @@ class LeastSquares(_GLM):
         Targets.
     alpha : float, default 0
         Penalty weight (non-negative).
-    penalty : {"none", "l2", "l1"}, default "none"
+    penalty : {"none", "l2", "l1", "group"}, default "none"
         ``"l2"`` adds :math:`\frac{\alpha}{2}\|w\|^2`, ``"l1"`` adds
-        :math:`\alpha\|w\|_1`.
+        :math:`\alpha\|w\|_1`, ``"group"`` adds
+        :math:`\alpha\sum_g\|w_g\|_2` over ``groups``.
+    groups : list of array_like or int, optional
+        With ``penalty="group"``: the groups, index arrays partitioning the
+        features, or one group size dividing ``n_features`` (contiguous
+        groups). ``bcd`` then updates a group at a time.
+    positive : bool, default False
+        Constrain w >= 0 (not with the group penalty). With ``"l1"`` this is
+        the non-negative L1 problem; steps are projected, ``update="newton"``
+        takes two-metric projection steps, and the measure is the
+        proximal-gradient mapping.
 
     Examples
     --------
@@ -284,8 +394,8 @@ class LeastSquares(_GLM):
     quadratic = True
     _curv = 1.0
 
-    def __init__(self, X, y, alpha=0.0, penalty="none"):
-        super().__init__(X, y, alpha, penalty)
+    def __init__(self, X, y, alpha=0.0, penalty="none", *, groups=None, positive=False):
+        super().__init__(X, y, alpha, penalty, groups, positive)
         self.y = _check_y(y, self.n_samples)
 
     def _dloss(self, z):
@@ -320,6 +430,10 @@ class Lasso(LeastSquares):
     y : array_like, shape (n_samples,)
     alpha : float
         L1 weight (non-negative).
+    positive : bool, default False
+        Constrain w >= 0 (the non-negative Lasso, as
+        ``sklearn.linear_model.Lasso(positive=True)``); its measure is then
+        the proximal-gradient mapping.
 
     Examples
     --------
@@ -333,8 +447,44 @@ class Lasso(LeastSquares):
     (True, True)
     """
 
-    def __init__(self, X, y, alpha):
-        super().__init__(X, y, alpha, "l1")
+    def __init__(self, X, y, alpha, *, positive=False):
+        super().__init__(X, y, alpha, "l1", positive=positive)
+
+
+class GroupLasso(LeastSquares):
+    r"""The group Lasso,
+    :math:`\frac{1}{2n}\|y - Xw\|^2 + \alpha\sum_g\|w_g\|_2`.
+
+    ``bcd`` updates one group at a time (the groups are its blocks) with
+    the block soft-thresholding step of length :math:`1/L_g`,
+    :math:`L_g = \lambda_{\max}(X_g^TX_g)/n`; the measure is the
+    proximal-gradient mapping. :class:`Logistic` takes
+    ``penalty="group"`` for the logistic loss.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+    y : array_like, shape (n_samples,)
+    alpha : float
+        Group weight (non-negative).
+    groups : list of array_like or int
+        Index arrays partitioning the features, or one group size dividing
+        ``n_features``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.optimize.bcd import GroupLasso, bcd
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 12)); y = X[:, :3] @ [1.0, -2.0, 1.5]
+    >>> prob = GroupLasso(X, y, alpha=0.1, groups=3)   # groups of 3 features
+    >>> res = bcd(prob, rule="gsl", tol=1e-10)
+    >>> res.success, [bool(np.any(res.x[i:i + 3])) for i in range(0, 12, 3)]
+    (True, [True, False, False, False])
+    """
+
+    def __init__(self, X, y, alpha, groups):
+        super().__init__(X, y, alpha, "group", groups=groups)
 
 
 class Logistic(_GLM):
@@ -347,7 +497,10 @@ class Logistic(_GLM):
     y : array_like, shape (n_samples,)
         Two distinct labels; the smaller becomes -1, the larger +1.
     alpha : float, default 0
-    penalty : {"none", "l2", "l1"}, default "none"
+    penalty : {"none", "l2", "l1", "group"}, default "none"
+    groups : list of array_like or int, optional
+    positive : bool, default False
+        As for :class:`LeastSquares`.
 
     Examples
     --------
@@ -362,8 +515,8 @@ class Logistic(_GLM):
 
     _curv = 0.25
 
-    def __init__(self, X, y, alpha=0.0, penalty="none"):
-        super().__init__(X, y, alpha, penalty)
+    def __init__(self, X, y, alpha=0.0, penalty="none", *, groups=None, positive=False):
+        super().__init__(X, y, alpha, penalty, groups, positive)
         y = _check_y(y, self.n_samples)
         labels = np.unique(y)
         if labels.size != 2:
@@ -403,6 +556,8 @@ class SparseLogisticRegression(Logistic):
         Two distinct labels; the smaller becomes -1, the larger +1.
     alpha : float
         L1 weight (non-negative).
+    positive : bool, default False
+        Constrain w >= 0; the measure is then the proximal-gradient mapping.
 
     Examples
     --------
@@ -416,8 +571,8 @@ class SparseLogisticRegression(Logistic):
     (True, True)
     """
 
-    def __init__(self, X, y, alpha):
-        super().__init__(X, y, alpha, "l1")
+    def __init__(self, X, y, alpha, *, positive=False):
+        super().__init__(X, y, alpha, "l1", positive=positive)
 
 
 def _sigmoid(t):
@@ -456,7 +611,7 @@ class Softmax(_Problem):
 
     def __init__(self, X, y, alpha=0.0, penalty="none"):
         self.penalty = penalty
-        self.alpha = _check_alpha(alpha, penalty)
+        self.alpha = _check_alpha(alpha, penalty, _PENALTIES[:3])
         self.X = _check_X(X)
         self.n_samples, self.n_features = self.X.shape
         y = np.asarray(y)
@@ -568,7 +723,7 @@ class Quadratic(_Problem):
 
     def __init__(self, A, b, alpha=0.0, penalty="none"):
         self.penalty = penalty
-        self.alpha = _check_alpha(alpha, penalty)
+        self.alpha = _check_alpha(alpha, penalty, _PENALTIES[:3])
         if sp.issparse(A):
             A = sp.csr_matrix(A, dtype=np.float64)
             A.sum_duplicates()

@@ -29,36 +29,41 @@ RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq", "gs-r", "gs
 GREEDY_RULES = ("gs", "gsl", "gsd", "gsq", "gs-r", "gs-q")
 
 
-def _prox_step(x, g, L, alpha):
-    """d = prox_{alpha/L}(x - g/L) - x, elementwise (L may be an array)."""
+def _prox_step(x, g, L, alpha, positive=False):
+    """d = prox_{alpha/L}(x - g/L) - x, elementwise (L may be an array);
+    with ``positive`` the prox also projects onto x >= 0."""
     u = x - g / L
-    if alpha > 0:
+    if positive:
+        u = np.maximum(u - alpha / L, 0.0)
+    elif alpha > 0:
         u = np.sign(u) * np.maximum(np.abs(u) - alpha / L, 0.0)
     return u - x
 
 
-def _q_decrease(x, g, L, alpha):
-    d = _prox_step(x, g, L, alpha)
+def _q_decrease(x, g, L, alpha, positive=False):
+    # on x >= 0, |x + d| - |x| = d: the same formula holds
+    d = _prox_step(x, g, L, alpha, positive)
     dec = -(g * d + 0.5 * L * d * d)
     if alpha > 0:
         dec -= alpha * (np.abs(x + d) - np.abs(x))
     return np.maximum(dec, 0.0)
 
 
-def coordinate_scores(rule, x, g, s, L, alpha):
+def coordinate_scores(rule, x, g, s, L, alpha, positive=False):
     """Per-coordinate greedy scores (larger = more promising).
 
     ``rule`` in :data:`GREEDY_RULES`; ``s`` the minimum-norm subgradient,
-    ``L`` the coordinate Lipschitz constants."""
+    ``L`` the coordinate Lipschitz constants; ``positive``: the variables
+    are constrained to x >= 0."""
     if rule == "gs":
         return np.abs(s)
     if rule in ("gsl", "gsd", "gsq"):
         # an all-zero column has L = 0 and s = 0: score 0, not 0/0
         return np.divide(np.abs(s), np.sqrt(L), out=np.zeros_like(s), where=L > 0)
     if rule == "gs-r":
-        return np.abs(_prox_step(x, g, L, alpha))
+        return np.abs(_prox_step(x, g, L, alpha, positive))
     if rule == "gs-q":
-        return _q_decrease(x, g, L, alpha)
+        return _q_decrease(x, g, L, alpha, positive)
     raise ValueError(f"unknown greedy rule {rule!r}")  # pragma: no cover
 
 
@@ -83,7 +88,7 @@ class FixedBlockScorer:
     def _sum(self, v):
         return np.add.reduceat(v[self.perm], self.starts)
 
-    def scores(self, rule, x, g, s, alpha):
+    def scores(self, rule, x, g, s, alpha, positive=False):
         if rule == "gs":
             return self._sum(s * s)
         if rule == "gsl":
@@ -91,10 +96,10 @@ class FixedBlockScorer:
         if rule == "gsd":
             return self._sum(np.abs(s) / np.sqrt(self.coord_L))
         if rule == "gs-r":
-            d = _prox_step(x, g, self.L_on_coords, alpha)
+            d = _prox_step(x, g, self.L_on_coords, alpha, positive)
             return self._sum(d * d)
         if rule == "gs-q":
-            return self._sum(_q_decrease(x, g, self.L_on_coords, alpha))
+            return self._sum(_q_decrease(x, g, self.L_on_coords, alpha, positive))
         if rule == "gsq":
             out = np.empty(len(self.blocks))
             for k, (b, C) in enumerate(zip(self.blocks, self.hess_chol)):
@@ -104,6 +109,6 @@ class FixedBlockScorer:
         raise ValueError(f"unknown greedy rule {rule!r}")  # pragma: no cover
 
 
-def block_scores(scorer, rule, x, g, s, alpha):
+def block_scores(scorer, rule, x, g, s, alpha, positive=False):
     """Scores of each block of a fixed partition (see :class:`FixedBlockScorer`)."""
-    return scorer.scores(rule, x, g, s, alpha)
+    return scorer.scores(rule, x, g, s, alpha, positive)

@@ -13,18 +13,20 @@ import numpy as np
 
 from ._kernels import forest_structure, tree_solve
 
-__all__ = ["UPDATES", "gradient_step", "newton_step", "tree_step"]
+__all__ = ["UPDATES", "gradient_step", "newton_step", "projected_newton_step", "tree_step"]
 
 UPDATES = ("gradient", "newton", "exact")
 
 _ARMIJO = 1e-4
 
 
-def gradient_step(x_b, g_b, L, alpha):
-    """Change of x_b for the (proximal) gradient step of length 1/L."""
+def gradient_step(problem, x_b, g_b, L, b):
+    """Change of x_b for the (proximal, projected) gradient step of length
+    1/L: the prox of the problem's L1 or group term and of the bound
+    x >= 0 (``b`` the block's variables)."""
     u = x_b - g_b / L
-    if alpha > 0:
-        u = np.sign(u) * np.maximum(np.abs(u) - alpha / L, 0.0)
+    if problem._nonsmooth:
+        u = problem._prox(u, b, 1.0 / L)
     return u - x_b
 
 
@@ -53,10 +55,67 @@ def _prox_model_cd(x_b, g_b, H, alpha, sweeps=200, tol=1e-13):
     return d
 
 
+def _armijo(problem, x, state, b, delta_at, decrease_at, counts):
+    """Backtracking t = 1, 1/2, ...: the first change ``delta_at(t)`` with
+    F(x + delta) <= F(x) + 1e-4 * ``decrease_at(t, delta)`` (a negative
+    model decrease), evaluated on trial copies of the state; None if none."""
+    f0 = problem._value(x, state)
+    t = 1.0
+    for _ in range(40):
+        delta = delta_at(t)
+        decrease = decrease_at(t, delta)
+        if decrease < 0:
+            xt = x.copy()
+            st = state.copy()
+            problem._move(xt, st, b, delta)
+            counts["line_search"] += 1
+            # the slack accepts decreases below the rounding error of f
+            if problem._value(xt, st) <= f0 + _ARMIJO * decrease + 4e-16 * abs(f0):
+                return delta
+        t *= 0.5
+    return None
+
+
+def projected_newton_step(problem, x, state, b, g_b, counts):
+    """Two-metric projection step (Bertsekas 1982; Gafni & Bertsekas 1984)
+    for a block under x >= 0 with a linear L1 term alpha * sum(x).
+
+    With q = g_b + alpha, the coordinates at or within eps of the bound whose
+    q pushes them outward (eps-active: x_i <= eps, q_i > 0, eps the size of
+    the projected-gradient step) take a diagonally scaled gradient step; the
+    others a Newton step on their block Hessian H_FF. The trial point is
+    projected onto x >= 0 and backtracked along the projection arc with the
+    Armijo test F(x(t)) <= F(x) + 1e-4 q^T (x(t) - x). None when the test
+    fails (the caller falls back to the projected gradient step)."""
+    x_b = x[b]
+    q = g_b + problem._l1
+    H = problem._block_hess(x, state, b)
+    eps = min(1e-3, float(np.linalg.norm(x_b - np.maximum(x_b - q, 0.0))))
+    bound = (x_b <= eps) & (q > 0)
+    free = ~bound
+    d = np.zeros_like(x_b)
+    diag = np.diag(H)
+    d[bound] = -q[bound] / np.maximum(diag[bound], 1e-300)
+    if free.any():
+        Hf = H[np.ix_(free, free)]
+        try:
+            d[free] = -np.linalg.solve(Hf, q[free])
+        except np.linalg.LinAlgError:
+            d[free] = -np.linalg.lstsq(Hf, q[free], rcond=None)[0]
+    if not np.any(d):
+        return d   # q = 0 off the bound: the block is optimal
+    return _armijo(problem, x, state, b,
+                   lambda t: np.maximum(x_b + t * d, 0.0) - x_b,
+                   lambda t, delta: float(q @ delta), counts)
+
+
 def newton_step(problem, x, state, b, g_b, alpha, counts):
     """Block (proximal) Newton step with backtracking; returns the change, or
     None when no step passes the line search (the caller then falls back to
-    the proximal gradient step, whose decrease the Lipschitz bound ensures)."""
+    the proximal gradient step, whose decrease the Lipschitz bound ensures).
+    Under x >= 0: :func:`projected_newton_step`."""
+    if problem.positive:
+        return projected_newton_step(problem, x, state, b, g_b, counts)
     H = problem._block_hess(x, state, b)
     x_b = x[b]
     if alpha > 0:
@@ -68,24 +127,14 @@ def newton_step(problem, x, state, b, g_b, alpha, counts):
             d = -np.linalg.lstsq(H, g_b, rcond=None)[0]
     if problem.quadratic:
         return d
-    # Armijo on F along d, evaluated on trial copies of the state
+    # Armijo on F along d
     decrease = float(g_b @ d)
     if alpha > 0:
         decrease += alpha * float(np.abs(x_b + d).sum() - np.abs(x_b).sum())
     if decrease >= 0:
         return None
-    f0 = problem._value(x, state)
-    t = 1.0
-    for _ in range(40):
-        xt = x.copy()
-        st = state.copy()
-        problem._move(xt, st, b, t * d)
-        counts["line_search"] += 1
-        # the slack accepts decreases below the rounding error of f
-        if problem._value(xt, st) <= f0 + _ARMIJO * t * decrease + 4e-16 * abs(f0):
-            return t * d
-        t *= 0.5
-    return None
+    return _armijo(problem, x, state, b, lambda t: t * d, lambda t, delta: t * decrease,
+                   counts)
 
 
 def tree_step(problem, g, b, mark):
