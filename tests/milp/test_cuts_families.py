@@ -169,7 +169,7 @@ def test_family_cuts_keep_feasible_points(cls, family):
             assert cut.family == family
             assert _ok(cut, ref.x), (cls, cut)
         if sep.cuts:
-            for x in feasible_points(p, rng, max_int=150, objectives=2):
+            for x in feasible_points(p, rng, max_int=80, objectives=1):
                 for cut in sep.cuts:
                     assert _ok(cut, x), (cls, cut, x)
         # the bound after cuts never passes the optimum
@@ -180,7 +180,7 @@ def test_family_cuts_keep_feasible_points(cls, family):
         assert total > 0, "the family should find cuts on this class"
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(18))
 def test_mir_cuts_valid_at_arbitrary_points(seed):
     """MIR validity does not depend on x being an LP optimum: separate at
     random points of the box and check against every feasible point."""
@@ -191,10 +191,10 @@ def test_mir_cuts_valid_at_arbitrary_points(seed):
                        max_aggr=3)
     lb, ub = p.lb, p.ub
     box_ub = np.where(np.isfinite(ub), ub, 10.0)
-    pts = feasible_points(p, rng, max_int=150, objectives=2)
+    pts = feasible_points(p, rng, max_int=80, objectives=1)
     assert pts
     found = 0
-    for _ in range(6):
+    for _ in range(8):
         x = lb + rng.random(p.num_cols) * (box_ub - lb)
         at_lb = rng.random(p.num_cols) < 0.3
         x[at_lb] = lb[at_lb]
