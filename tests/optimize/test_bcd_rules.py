@@ -172,3 +172,49 @@ def test_maintained_gradient_stays_exact():
     # the reported measure equals the gradient computed from scratch
     g = prob.A @ res.x - prob.b
     assert res.grad_norm == pytest.approx(np.max(np.abs(g)), rel=1e-9, abs=1e-12)
+
+
+# --------------------------------------------- greedy selection by a max tree
+
+
+def test_max_tree_tracks_the_argmax_under_updates():
+    from optsolve.optimize.bcd._kernels import max_tree, max_tree_update
+    rng = np.random.default_rng(4)
+    score = rng.random(37)
+    tree = max_tree(score)
+    for _ in range(300):
+        i = int(rng.integers(37))
+        score[i] = rng.random() * rng.choice([0.0, 1.0, 2.0])
+        max_tree_update(tree, score, i)
+        assert tree[1] == int(np.argmax(score))   # ties: the smaller index, as argmax
+
+
+@pytest.mark.parametrize("rule", ["gs", "gsl"])
+def test_greedy_sparse_quadratic_tree_equals_scan_and_solves(rule):
+    from optsolve.optimize.bcd._kernels import greedy_cd_sparse_quadratic, max_tree
+    rng = np.random.default_rng(5)
+    W = lattice_graph(12)
+    labels = np.full(144, np.nan)
+    labels[rng.choice(144, 10, replace=False)] = rng.choice([-1.0, 1.0], 10)
+    prob = LabelPropagation(W, labels, label_weight=10.0, reg=0.1)
+    L = prob.coord_lipschitz
+    weight = np.ones(144) if rule == "gs" else 1 / np.sqrt(L)
+    runs = []
+    for use_tree in (True, False):
+        x = np.zeros(144)
+        g = prob._state(x)
+        score = np.abs(g) * weight
+        tree = max_tree(score)
+        greedy_cd_sparse_quadratic(prob._indptr, prob._indices, prob._data, L, prob._l2,
+                                   weight, x, g, 700, use_tree, tree, score)
+        np.testing.assert_allclose(g, prob._state(x), atol=1e-12)   # maintained exactly
+        runs.append(x)
+    np.testing.assert_array_equal(runs[0], runs[1])   # the same coordinates, in order
+    # through bcd (the tree path) to the sparse direct solve
+    res = bcd(prob, rule=rule, blocks="variable", block_size=1, tol=1e-10)
+    assert res.success and res.nit > 0
+    np.testing.assert_allclose(res.x, spsolve(prob.A.tocsc(), prob.b), atol=1e-8)
+    # the limits still stop it where asked, with a status
+    with pytest.warns(ConvergenceWarning):
+        short = bcd(prob, rule=rule, blocks="variable", block_size=1, max_iter=37, tol=1e-14)
+    assert short.status == 1 and short.limit == "max_iter" and short.nit == 37

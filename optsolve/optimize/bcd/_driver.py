@@ -15,6 +15,7 @@ import numpy as np
 
 from optsolve._runtime import check_count_limit, check_time_limit
 
+from ._kernels import greedy_cd_sparse_quadratic, max_tree
 from ._monitor import Monitor
 from ._working_set import solve_working_sets
 from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
@@ -284,7 +285,42 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     return res
 
 
+def _greedy_sparse_quadratic(problem, x, rule, mon):
+    """Greedy single coordinates (GS or GSL) on a sparse quadratic, in Numba:
+    the argmax comes from a tournament tree over the scores, of which a
+    step changes only the moved coordinate and its neighbours, so a step
+    costs O(deg log p) instead of a scan of all p scores; below 1024
+    variables the scan, in the same Numba loop, is faster (lattice 20 x 20:
+    0.4 against 0.8 us per step; 40 x 40: 3.3 against 1.8 us). The measure
+    is checked every min(p, 10000) steps (every step when a history is
+    kept)."""
+    p = problem.n_vars
+    g = problem._state(x)
+    L = problem.coord_lipschitz
+    weight = np.ones(p) if rule == "gs" else 1.0 / np.sqrt(L)
+    score = np.abs(g) * weight
+    tree = max_tree(score)
+    chunk = 1 if mon.keep_history else max(1, min(p, 10_000))
+    nit = 0
+    while True:
+        fun = problem._value(x, g)
+        measure = float(np.max(np.abs(g)))
+        mon.record(nit, fun, measure)
+        if mon.check(nit, x, fun, measure):
+            break
+        todo = chunk if mon.max_iter is None else max(1, min(chunk, mon.max_iter - nit))
+        nit += greedy_cd_sparse_quadratic(problem._indptr, problem._indices, problem._data, L,
+                                          problem._l2, weight, x, g, todo, p >= 1024, tree,
+                                          score)
+    return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,
+                      n_newton_fallback=0)
+
+
 def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, rng):
+    if (isinstance(problem, Quadratic) and problem.sparse and not problem._nonsmooth
+            and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
+            and update in ("gradient", "newton")):
+        return _greedy_sparse_quadratic(problem, x, rule, mon)
     st = problem._state(x)
     alpha = problem._l1
     positive = problem.positive
