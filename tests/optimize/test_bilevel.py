@@ -223,6 +223,22 @@ def test_tv_kernels_match_numpy_operators():
     assert fd == pytest.approx(ref[1, 2, 3], rel=1e-6)
 
 
+def test_foe_correlation_pair_is_adjoint_and_matches_scipy():
+    from scipy.signal import correlate2d
+
+    from optsolve.optimize.bilevel._operators import correlate, correlate_adjoint
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 9, 8))
+    filt = rng.standard_normal((3, 4, 4))
+    z = correlate(x, filt)
+    for j in range(3):   # column j, image-major, is scipy's valid correlation
+        ref = np.concatenate([correlate2d(xi, filt[j], mode="valid").ravel() for xi in x])
+        np.testing.assert_allclose(z[:, j], ref, atol=1e-12)
+    w = rng.standard_normal(z.shape)
+    assert np.vdot(z, w) == pytest.approx(np.vdot(x, correlate_adjoint(w, filt, x.shape)))
+
+
 # --- the methods -----------------------------------------------------------
 
 def test_maid_converges_on_quadratic_to_closed_form():
