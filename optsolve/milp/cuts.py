@@ -342,7 +342,8 @@ class RootSeparator:
     """Rounds of root cuts (Gomory mixed-integer, c-MIR, lifted knapsack
     cover), added as rows to an :class:`~optsolve.milp.lp.LPRelaxation`.
 
-    Each round asks every family for cuts violated by the current LP point,
+    Each round asks every family for cuts violated by the current LP point
+    (a family that found none in two rounds in a row is not asked again),
     selects across families by efficacy with a parallelism filter, adds at
     most ``max_cuts`` of them and re-solves. Rounds stop after ``rounds``,
     when no cut is found, when the bound stalls (two rounds in a row raise it
@@ -440,6 +441,7 @@ class RootSeparator:
         self.times = {f: 0.0 for f in families + ("lp",)}
         self._mir = None
         self._cover = None
+        self._idle = {f: 0 for f in families}
 
     def _rows(self):
         if not self.cuts:
@@ -464,6 +466,8 @@ class RootSeparator:
         m0 = self.A.shape[0]
         cands = []
         for fam in self.families:
+            if self._idle[fam] >= 2:       # found nothing twice in a row
+                continue
             t0 = time.perf_counter()
             if fam == "gomory":
                 A, rl, ru, irows = self._rows()
@@ -481,6 +485,7 @@ class RootSeparator:
                 found = self._cover.separate(x, act[:m0], lb, ub)
             self.times[fam] += time.perf_counter() - t0
             self.family_found[fam] += len(found)
+            self._idle[fam] = 0 if found else self._idle[fam] + 1
             cands.extend(found)
         return cands
 
