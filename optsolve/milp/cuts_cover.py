@@ -8,10 +8,10 @@ weights by complementing the columns with a negative coefficient
 (Balas 1975; Crowder, Johnson and Padberg 1983).
 
 Separation is the usual greedy heuristic for the minimum of
-``sum_C (1 - x*_j)`` over covers (columns by ``(1 - x*_j) / a_j``), the
-cover is then made minimal (dropping the columns with the smallest LP value
-while it remains a cover), and the other columns are **lifted sequentially
-and exactly** (Padberg 1975; Wolsey, *Integer Programming*, sec. 9.4): the
+``sum_C (1 - x*_j)`` over covers (columns by ``(1 - x*_j) / a_j``, and by
+``x*_j``), the cover is then made minimal (dropping the columns with the
+smallest LP value while it remains a cover), and the other columns are
+**lifted sequentially and exactly** (Padberg 1975; Wolsey, *Integer Programming*, sec. 9.4): the
 coefficient of column ``k`` is ``|C| - 1 - max{sum alpha_i x_i : sum a_i
 x_i <= b - a_k}`` over the columns lifted so far, solved by a dynamic
 program over the *value* (at most ``|C| - 1``): ``W[v]`` is the least
@@ -19,6 +19,13 @@ weight reaching value at least ``v``. The lifting order is the LP values,
 largest first (SCIP's order). Weights are compared with a relative
 tolerance that can only make the lifted coefficients smaller, so the cut
 stays valid under rounding.
+
+A third candidate follows Gu, Nemhauser and Savelsbergh (1998): the columns
+at 1 in the LP are fixed, a minimal cover of the fractional ones is taken for
+the capacity they leave, the other fractional columns are lifted up, the
+columns at 1 are lifted *down* (the right-hand side grows with each
+coefficient), and the columns at 0 are lifted up last. The most violated of
+the three is kept.
 """
 from __future__ import annotations
 
@@ -76,7 +83,94 @@ def lifted_cover(a, b, xs, max_lift=None):
         viol = float(res[0] @ xs) - res[1]
         if best is None or viol > best[0]:
             best = (viol, res)
+    res = _gns_cover(a, b, xs, max_lift)
+    if res is not None:
+        viol = float(res[0] @ xs) - res[1]
+        if best is None or viol > best[0]:
+            best = (viol, res)
     return None if best is None else best[1]
+
+
+class _Lifter:
+    """Sequential lifting of ``alpha @ x <= r`` with an exact dynamic
+    program: ``W[v]`` is the least weight of the placed columns reaching
+    value at least ``v``. Capacities are compared with a relative tolerance
+    that only ever weakens the inequality."""
+
+    def __init__(self, a, alpha, r):
+        self.a = a
+        self.alpha = alpha
+        self.r = r
+        self.W = np.array([0.0])
+        for j in np.flatnonzero(alpha):
+            self._place(float(a[j]), int(alpha[j]))
+
+    def _place(self, w, c):
+        W = np.concatenate([self.W, np.full(c, np.inf)])
+        v = np.arange(W.size)
+        self.W = np.minimum(W, W[np.maximum(v - c, 0)] + w)
+
+    def _best(self, cap):
+        """Largest value reachable with weight at most ``cap`` (-1: none)."""
+        return int(np.searchsorted(self.W, cap * (1 + _TOL) + _TOL,
+                                   side="right")) - 1
+
+    def up(self, j, cap):
+        """Lift column ``j`` (fixed at 0 so far) at capacity ``cap``."""
+        if cap - self.a[j] < -_TOL * (1 + abs(cap)):
+            c = self.r                  # x_j = 1 infeasible here
+        else:
+            c = self.r - max(self._best(cap - self.a[j]), 0)
+        if c > 0:
+            self.alpha[j] = c
+            self._place(float(self.a[j]), int(c))
+
+    def down(self, j, cap):
+        """Lift column ``j`` (fixed at 1 so far): ``cap`` is the capacity
+        once it is free; the right-hand side grows by its coefficient."""
+        c = max(self._best(cap) - self.r, 0)
+        self.alpha[j] = c
+        self.r += c
+        if c > 0:
+            self._place(float(self.a[j]), int(c))
+
+
+def _gns_cover(a, b, xs, max_lift):
+    """Cover with the columns at 1 fixed (Gu, Nemhauser and Savelsbergh
+    1998): a minimal cover of the fractional columns for the capacity left
+    by the columns at 1; up-lift the other fractional columns, down-lift the
+    columns at 1, then up-lift the columns at 0."""
+    one = xs >= 1.0 - 1e-9
+    zero = xs <= 1e-9
+    frac = ~one & ~zero
+    cap = b - float(a[one].sum())
+    if cap < 0 or not frac.any():
+        return None
+    f = np.flatnonzero(frac)
+    if a[f].sum() <= cap * (1 + _TOL) + _TOL:
+        return None
+    order = f[np.lexsort((-a[f], (1.0 - xs[f]) / a[f]))]
+    sub = np.zeros(a.size, bool)
+    sub[f] = True
+    cover = _minimal_cover(np.where(sub, a, 0.0), cap, xs, order)
+    if cover is None:
+        return None
+    alpha = np.zeros(a.size)
+    alpha[cover] = 1.0
+    lift = _Lifter(a, alpha, cover.size - 1)
+    rest_f = np.setdiff1d(f, cover)
+    for j in rest_f[np.argsort(-xs[rest_f], kind="stable")]:
+        lift.up(j, cap)
+    for j in np.flatnonzero(one)[np.argsort(-a[one], kind="stable")]:
+        cap += a[j]
+        lift.down(j, cap)
+    z = np.flatnonzero(zero)
+    z = z[np.argsort(-a[z], kind="stable")]
+    if max_lift is not None:
+        z = z[:max_lift]
+    for j in z:
+        lift.up(j, cap)
+    return lift.alpha, lift.r
 
 
 def _minimal_cover(a, b, xs, order):
