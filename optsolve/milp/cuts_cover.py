@@ -190,6 +190,122 @@ def _minimal_cover(a, b, xs, order):
 
 
 def _lift(a, b, xs, cover, max_lift):
+    """Sequential exact up-lifting of ``sum_cover x <= |cover| - 1``, the
+    columns with the largest LP values first."""
+    alpha = np.zeros(a.size)
+    alpha[cover] = 1.0
+    r = cover.size - 1
+    if r == 0:           # a single column heavier than b: it is fixed at 0
+        return alpha, 0
+    lift = _Lifter(a, alpha, r)
+    rest = np.setdiff1d(np.arange(a.size), cover)
+    rest = rest[np.argsort(-xs[rest], kind="stable")]
+    if max_lift is not None:
+        rest = rest[:max_lift]
+    for j in rest:
+        lift.up(j, b)
+    return lift.alpha, lift.r
+
+
+class _Lifter:
+    """Sequential lifting of ``alpha @ x <= r`` with an exact dynamic
+    program: ``W[v]`` is the least weight of the placed columns reaching
+    value at least ``v``. Capacities are compared with a relative tolerance
+    that only ever weakens the inequality."""
+
+    def __init__(self, a, alpha, r):
+        self.a = a
+        self.alpha = alpha
+        self.r = r
+        self.W = np.array([0.0])
+        for j in np.flatnonzero(alpha):
+            self._place(float(a[j]), int(alpha[j]))
+
+    def _place(self, w, c):
+        W = np.concatenate([self.W, np.full(c, np.inf)])
+        v = np.arange(W.size)
+        self.W = np.minimum(W, W[np.maximum(v - c, 0)] + w)
+
+    def _best(self, cap):
+        """Largest value reachable with weight at most ``cap`` (-1: none)."""
+        return int(np.searchsorted(self.W, cap * (1 + _TOL) + _TOL,
+                                   side="right")) - 1
+
+    def up(self, j, cap):
+        """Lift column ``j`` (fixed at 0 so far) at capacity ``cap``."""
+        if cap - self.a[j] < -_TOL * (1 + abs(cap)):
+            c = self.r                  # x_j = 1 infeasible here
+        else:
+            c = self.r - max(self._best(cap - self.a[j]), 0)
+        if c > 0:
+            self.alpha[j] = c
+            self._place(float(self.a[j]), int(c))
+
+    def down(self, j, cap):
+        """Lift column ``j`` (fixed at 1 so far): ``cap`` is the capacity
+        once it is free; the right-hand side grows by its coefficient."""
+        c = max(self._best(cap) - self.r, 0)
+        self.alpha[j] = c
+        self.r += c
+        if c > 0:
+            self._place(float(self.a[j]), int(c))
+
+
+def _gns_cover(a, b, xs, max_lift):
+    """Cover with the columns at 1 fixed (Gu, Nemhauser and Savelsbergh
+    1998): a minimal cover of the fractional columns for the capacity left
+    by the columns at 1; up-lift the other fractional columns, down-lift the
+    columns at 1, then up-lift the columns at 0."""
+    one = xs >= 1.0 - 1e-9
+    zero = xs <= 1e-9
+    frac = ~one & ~zero
+    cap = b - float(a[one].sum())
+    if cap < 0 or not frac.any():
+        return None
+    f = np.flatnonzero(frac)
+    if a[f].sum() <= cap * (1 + _TOL) + _TOL:
+        return None
+    order = f[np.lexsort((-a[f], (1.0 - xs[f]) / a[f]))]
+    sub = np.zeros(a.size, bool)
+    sub[f] = True
+    cover = _minimal_cover(np.where(sub, a, 0.0), cap, xs, order)
+    if cover is None:
+        return None
+    alpha = np.zeros(a.size)
+    alpha[cover] = 1.0
+    lift = _Lifter(a, alpha, cover.size - 1)
+    rest_f = np.setdiff1d(f, cover)
+    for j in rest_f[np.argsort(-xs[rest_f], kind="stable")]:
+        lift.up(j, cap)
+    for j in np.flatnonzero(one)[np.argsort(-a[one], kind="stable")]:
+        cap += a[j]
+        lift.down(j, cap)
+    z = np.flatnonzero(zero)
+    z = z[np.argsort(-a[z], kind="stable")]
+    if max_lift is not None:
+        z = z[:max_lift]
+    for j in z:
+        lift.up(j, cap)
+    return lift.alpha, lift.r
+
+
+def _minimal_cover(a, b, xs, order):
+    """The cover made of the first columns of ``order``, then minimal."""
+    csum = np.cumsum(a[order])
+    k = int(np.searchsorted(csum, b * (1 + _TOL) + _TOL, side="right"))
+    if k >= a.size:
+        return None
+    cover = list(order[:k + 1])
+    # minimal: drop columns with the smallest LP value while still a cover
+    total = float(a[cover].sum())
+    for j in sorted(cover, key=lambda j: (xs[j], -a[j])):
+        if total - a[j] > b * (1 + _TOL) + _TOL:
+            cover.remove(j)
+            total -= a[j]
+    return np.array(sorted(cover))
+
+
+def _lift(a, b, xs, cover, max_lift):
     """Sequential exact up-lifting of ``sum_cover x <= |cover| - 1``."""
     n = a.size
     r = cover.size - 1
