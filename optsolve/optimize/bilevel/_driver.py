@@ -193,7 +193,9 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
     OptimizeResult
         ``x`` (theta), ``fun`` (upper value at the lower solution of accuracy
         ``eps``), ``jac`` (last hypergradient), ``nit``, ``nlower``
-        (lower-level gradient evaluations), ``ncg`` (Hessian-vector products),
+        (lower-level gradient evaluations, and Hessian-vector products of
+        Newton-CG lower solves), ``ncg`` (Hessian-vector products of the
+        adjoint solves and error bounds),
         ``nfev`` (upper-level evaluations), ``nwork = nlower + ncg``, ``eps``,
         ``delta``, ``step``, ``grad_bound`` (``omega``), ``x_lower`` (the lower
         solution), ``history`` (per-iteration arrays ``work``, ``fun``,

@@ -9,8 +9,8 @@ None of it is computed exactly (Salehi, Mukherjee, Roberts & Ehrhardt 2023,
 section 2):
 
 1. the lower level is solved by accelerated gradient descent (strongly convex
-   FISTA with gradient restart) until ``||grad_x L(x~)|| / mu <= eps``, which
-   certifies ``||x~ - x*|| <= eps``;
+   FISTA with gradient restart) or truncated Newton-CG until
+   ``||grad_x L(x~)|| / mu <= eps``, which certifies ``||x~ - x*|| <= eps``;
 2. the adjoint system ``A(x~) q = grad g(x~)`` is solved by conjugate
    gradients until ``||A q - grad g|| <= delta``;
 3. ``h = -B(x~) q``.
