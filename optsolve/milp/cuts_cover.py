@@ -378,6 +378,20 @@ class CoverSeparator:
             rows = np.repeat(np.arange(m), np.diff(A.indptr))
             ok[np.unique(rows[bad])] = False
         ok &= np.diff(A.indptr) >= 2
+        # rows with equal absolute coefficients and sides that are multiples
+        # of them (set packing, covering, partitioning): every lifted cover
+        # is implied by the row itself
+        absa = np.abs(A.data)
+        rows = np.repeat(np.arange(m), np.diff(A.indptr))
+        amax = np.zeros(m)
+        np.maximum.at(amax, rows, absa)
+        amin = np.full(m, np.inf)
+        np.minimum.at(amin, rows, absa)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mult = [np.where(np.isfinite(side), side / amax, 0.0)
+                    for side in (self.rl, self.ru)]
+        unit = (amax == amin) & np.all([m_ == np.round(m_) for m_ in mult], axis=0)
+        ok &= ~unit
         self.rows = np.flatnonzero(ok)
 
     def separate(self, x, act, lb, ub):
