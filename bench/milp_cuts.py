@@ -1,7 +1,7 @@
 """Root cutting planes: root gap closed per separator family, against SCIP.
 
 ``python -m bench milp_cuts [--instances A,B] [--families gomory,all,...]
-[--rounds R] [--no-scip] [--nodes N] [--solve-time T]``
+[--rounds R] [--no-scip] [--nodes N] [--solve-time T] [--check]``
 
 For each MIPLIB 3 instance of ``../shared/data/milp/miplib3`` (manifest
 optima) the root LP of :class:`optsolve.milp.Problem` is solved in HiGHS and
@@ -23,7 +23,12 @@ node after the root (the root is timed apart with a node limit of 1), to
 show what the kept cut rows cost the node LPs; ``--solve-time T`` solves
 with a time limit and reports status, nodes, time (per node: including the
 root), final gap and whether the objective is within the solver's relative
-gap (1e-4) of the manifest optimum. SCIP's root bound is
+gap (1e-4) of the manifest optimum.
+
+``--check`` is a validity check on real data: every cut added at the root of
+the original problem (all families, slack cuts included) is evaluated at
+SCIP's optimal solution; a violation above ``1e-6 (1 + |rhs|)`` fails the
+run (exit status 1). SCIP's root bound is
 its final bound when it solves the instance at the root.
 """
 from __future__ import annotations
@@ -96,6 +101,53 @@ def _scip_root(path, time_limit):
     return bound, time.perf_counter() - t0
 
 
+def _scip_solution(path, time_limit):
+    """An optimal solution of the original problem from SCIP (columns in
+    file order), or None."""
+    from pyscipopt import Model
+    m = Model()
+    m.hideOutput()
+    m.readProblem(str(path))
+    m.setParam("limits/time", time_limit)
+    m.optimize()
+    if m.getStatus() != "optimal":
+        return None
+    sol = m.getBestSol()
+    return {v.name: m.getSolVal(sol, v) for v in m.getVars()}
+
+
+def _check(p, path, rounds, time_limit):
+    """Largest violation, relative to 1 + |rhs|, of every cut ever added
+    (no slack cut dropped) at SCIP's optimal solution; cuts checked."""
+    from optsolve.milp.cuts import RootSeparator
+    from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
+    vals = _scip_solution(path, time_limit)
+    if vals is None:
+        return math.nan, 0
+    x = np.array([vals[name] for name in p.column_names()])
+    s = 1.0 if p.sense == "minimize" else -1.0
+    integ = p.is_integer
+    lb, ub = p.lb.copy(), p.ub.copy()
+    lb[integ] = np.ceil(lb[integ] - 1e-9)
+    ub[integ] = np.floor(ub[integ] + 1e-9)
+    x[integ] = np.round(x[integ])
+    lp = LPRelaxation(s * p.c, p.A, p.row_lower, p.row_upper, lb, ub)
+    if lp.solve() != LP_OPTIMAL:
+        return math.nan, 0
+    kept = []
+    orig_add = lp.add_cuts
+
+    def spy(cuts):
+        kept.extend(cuts)
+        orig_add(cuts)
+    lp.add_cuts = spy
+    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds)
+    sep.run(lb, ub, LP_OPTIMAL)
+    worst = max([(c.rhs - c.activity(x)) / (1 + abs(c.rhs)) for c in kept],
+                default=0.0)
+    return worst, len(kept)
+
+
 def _closed(bound, lpb, opt):
     """Fraction of the gap between the LP bound and the optimum closed by
     ``bound`` (any objective sense)."""
@@ -142,6 +194,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-presolve", action="store_true",
                     help="separate on the original problem, not the presolved one")
     ap.add_argument("--scip-time", type=float, default=60.0)
+    ap.add_argument("--check", action="store_true",
+                    help="only check validity: every cut added at the root "
+                         "of the original problem against SCIP's optimal "
+                         "solution")
     ap.add_argument("--nodes", type=int, default=0,
                     help="also run milp with this node limit per family set")
     ap.add_argument("--solve-time", type=float, default=0.0,
@@ -150,6 +206,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from optsolve.milp import read_mps
     man = _manifest()
+    if args.check:
+        return _check_main(args, man, read_mps)
     specs = args.families.split(",")
     print(machine_line())
     cols = ["instance", "family", "lp", "pre_closed", "root", "closed", "scip_closed",
@@ -231,6 +289,22 @@ def main(argv=None) -> int:
     print(f"csv: {table.save_csv()}")
     _figure(table, specs)
     return 0
+
+
+def _check_main(args, man, read_mps):
+    print(machine_line())
+    table = Table("milp_cuts_check", ["instance", "cuts", "worst_violation",
+                                      "valid"])
+    bad = 0
+    for name in args.instances.split(","):
+        path = data_dir("milp/miplib3") / man[name]["file"]
+        worst, k = _check(read_mps(path), path, args.rounds, args.scip_time)
+        ok = not worst > 1e-6
+        bad += not ok
+        table.add(instance=name, cuts=k, worst_violation=worst, valid=ok)
+    table.print()
+    print(f"csv: {table.save_csv()}")
+    return 1 if bad else 0
 
 
 def _figure(table, specs):
