@@ -172,6 +172,9 @@ def test_lower_solver_option_counts_work_and_auto_follows_problem():
     # "auto" is the problem's preference: the same run as "newton-cg"
     np.testing.assert_array_equal(runs["auto"].x, runs["newton-cg"].x)
     assert runs["auto"].nwork == runs["newton-cg"].nwork
+    assert [runs[s].lower_solver for s in ("auto", "fista")] == ["newton-cg", "fista"]
+    assert minimize_bilevel(tv_problem(), np.array([-3.0, -3.0]),
+                            options={"max_work": 50}).lower_solver == "fista"
     assert not np.array_equal(runs["fista"].x, runs["newton-cg"].x)
     for res in runs.values():
         assert res.nwork == res.nlower + res.ncg and res.limit == "max_work"

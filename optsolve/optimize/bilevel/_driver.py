@@ -199,7 +199,8 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         ``nfev`` (upper-level evaluations), ``nwork = nlower + ncg``, ``eps``,
         ``delta``, ``step``, ``grad_bound`` (``omega``), ``x_lower`` (the lower
         solution), ``history`` (per-iteration arrays ``work``, ``fun``,
-        ``time``, ``eps``, ``delta``), ``status``, ``success``, ``message``,
+        ``time``, ``eps``, ``delta``), ``lower_solver`` (the one used),
+        ``status``, ``success``, ``message``,
         ``limit``.
 
     Examples
@@ -313,6 +314,7 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
                    "interrupt": "Interrupted by the user."}.get(limit, STATUS_MESSAGES[LIMIT])
     res = snapshot(last, limit=limit)
     res.update(status=status, success=status == SUCCESS, message=message, method=method,
+               lower_solver=opts["lower_solver"],
                time=deadline.elapsed(),
                history={k: np.asarray(v, dtype=float) for k, v in history.items()})
     progress.message(f"{message} theta-norm {np.linalg.norm(res.x):.4g}, upper {res.fun:.6g}, "
