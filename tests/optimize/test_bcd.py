@@ -275,3 +275,22 @@ def test_weighted_gram_rows_and_columns_match_dense():
     got_cols = _weighted_gram(*kernel_arrays(X), ws, h, n, np.zeros(n))
     np.testing.assert_allclose(got_rows, want, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(got_cols, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_lasso_gram_inner_solve_matches_sklearn(sparse):
+    # the tall-data inner solve: CD on the working set's Gram matrix, here
+    # on all columns from w = 0, is the whole Lasso
+    from optsolve.optimize.bcd._kernels import kernel_arrays, lasso_gram_cd
+    rng, X = _data(300, 15)
+    if sparse:
+        X = sp.csc_matrix(X * (rng.random(X.shape) < 0.4))
+    y = np.asarray(X[:, :3] @ [1.0, -2.0, 3.0]).ravel() + 0.1 * rng.standard_normal(300)
+    alpha = 0.05 * Lasso(X, y, 1.0).alpha_max()
+    w = np.zeros(15)
+    r = y.copy()
+    sweeps = lasso_gram_cd(*kernel_arrays(X), w, r, np.arange(15, dtype=np.int64), alpha,
+                           1e-13, 10_000)
+    assert 0 < sweeps < 10_000
+    np.testing.assert_allclose(r, y - X @ w, atol=1e-12)   # residual kept exact
+    np.testing.assert_allclose(w, _sk_lasso(X, y, alpha), atol=1e-9)

@@ -359,6 +359,34 @@ def _weighted_gram_rows(rptr, rpos, rval, m, h, n):
 
 
 @njit(cache=True, fastmath=_FAST)
+def lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol, max_epochs):
+    """Lasso on the working set ``ws`` by cyclic CD on its Gram matrix
+    H = X_ws^T X_ws / n (made once: for sparse X from the rows of X_ws),
+    for tall data where an m x m sweep costs far less than a sweep over the
+    columns. The model g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 is the
+    exact objective change, so one solve finishes the set; ``w`` and
+    ``r = y - Xw`` are updated. Returns the Gram sweeps done."""
+    n = r.shape[0]
+    m = ws.shape[0]
+    ones = np.ones(n)
+    if Xd is None:
+        rptr, rpos, rval = ws_rows(data, indices, indptr, ws, n)
+        H = _weighted_gram_rows(rptr, rpos, rval, m, ones, n)
+    else:
+        H = _weighted_gram(Xd, data, indices, indptr, ws, ones, n, np.zeros(n))
+    g = np.empty(m)
+    for t in range(m):
+        g[t] = -_col_dot(Xd, data, indices, indptr, ws[t], r) / n
+    d = np.zeros(m)
+    sweeps = _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d)
+    for t in range(m):
+        if d[t] != 0.0:
+            w[ws[t]] += d[t]
+            _col_axpy(Xd, data, indices, indptr, ws[t], -d[t], r)
+    return sweeps
+
+
+@njit(cache=True, fastmath=_FAST)
 def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
     """argmin_d g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 by cyclic CD on the
     dense m x m matrix H (d holds the answer). Returns the sweeps done."""
