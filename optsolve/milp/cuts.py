@@ -457,8 +457,9 @@ class RootSeparator:
                 np.concatenate([self.ru, np.full(k, np.inf)]),
                 np.concatenate([self.int_rows, np.zeros(k, bool)]))
 
-    def separate(self, lb, ub):
-        """Violated candidates of every family at the current LP point."""
+    def separate(self, lb, ub, stop=None):
+        """Violated candidates of every family at the current LP point
+        (``stop``: see :meth:`run`)."""
         from optsolve.milp.cuts_cover import CoverSeparator
         from optsolve.milp.cuts_mir import MIRSeparator
         lp = self.lp
@@ -477,7 +478,8 @@ class RootSeparator:
                 if self._mir is None:
                     self._mir = MIRSeparator(self.A, self.rl, self.ru,
                                              self.is_integer)
-                found = self._mir.separate(x, act[:m0], lb, ub, tol=self.tol)
+                found = self._mir.separate(x, act[:m0], lb, ub, tol=self.tol,
+                                           stop=stop)
             else:
                 if self._cover is None:
                     self._cover = CoverSeparator(self.A, self.rl, self.ru,
@@ -491,7 +493,11 @@ class RootSeparator:
 
     def run(self, lb, ub, optimal_status, stop=None):
         """Separate and re-solve up to ``rounds`` times; return the status
-        of the last LP solve (``optimal_status`` when no cut was added)."""
+        of the last LP solve (``optimal_status`` when no cut was added).
+
+        ``stop``, a callable (the search's time limit or Ctrl-C), is asked
+        before each round and inside the c-MIR loop; when it returns True
+        the rounds end and the cuts already in the LP stay."""
         lp = self.lp
         status = optimal_status
         self.bounds.append(lp.obj)
@@ -502,7 +508,9 @@ class RootSeparator:
             room = min(self.max_cuts, self.max_rows - len(self.cuts))
             if room <= 0:
                 break
-            cands = self.separate(lb, ub)
+            cands = self.separate(lb, ub, stop)
+            if stop is not None and stop():
+                break
             share = self.family_share
             if share is None and cands:
                 share = 1.0 / len({c.family for c in cands})

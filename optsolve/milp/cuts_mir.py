@@ -394,10 +394,12 @@ class MIRSeparator:
         return rhs
 
     # -- aggregation ------------------------------------------------------
-    def separate(self, x, act, lb, ub, tol=1e-6):
+    def separate(self, x, act, lb, ub, tol=1e-6, stop=None):
         """c-MIR cuts violated by the LP point ``x`` (row activities
         ``act``) at column bounds ``lb``, ``ub``; a list of
-        :class:`~optsolve.milp.cuts.Cut`."""
+        :class:`~optsolve.milp.cuts.Cut`. ``stop``, a callable, is asked
+        every 50 starting rows and ends the round early when it returns
+        True."""
         A, Ac, rl, ru = self.A, self.Ac, self.rl, self.ru
         lb = np.asarray(lb, float).copy()
         ub = np.asarray(ub, float).copy()
@@ -430,7 +432,9 @@ class MIRSeparator:
         bd = self._bounds_at(x, lb, ub)
         cuts = []
         seen = set()
-        for _, r, sign in starts:
+        for k, (_, r, sign) in enumerate(starts):
+            if stop is not None and k % 50 == 49 and stop():
+                break
             cut = self._from_start(r, sign, x, lb, ub, slack_u, slack_l, bd)
             if cut is None:
                 continue

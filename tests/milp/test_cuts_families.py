@@ -15,7 +15,7 @@ from optsolve.milp.cuts_cover import CoverSeparator, lifted_cover
 from optsolve.milp.cuts_mir import MIRSeparator, VariableBounds
 from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 
-from ._instances import CLASSES, as_problem, check_answer, reference
+from ._instances import CLASSES, as_problem, check_answer, reference, set_cover
 
 
 def _root(p, families, rounds=6):
@@ -339,3 +339,55 @@ def test_up_and_down_lifted_cover_valid_by_enumeration():
         assert np.all(feas @ alpha <= r + 1e-9), (seed, alpha, r)
         lifted += alpha.sum() > r + 1          # more than a plain cover
     assert lifted >= 12
+
+
+def test_stop_ends_the_rounds_early_and_keeps_the_lp_consistent():
+    rng = np.random.default_rng(4)
+    kw = facility(rng, nf=4, nc=6)
+    p = as_problem(kw)
+    lb, ub = p.lb.copy(), p.ub.copy()
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) > 3
+    lp = LPRelaxation(p.c, p.A, p.row_lower, p.row_upper, lb, ub)
+    lp.solve()
+    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, p.is_integer, 50)
+    assert sep.run(lb, ub, LP_OPTIMAL, stop=stop) == LP_OPTIMAL
+    assert len(sep.bounds) - 1 <= 2
+    assert lp.m == p.A.shape[0] + len(sep.cuts)
+    # a stop that is always True adds nothing
+    lp2 = LPRelaxation(p.c, p.A, p.row_lower, p.row_upper, lb, ub)
+    lp2.solve()
+    sep2 = RootSeparator(lp2, p.A, p.row_lower, p.row_upper, p.is_integer, 50)
+    sep2.run(lb, ub, LP_OPTIMAL, stop=lambda: True)
+    assert sep2.added == 0 and lp2.m == p.A.shape[0]
+
+
+def test_idle_family_is_not_asked_again(monkeypatch):
+    """Set covers: unit rows give no cover cut, so after two empty rounds
+    the cover separator is not called again while Gomory rounds go on."""
+    import optsolve.milp.cuts_cover as cc
+    calls = []
+    orig = cc.CoverSeparator.separate
+
+    def spy(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        calls.append(len(out))
+        return out
+    monkeypatch.setattr(cc.CoverSeparator, "separate", spy)
+    rng = np.random.default_rng(21)
+    for _ in range(10):
+        p = as_problem(set_cover(rng, m=40, n=80))
+        lp = LPRelaxation(p.c, p.A, p.row_lower, p.row_upper, p.lb, p.ub)
+        lp.solve()
+        sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, p.is_integer, 10)
+        calls.clear()
+        sep.run(p.lb, p.ub, LP_OPTIMAL)
+        if len(sep.bounds) - 1 >= 3:
+            break
+    else:
+        pytest.skip("no instance with three rounds")
+    assert calls == [0, 0]
+    assert sep.family_found["cover"] == 0
