@@ -212,6 +212,8 @@ class MIRSeparator:
         self.n = self.A.shape[1]
         self.nnz = np.diff(self.A.indptr)
         self._implied = None
+        self._work = np.zeros(self.n)
+        self._touched = np.zeros(0, dtype=int)
         self.vb_rows = {t[3] for tab in (self.vb.vlb, self.vb.vub)
                         for lst in tab.values() for t in lst}
 
@@ -248,22 +250,24 @@ class MIRSeparator:
                     src=(vb["vl"][4], vb["vu"][4]))
 
     # -- one aggregated row -> one cut ------------------------------------
-    def _cmir(self, agg, rhs, x, lb, ub, bd, used=()):
+    def _cmir(self, agg, supp, rhs, x, lb, ub, bd, used=()):
         """c-MIR cut (a :class:`~optsolve.milp.cuts.Cut`) from the valid
-        inequality ``agg @ x <= rhs``, or None. ``bd``: :meth:`_bounds_at`;
-        a variable bound read from a row in ``used`` (aggregated already) is
-        not substituted."""
-        nz = np.flatnonzero(agg)
+        inequality ``agg @ x <= rhs`` (``agg`` dense, nonzero only on the
+        columns ``supp``), or None. ``bd``: :meth:`_bounds_at`; a variable
+        bound read from a row in ``used`` (aggregated already) is not
+        substituted."""
+        nz = supp[agg[supp] != 0]
         if nz.size == 0:
             return None
         isint = self.is_integer[nz]
-        coef = agg.copy()
         beta = rhs
         # continuous columns -> slacks s >= 0 with coefficient h; kinds:
         # 0: x = l + s, 1: x = u - s, 2: x = d z + e + s, 3: x = d z + e - s
         j = nz[~isint]
+        ii = nz[isint]
+        g = agg[ii]
         if j.size:
-            a = coef[j]
+            a = agg[j]
             Dj = bd["D"][:, j]
             if used and not self.vb_rows.isdisjoint(used):
                 Dj = Dj.copy()
@@ -288,8 +292,12 @@ class MIRSeparator:
             beta -= float(a @ e)
             isvb = kind >= 2
             if isvb.any():
-                np.add.at(coef, z[isvb], a[isvb] * d[isvb])
-            coef[j] = 0.0
+                # the variable bounds move a d onto their integer columns
+                idx, inv = np.unique(np.concatenate([ii, z[isvb]]),
+                                     return_inverse=True)
+                g = np.bincount(inv, np.concatenate([g, a[isvb] * d[isvb]]),
+                                idx.size)
+                ii = idx
             h = np.where((kind == 0) | (kind == 2), a, -a)
             keep = h < 0
             s_terms = (h[keep], kind[keep], j[keep], z[keep], d[keep], e[keep])
@@ -297,12 +305,10 @@ class MIRSeparator:
         else:
             s_terms = None
             hs = sstar = np.zeros(0)
-        ii = np.flatnonzero(coef)
+        keep = g != 0
+        ii, g = ii[keep], g[keep]
         if ii.size == 0:
             return None
-        if not np.all(self.is_integer[ii]):
-            return None
-        g = coef[ii]
         l, u, xv = lb[ii], ub[ii], x[ii]
         if not np.all(np.isfinite(l) | np.isfinite(u)):
             return None
@@ -379,11 +385,12 @@ class MIRSeparator:
         return cut
 
     @staticmethod
-    def _drop_tiny(agg, rhs, lb, ub):
+    def _drop_tiny(agg, supp, rhs, lb, ub):
         """Remove cancellation noise (``|a| < 1e-12``) from ``agg @ x <=
         rhs``, relaxing ``rhs`` by the term's largest value over the bounds
         (terms on columns without the needed bound stay)."""
-        t = np.flatnonzero((agg != 0) & (np.abs(agg) < 1e-12))
+        v = agg[supp]
+        t = supp[(v != 0) & (np.abs(v) < 1e-12)]
         if t.size:
             a = agg[t]
             low = np.where(a > 0, lb[t], ub[t])     # a x >= a * low
@@ -446,20 +453,30 @@ class MIRSeparator:
         return cuts
 
     def _from_start(self, r, sign, x, lb, ub, slack_u, slack_l, bd):
+        """Aggregate from row ``r`` (side ``sign``) until a cut is found.
+        The dense work vector is cleared again on the way out."""
+        agg = self._work
+        try:
+            return self._aggregate(agg, r, sign, x, lb, ub, slack_u, slack_l, bd)
+        finally:
+            agg[self._touched] = 0.0
+
+    def _aggregate(self, agg, r, sign, x, lb, ub, slack_u, slack_l, bd):
         A, Ac = self.A, self.Ac
-        agg = np.zeros(self.n)
         i0, i1 = A.indptr[r], A.indptr[r + 1]
-        agg[A.indices[i0:i1]] = sign * A.data[i0:i1]
+        supp = A.indices[i0:i1]
+        self._touched = supp
+        agg[supp] = sign * A.data[i0:i1]
         rhs = sign * (self.ru[r] if sign > 0 else self.rl[r])
         used = {r}
         for _ in range(self.max_aggr + 1):
-            cut = self._cmir(agg, rhs, x, lb, ub, bd, used)
+            cut = self._cmir(agg, supp, rhs, x, lb, ub, bd, used)
             if cut is not None:
                 return cut
             if len(used) > self.max_aggr:
                 return None
             # eliminate the continuous column farthest from its bound
-            nz = np.flatnonzero(agg)
+            nz = supp[agg[supp] != 0]
             cont = nz[~self.is_integer[nz]]
             if cont.size == 0:
                 return None
@@ -489,10 +506,12 @@ class MIRSeparator:
                     continue
                 _, rr, lam, side = best
                 a0, a1 = A.indptr[rr], A.indptr[rr + 1]
+                supp = np.union1d(supp, A.indices[a0:a1])
+                self._touched = supp
                 np.add.at(agg, A.indices[a0:a1], lam * A.data[a0:a1])
                 agg[j] = 0.0
                 rhs += lam * side
-                rhs = self._drop_tiny(agg, rhs, lb, ub)
+                rhs = self._drop_tiny(agg, supp, rhs, lb, ub)
                 used.add(rr)
                 moved = True
                 break
