@@ -280,7 +280,13 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     mon = Monitor(mname, tol * scale, 100_000 if max_iter is None else max_iter,
                   time_limit, callback, verbose, history)
     with mon:
-        res = _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, rng)
+        if (isinstance(problem, Quadratic) and problem.sparse and not problem._nonsmooth
+                and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
+                and update in ("gradient", "newton")):
+            res = _greedy_sparse_quadratic(problem, x, rule, mon)
+        else:
+            res = _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon,
+                              rng)
     res.fun0 = fun0
     return res
 
@@ -317,10 +323,6 @@ def _greedy_sparse_quadratic(problem, x, rule, mon):
 
 
 def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, rng):
-    if (isinstance(problem, Quadratic) and problem.sparse and not problem._nonsmooth
-            and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
-            and update in ("gradient", "newton")):
-        return _greedy_sparse_quadratic(problem, x, rule, mon)
     st = problem._state(x)
     alpha = problem._l1
     positive = problem.positive
