@@ -31,15 +31,16 @@ Safeguards: the fractional part of the right-hand side must lie in
 side with the column's bound (the cut stays valid); cuts with a dynamism
 (largest over smallest absolute coefficient) above ``1e6``, with free columns
 needed in the substitution, with a coefficient above ``1e9``, or with a
-violation below ``1e-4`` of their norm are dropped; every right-hand side is relaxed by ``1e-9 (1 + |rhs|)``.
-The same checks (:func:`_finish`) apply to every family. Selection is
-greedy by efficacy (violation over Euclidean norm) across all families with a
-parallelism filter (cosine below 0.98).
+violation below ``1e-4`` of their norm are dropped; every right-hand side is
+relaxed by ``1e-9 (1 + |rhs|)``. The same checks (:func:`_finish`) apply to
+every family. Selection is greedy by efficacy (violation over Euclidean norm)
+across all families with a parallelism filter (cosine below 0.98).
 
 Management (:class:`RootSeparator`): rounds while the bound moves (two rounds
-in a row with a gain below ``1e-4`` relative stop them), cuts slack at the
-round's LP optimum deleted after every round, and at most ``max(50, m)`` cut
-rows held for ``m`` original rows, so node LPs stay cheap.
+in a row that each gain less than ``1e-3`` of the rounds' total gain stop
+them), cuts slack at the round's LP optimum deleted after every round, and
+at most ``max(50, m)`` cut rows held for ``m`` original rows, so node LPs
+stay cheap.
 """
 from __future__ import annotations
 
@@ -346,8 +347,9 @@ class RootSeparator:
     (a family that found none in two rounds in a row is not asked again),
     selects across families by efficacy with a parallelism filter, adds at
     most ``max_cuts`` of them and re-solves. Rounds stop after ``rounds``,
-    when no cut is found, when the bound stalls (two rounds in a row raise it
-    by less than ``1e-4`` relative), or when the LP holds ``max_rows`` cuts.
+    when no cut is found, when the bound stalls (two rounds in a row each raise
+    it by less than ``1e-3`` of the gain of all rounds so far), or when the
+    LP holds ``max_rows`` cuts.
     Cuts slack at the last root LP are then deleted.
 
     Parameters
@@ -442,6 +444,7 @@ class RootSeparator:
         self._mir = None
         self._cover = None
         self._idle = {f: 0 for f in families}
+        self.stall_rule = "progress"
 
     def _rows(self):
         if not self.cuts:
@@ -530,7 +533,7 @@ class RootSeparator:
                 break
             self.bounds.append(lp.obj)
             gain = lp.obj - before
-            if gain <= 1e-4 * max(1.0, abs(before)):
+            if self._stalled(gain, before):
                 stall += 1
                 if stall >= 2:
                     break
@@ -545,6 +548,15 @@ class RootSeparator:
             self._drop_slack_cuts()
             status = lp.status
         return status
+
+    def _stalled(self, gain, before):
+        """A round that raised the bound by little: ``stall_rule`` "obj"
+        measures the gain against the objective value, "progress" against
+        the gain of all rounds so far (objective offsets do not matter)."""
+        if self.stall_rule == "obj":
+            return gain <= 1e-4 * max(1.0, abs(before))
+        return gain <= max(1e-9 * (1.0 + abs(before)),
+                           1e-3 * (before - self.bounds[0]))
 
     def _drop_slack_cuts(self):
         """Delete the cuts whose slack is basic and positive at the final

@@ -11,7 +11,8 @@ Separation is the usual greedy heuristic for the minimum of
 ``sum_C (1 - x*_j)`` over covers (columns by ``(1 - x*_j) / a_j``, and by
 ``x*_j``), the cover is then made minimal (dropping the columns with the
 smallest LP value while it remains a cover), and the other columns are
-**lifted sequentially and exactly** (Padberg 1975; Wolsey, *Integer Programming*, sec. 9.4): the
+**lifted sequentially and exactly** (Padberg 1975; Wolsey, *Integer
+Programming*, sec. 9.4): the
 coefficient of column ``k`` is ``|C| - 1 - max{sum alpha_i x_i : sum a_i
 x_i <= b - a_k}`` over the columns lifted so far, solved by a dynamic
 program over the *value* (at most ``|C| - 1``): ``W[v]`` is the least
@@ -359,7 +360,8 @@ class CoverSeparator:
     >>> sep = CoverSeparator(A, np.array([-np.inf]), np.array([12.0]),
     ...                      np.ones(4, bool), np.zeros(4), np.ones(4))
     >>> x = np.array([1.0, 1, 0.4, 0])
-    >>> [(c.activity(x), c.rhs) for c in sep.separate(x, A @ x, np.zeros(4), np.ones(4))]
+    >>> cuts = sep.separate(x, A @ x, np.zeros(4), np.ones(4))
+    >>> [(c.activity(x), c.rhs) for c in cuts]
     [(-2.4, -2.000000003)]
     """
 
@@ -440,7 +442,8 @@ class CoverSeparator:
             return None
         # alpha @ x' <= rr, x' = 1 - x on neg: as a >= cut over x
         full = np.zeros(self.n)
-        coef = np.where(neg, alpha, -alpha)     # -alpha x' = -alpha x or alpha x - alpha
+        # -alpha x' is -alpha x, or alpha x - alpha on complemented columns
+        coef = np.where(neg, alpha, -alpha)
         np.add.at(full, cols, coef)
         rhs = -rr + float(alpha[neg].sum())
         cut = _finish(full, rhs, x, lb, ub)

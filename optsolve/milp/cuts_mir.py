@@ -84,7 +84,8 @@ class VariableBounds:
             if ints[0] == ints[1]:
                 continue
             k = 0 if not ints[0] else 1
-            j, aj, z, az = int(cols[k]), float(vals[k]), int(cols[1 - k]), float(vals[1 - k])
+            j, aj = int(cols[k]), float(vals[k])
+            z, az = int(cols[1 - k]), float(vals[1 - k])
             if aj == 0.0 or az == 0.0:
                 continue
             d = -az / aj
