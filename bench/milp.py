@@ -2,7 +2,7 @@
 
 ``python -m bench milp [--set miplib|generated|all] [--instances A,B] [--size small|paper]
 [--seeds N] [--rules relpscost,...] [--time-limit S] [--no-scip] [--no-highs]
-[--only-ours] [--nocuts-too] [--pure-too]``
+[--only-ours] [--nocuts-too] [--pure-too] [--solvers ours,highs,...]``
 
 Every instance is solved in the same run by
 
@@ -217,22 +217,48 @@ def warm_up():
 
 def run_all(job):
     """Every solver on one instance (one worker when running in parallel)."""
-    path, rules, tl, highs, scip, nocuts, pure = job
+    path, rules, tl, solvers = job
     runs = {}
     for rule in rules:
-        runs[f"ours/{rule}"] = run_ours(path, rule, tl)
-        if nocuts:
+        if "ours" in solvers:
+            runs[f"ours/{rule}"] = run_ours(path, rule, tl)
+        if "ours-nocuts" in solvers:
             runs[f"ours-nocuts/{rule}"] = run_ours(path, rule, tl, cuts=False)
-        if pure:
+        if "ours-bb" in solvers:
             runs[f"ours-bb/{rule}"] = run_ours(path, rule, tl, **PURE)
-    if highs:
+    if "highs" in solvers:
         runs["highs"] = run_highs(path, tl, plain=False)
+    if "highs-bb" in solvers:
         runs["highs-bb"] = run_highs(path, tl, plain=True)
-    if scip:
+    if "scip" in solvers:
         runs["scip"] = run_scip(path, tl)
+    if "scip-bb" in solvers:
         for rule in rules:
             runs[f"scip-bb/{rule}"] = run_scip(path, tl, pure_rule=rule)
     return runs
+
+
+SOLVERS = ("ours", "ours-nocuts", "ours-bb", "highs", "highs-bb", "scip", "scip-bb")
+
+
+def solver_set(args):
+    """The solvers to run, from --solvers or from the switches."""
+    if args.solvers:
+        chosen = [s for s in args.solvers.split(",") if s]
+        bad = sorted(set(chosen) - set(SOLVERS))
+        if bad:
+            sys.exit(f"bench milp: unknown solvers {bad}; known: {', '.join(SOLVERS)}")
+        return set(chosen)
+    chosen = {"ours"}
+    if args.nocuts_too:
+        chosen.add("ours-nocuts")
+    if args.pure_too:
+        chosen.add("ours-bb")
+    if not args.no_highs:
+        chosen |= {"highs", "highs-bb"}
+    if not args.no_scip:
+        chosen |= {"scip", "scip-bb"}
+    return chosen
 
 
 def main(argv=None) -> int:
@@ -254,6 +280,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pure-too", action="store_true",
                     help="also run ours as pure branch and bound (ours-bb/<rule>: "
                          "no presolve, cuts, sub-MIPs, propagation)")
+    ap.add_argument("--solvers", default="",
+                    help="comma-separated subset of " + ",".join(SOLVERS)
+                         + " (overrides the switches above)")
     ap.add_argument("--tag", default="", help="suffix of the CSV/PNG names")
     ap.add_argument("--jobs", type=int, default=1,
                     help="instances solved in parallel (one process each; "
@@ -285,9 +314,8 @@ def main(argv=None) -> int:
             "nodes", "lp_iters", "sb_iters", "time_s", "ms_per_node", "gap"]
     table = Table(f"milp{args.tag}", cols)
     results = {}
-    jobs = [(path, rules, tl, not args.no_highs, not args.no_scip, args.nocuts_too,
-             args.pure_too)
-            for _, _, path, _ in insts]
+    solvers = solver_set(args)
+    jobs = [(path, rules, tl, solvers) for _, _, path, _ in insts]
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(args.jobs) as pool:
