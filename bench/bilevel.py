@@ -1,7 +1,7 @@
 """Bilevel learning: MAID vs HOAG (3 schedules) vs fixed accuracy vs grid search.
 
 ``python -m bench bilevel [--images 10] [--size 96] [--budget 8000] [--skip-logistic]
-[--libsvm [a8a,w8a]] [--foe] [--foe-large] [--figures DIR]``
+[--libsvm [a8a,w8a]] [--foe] [--foe-large] [--step-rules] [--figures DIR]``
 
 * TV denoising on Kodak images (grayscale, resized, noise sigma 0.1, seed 0):
   every method starts from theta0 = (-5, -5) with the same budget of
@@ -19,6 +19,9 @@
   with one L2 weight per feature, MAID and the HOAG schedules against
   LogisticRegressionCV.
 * ``--foe``: a small field of experts (8 filters 5x5) on four 32x32 crops.
+* ``--step-rules``: MAID's first-trial-step options (``step_rule="bb"``; and
+  ``step_rule="bb-length"`` with ``beta0="dim"``) run next to the default MAID
+  on every application, with their own ratios to HOAG.
 * ``--figures DIR``: only the user guide's pictures (scikit-image samples).
 
 Writes bench/results/bilevel_*.csv and bilevel.png.
@@ -50,6 +53,27 @@ METHODS = [
     ("fixed-1e-1", "fixed", {"eps0": 1e-1, "delta0": 1e-1}),
     ("fixed-1e-3", "fixed", {"eps0": 1e-3, "delta0": 1e-3}),
 ]
+# ``--step-rules``: MAID with our first-trial-step options, run next to the default
+STEP_VARIANTS = [
+    ("MAID-bb", "maid", {"step_rule": "bb"}),
+    ("MAID-bb-length-dim", "maid", {"step_rule": "bb-length", "beta0": "dim"}),
+]
+
+
+def with_variants(methods, args):
+    """``methods`` with the MAID step-rule variants after "MAID" when asked."""
+    if not getattr(args, "step_rules", False):
+        return methods
+    out = []
+    for m in methods:
+        out.append(m)
+        if m[0] == "MAID":
+            out.extend(STEP_VARIANTS)
+    return out
+
+
+def maid_names(names):
+    return [n for n in names if n == "MAID" or n.startswith("MAID-")]
 
 
 def load_kodak(n, size, offset=0):
@@ -147,23 +171,32 @@ def one_step_oracle(prob, theta0, theta_best, eps=0.1):
     return n0 + n1 + n2
 
 
-def same_loss(curves):
+def same_loss(curves, maid="MAID"):
     """The issue's measure at HOAG's level: the lowest exact loss any HOAG
     schedule reached, the work that schedule needed to first reach it, and the
-    work MAID needed to first reach it (nan: never). Returns
-    ``(loss, hoag_work, maid_work, maid_work / hoag_work)``."""
+    work MAID (the run named ``maid``) needed to first reach it (nan: never).
+    Returns ``(loss, hoag_work, maid_work, maid_work / hoag_work)``."""
     hoag = {n: c for n, c in curves.items() if n.startswith("HOAG")}
     target = min(min(c[2] for c in cv if math.isfinite(c[2])) for cv in hoag.values())
     hoag_work = min((w for w in (work_to_reach(c, target) for c in hoag.values())
                      if math.isfinite(w)), default=math.nan)
-    maid_work = work_to_reach(curves["MAID"], target)
+    maid_work = work_to_reach(curves[maid], target)
     return target, hoag_work, maid_work, ratio(maid_work, hoag_work)
 
 
 def print_same_loss(curves):
-    loss, hw, mw, r = same_loss(curves)
-    print(f"  best HOAG loss {loss:.5g}: HOAG first reaches it at work {hw}, MAID at "
-          f"{mw}: ratio {r:.3g} (target <= 0.5)")
+    for name in maid_names(curves):
+        loss, hw, mw, r = same_loss(curves, name)
+        print(f"  best HOAG loss {loss:.5g}: HOAG first reaches it at work {hw}, {name} at "
+              f"{mw}: ratio {r:.3g} (target <= 0.5)")
+
+
+def print_ratios(best, reach, hoag_best, stay=None, hoag_stay=None):
+    for name in maid_names(reach):
+        extra = ("" if stay is None else
+                 f"; to stay within 1%: {ratio(stay[name], hoag_stay):.3g}")
+        print(f"  best loss {best:.5g}; {name} work / best HOAG work to within 1%: "
+              f"{ratio(reach[name], hoag_best):.3g}{extra}")
 
 
 def grid_search(prob, budget, eps=1e-3, k=6):
@@ -200,7 +233,7 @@ def bench_tv(args, fig_axes):
     print(f"TV denoising: {len(clean)} training + {len(test_clean)} test images "
           f"{args.size}x{args.size}, sigma 0.1, budget {args.budget} lower+CG iterations")
     runs = {}
-    for name, method, opts in METHODS:
+    for name, method, opts in with_variants(METHODS, args):
         res, traj = run_method(prob, theta0, method, opts, args.budget)
         runs[name] = (res, exact_curve(prob, traj, args.points), res.time)
         print(f"  {name:15s} theta {np.round(res.x, 3)} work {res.nwork} "
@@ -223,9 +256,7 @@ def bench_tv(args, fig_axes):
                   test_psnr=test.psnr(test.denoise(theta)), time_s=secs)
     table.print()
     table.save_csv()
-    print(f"  best loss {best:.5g}; MAID work / best HOAG work to within 1%: "
-          f"{ratio(reach['MAID'], hoag_best):.3g}; to stay within 1%: "
-          f"{ratio(stay['MAID'], hoag_stay):.3g}")
+    print_ratios(best, reach, hoag_best, stay, hoag_stay)
     print_same_loss({n: c for n, (_, c, _) in runs.items()})
     final = {n: r.x for n, (r, _, _) in runs.items() if r is not None}
     one = one_step_oracle(prob, theta0, min(final.values(), key=lambda th: Exact(prob)(th)[0]))
@@ -270,7 +301,8 @@ def bench_libsvm(args, axes):
     # Newton-CG (the logistic problem's preferred lower solver) needs ~100-200
     # products per solve; MAID and the three HOAG schedules race (about two
     # minutes per file)
-    methods = [m for m in METHODS if m[0] == "MAID" or m[0].startswith("HOAG")]
+    methods = [m for m in with_variants(METHODS, args)
+               if m[0].startswith("MAID") or m[0].startswith("HOAG")]
     for name, ax in zip(args.libsvm.split(","), axes):
         X, y = load_svmlight_file(str(data_dir("libsvm") / f"{name}.gz"))
         # certifying 1e-6 would take tens of thousands of iterations; 1e-3 moves
@@ -281,7 +313,7 @@ def bench_libsvm(args, axes):
 
 
 def _logistic_race(args, fig_ax, label, X, y, per, budget, tol=1e-6, points=None,
-                   methods=METHODS):
+                   methods=None):
     """Per-coefficient (``per="weight"``) or per-feature L2 weights learned by every
     method on a 50/25/25 split, against LogisticRegressionCV on the same data."""
     import scipy.sparse as sp
@@ -289,6 +321,7 @@ def _logistic_race(args, fig_ax, label, X, y, per, budget, tol=1e-6, points=None
     from sklearn.metrics import log_loss
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # sklearn API transitions
+    methods = with_variants(METHODS, args) if methods is None else methods
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(y))
     ones = np.ones((len(y), 1))
@@ -346,8 +379,7 @@ def _logistic_race(args, fig_ax, label, X, y, per, budget, tol=1e-6, points=None
               ratio_val_loss_vs_sklearn_cv=ratio(best[0], cv_val))
     table.print()
     table.save_csv()
-    print(f"  best validation loss {best_val:.4g}; MAID work / best HOAG work to within 1%: "
-          f"{ratio(reach['MAID'], hoag_best):.3g}")
+    print_ratios(best_val, reach, hoag_best)
     print_same_loss(curves)
     fig_ax.axhline(cv_val, color="k", ls="--", lw=1, label="LogisticRegressionCV")
     fig_ax.set_xscale("log")
@@ -371,12 +403,13 @@ def bench_foe(args, fig_ax, large=False):
         clean = load_kodak(args.foe_large_images, 96)
         n_filters, size, budget, name = 48, 7, args.foe_large_budget, "bilevel_foe_large"
         # fixed accuracy 1e-3 accepts no step within minutes at this size
-        methods = [m for m in METHODS if m[0] in ("MAID", "HOAG-geometric")]
+        methods = [m for m in with_variants(METHODS, args)
+                   if m[0].startswith("MAID") or m[0] == "HOAG-geometric"]
         points, tol = min(args.points, 8), 1e-4   # each exact solve costs seconds here
     else:
         clean = [c[32:64, 32:64] for c in load_kodak(4, 96)]
         n_filters, size, budget, name = 8, 5, args.foe_budget, "bilevel_foe"
-        methods, points, tol = METHODS, args.points, 1e-6
+        methods, points, tol = with_variants(METHODS, args), args.points, 1e-6
     prob = FieldOfExperts(clean, add_noise(clean, 0.1, 0), n_filters=n_filters, size=size)
     theta0 = prob.theta0()
     side = clean[0].shape[0]
@@ -400,8 +433,7 @@ def bench_foe(args, fig_ax, large=False):
                   time_s=res.time)
     table.print()
     table.save_csv()
-    print(f"  best loss {best:.4g}; MAID work / best HOAG work to within 1%: "
-          f"{ratio(reach['MAID'], hoag_best):.3g}")
+    print_ratios(best, reach, hoag_best)
     print_same_loss({n: c for n, (_, c) in results.items()})
     fig_ax.set_xscale("log")
     fig_ax.set_yscale("log")
@@ -514,6 +546,9 @@ def main(argv=None) -> int:
                     help="FoE: lower+CG iterations per method (default 4000)")
     ap.add_argument("--points", type=int, default=30,
                     help="exact evaluations per trajectory (default 30)")
+    ap.add_argument("--step-rules", action="store_true",
+                    help="also run MAID with step_rule='bb' and with step_rule='bb-length', "
+                         "beta0='dim' on every application")
     ap.add_argument("--skip-tv", action="store_true")
     ap.add_argument("--skip-logistic", action="store_true")
     ap.add_argument("--foe", action="store_true", help="also run the field-of-experts case")

@@ -17,6 +17,7 @@ from .problems import check_problem
 __all__ = ["minimize_bilevel", "METHODS", "DEFAULT_OPTIONS"]
 
 METHODS = ("maid", "hoag", "fixed")
+STEP_RULES = ("growth", "length", "bb", "bb-length")
 
 _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
            "lower_maxiter": 2000, "cg_maxiter": 2000, "seed": 0,
@@ -24,7 +25,7 @@ _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0,
-         "ls_warm": "secant"}
+         "ls_warm": "secant", "step_rule": "growth", "beta_min": 1e-10, "beta_max": 1e10}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
 _HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25, "L0": "dim"}
 
@@ -88,7 +89,8 @@ def _options_iv(method, options):
         if opts["L0"] not in ("sqrt", "dim"):
             _positive(opts, "L0")
         return opts
-    for name in ("delta0", "eps_min") + (() if opts["beta0"] == "auto" else ("beta0",)):
+    for name in (("delta0", "eps_min", "beta_min", "beta_max")
+                 + (() if opts["beta0"] in ("auto", "dim") else ("beta0",))):
         _positive(opts, name)
     for name in ("eta", "rho", "tau"):
         _unit(opts, name)
@@ -103,6 +105,11 @@ def _options_iv(method, options):
         opts[name] = n
     if opts["hopeless_factor"] is not None:
         _positive(opts, "hopeless_factor")
+    if opts["beta_min"] > opts["beta_max"]:
+        raise ValueError(f"`beta_min` must not exceed `beta_max`, got {opts['beta_min']!r} "
+                         f"> {opts['beta_max']!r}")
+    if opts["step_rule"] not in STEP_RULES:
+        raise ValueError(f"`step_rule` must be one of {STEP_RULES}, got {opts['step_rule']!r}")
     if opts["ls_warm"] not in ("base", "interpolate", "secant"):
         raise ValueError(f"`ls_warm` must be 'base' or 'interpolate', got {opts['ls_warm']!r}")
     if opts["decrease"] not in ("eta", "eta2"):
@@ -166,8 +173,20 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         MAID and "fixed": ``eps0``, ``delta0`` (0.1; 1e-3 for "fixed"),
         ``eta`` (1e-4), ``rho`` (step shrink, 0.5), ``tau`` (accuracy shrink,
         0.5), ``nu`` (accuracy relaxation, 1.05), ``beta0`` (first trial
-        step: "auto" = ``1/||h_0||``, or a number; the paper uses 0.1),
-        ``growth`` (step growth after success, 10/9), ``max_backtracks``
+        step: "auto" = ``1/||h_0||``, "dim" = ``1/(||h_0|| dim)`` (HOAG's
+        first step), or a number; the paper uses 0.1),
+        ``growth`` (step growth after success, 10/9), ``step_rule`` (first
+        trial step of the later line searches; only the start of the
+        backtracking changes, not its acceptance test nor the accuracy
+        control: "growth", the default and the paper's, the last accepted
+        step times ``growth``; "length", that step rescaled by
+        ``||h_old||/||h||`` so that the trial *displacement* grows by
+        ``growth``; "bb", the Barzilai-Borwein step ``s's/s'y`` of the last
+        accepted step ``s`` and hypergradient change ``y``, clipped to
+        [``beta_min``, ``beta_max``] (1e-10, 1e10), falling back to "growth"
+        when ``s'y <= 0`` or ``||y||`` is within the two hypergradients'
+        error bounds; "bb-length": the same falling back to "length"),
+        ``max_backtracks``
         (10; 5 for "fixed"), ``max_retries`` (3), ``decrease`` ("eta": the
         paper's test; "eta2": the authors' code), ``hopeless_factor`` (4.0;
         None tries every trial step), ``eps_min`` (1e-13), ``ls_warm``

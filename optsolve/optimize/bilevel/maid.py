@@ -18,6 +18,13 @@ learning" (2023). Each outer iteration:
    tightens them by ``tau`` and recomputes the hypergradient (at most
    ``max_retries`` tries per iteration).
 
+Our ``step_rule`` option changes only the first trial step of step 2 (the
+acceptance test and the accuracy control stay the paper's): "growth" is the
+paper's ``beta``; "length" scales it by ``||h_old|| / ||h||`` so that the
+trial *displacement* grows by ``growth``; "bb" uses the safeguarded
+Barzilai-Borwein step of the last accepted step (:func:`_bb_step`), falling
+back to "growth"; "bb-length" falls back to "length".
+
 ``fixed=True`` gives the fixed-accuracy baseline: the same line search with
 ``eps, delta`` never changed.
 """
@@ -43,8 +50,10 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
     problem = oracle.problem
     eps, delta = float(opts["eps0"]), float(opts["delta0"])
     eta, rho, tau, nu = opts["eta"], opts["rho"], opts["tau"], opts["nu"]
-    auto_step = opts["beta0"] == "auto"
+    auto_step = opts["beta0"] in ("auto", "dim")
     beta = 1.0 if auto_step else float(opts["beta0"])
+    step_rule = opts["step_rule"]
+    last_step = None   # (theta_old, h_old, omega_old) of the last accepted step, for BB
     c = eta if opts["decrease"] == "eta" else eta * eta
     interpolate = opts["ls_warm"] in ("interpolate", "secant")
     secant = opts["ls_warm"] == "secant"
@@ -85,8 +94,18 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
             if auto_step and hn > 0:
                 # first trial step moves theta by unit length (scale-free start),
                 # measured with the hypergradient that passed its bound: one from a
-                # loose first solve can be orders of magnitude off
-                beta, auto_step = 1.0 / hn, False
+                # loose first solve can be orders of magnitude off; "dim": HOAG's
+                # first step 1 / (||h|| dim)
+                beta = 1.0 / (hn * (theta.size if opts["beta0"] == "dim" else 1))
+                auto_step = False
+            trial_beta = beta   # the paper's: the last accepted step times `growth`
+            if step_rule != "growth" and last_step is not None:
+                if step_rule in ("length", "bb-length") and hn > 0:
+                    # the trial displacement ||beta h|| (not beta) grows by `growth`
+                    trial_beta = beta * _norm(last_step[1]) / hn
+                if step_rule in ("bb", "bb-length"):
+                    trial_beta = _bb_step(theta, h, omega, last_step, trial_beta,
+                                          opts["beta_min"], opts["beta_max"])
             # 2. inexact backtracking line search
             x_base = x
             last_trial = {}
@@ -113,12 +132,13 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 return gt, _norm(ggt), xt
 
             step = line_search_inexact(
-                evaluate, theta, h, g, _norm(gradg), eps, alpha0=beta, rho=rho, c=c,
+                evaluate, theta, h, g, _norm(gradg), eps, alpha0=trial_beta, rho=rho, c=c,
                 upper_lipschitz=oracle.upper_lipschitz(),
                 maxiter=int(opts["max_backtracks"]) + j,
                 hopeless_factor=opts["hopeless_factor"])
             if step.accepted:
                 prev = (theta, x_base)
+                last_step = (theta, h, omega)
                 theta = step.theta
                 oracle.x = step.payload
                 beta = step.alpha * opts["growth"]
@@ -139,3 +159,24 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
         if record("iteration", accepted=accepted, **state):
             return dict(state, status="callback")
     return dict(state, status="maxiter")
+
+
+def _bb_step(theta, h, omega, last_step, fallback, beta_min, beta_max):
+    """Safeguarded Barzilai-Borwein first trial step after an accepted step.
+
+    ``s = theta - theta_old``, ``y = h - h_old``: the BB1 step ``s's / s'y``
+    (the inverse of the curvature of ``f`` along ``s``), clipped to
+    ``[beta_min, beta_max]``. Returns ``fallback`` when the curvature ``s'y``
+    is not positive, or when ``||y||`` is within the error bounds
+    ``omega + omega_old`` of the two hypergradients (their difference may then
+    be all error)."""
+    theta_old, h_old, omega_old = last_step
+    s = theta - theta_old
+    y = h - h_old
+    sy = float(np.vdot(s, y))
+    if not sy > 0 or _norm(y) <= omega + omega_old:
+        return fallback
+    bb = float(np.vdot(s, s)) / sy
+    if not math.isfinite(bb):
+        return fallback
+    return min(max(bb, beta_min), beta_max)
