@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optsolve.milp.cuts import _finish
+from optsolve.milp.cuts_kernels import cmir_kernel
 
 __all__ = ["VariableBounds", "MIRSeparator", "implied_bounds"]
 
@@ -214,6 +215,8 @@ class MIRSeparator:
         self.nnz = np.diff(self.A.indptr)
         self._implied = None
         self._work = np.zeros(self.n)
+        self._acc = np.zeros(self.n)
+        self._mark = np.zeros(self.n, dtype=bool)
         self._touched = np.zeros(0, dtype=int)
         self.vb_rows = {t[3] for tab in (self.vb.vlb, self.vb.vub)
                         for lst in tab.values() for t in lst}
@@ -247,8 +250,9 @@ class MIRSeparator:
         D = np.vstack([dl, du, vb["vl"][0], vb["vu"][0]])
         return dict(D=D, best=D.min(axis=0),
                     E=np.vstack([lb, ub, vb["vl"][3], vb["vu"][3]]),
-                    Z=(vb["vl"][1], vb["vu"][1]), Dd=(vb["vl"][2], vb["vu"][2]),
-                    src=(vb["vl"][4], vb["vu"][4]))
+                    Z=np.vstack([vb["vl"][1], vb["vu"][1]]).astype(np.int64),
+                    Dd=np.vstack([vb["vl"][2], vb["vu"][2]]),
+                    src=np.vstack([vb["vl"][4], vb["vu"][4]]).astype(np.int64))
 
     # -- one aggregated row -> one cut ------------------------------------
     def _cmir(self, agg, supp, rhs, x, lb, ub, bd, used=()):
@@ -256,131 +260,21 @@ class MIRSeparator:
         inequality ``agg @ x <= rhs`` (``agg`` dense, nonzero only on the
         columns ``supp``), or None. ``bd``: :meth:`_bounds_at`; a variable
         bound read from a row in ``used`` (aggregated already) is not
-        substituted."""
+        substituted. The arithmetic is :func:`~optsolve.milp.cuts_kernels.
+        cmir_kernel`."""
         nz = supp[agg[supp] != 0]
         if nz.size == 0:
             return None
-        isint = self.is_integer[nz]
-        beta = rhs
-        # continuous columns -> slacks s >= 0 with coefficient h; kinds:
-        # 0: x = l + s, 1: x = u - s, 2: x = d z + e + s, 3: x = d z + e - s
-        j = nz[~isint]
-        ii = nz[isint]
-        g = agg[ii]
-        if j.size:
-            a = agg[j]
-            Dj = bd["D"][:, j]
-            if used and not self.vb_rows.isdisjoint(used):
-                Dj = Dj.copy()
-                ua = np.fromiter(used, int)
-                Dj[2, np.isin(bd["src"][0][j], ua)] = np.inf
-                Dj[3, np.isin(bd["src"][1][j], ua)] = np.inf
-            # prefer variable bounds, then the side that drops the slack
-            pos = a > 0
-            pref = np.empty_like(Dj)
-            pref[0] = np.where(pos, 0.0, 1e-12)
-            pref[1] = np.where(pos, 1e-12, 0.0)
-            pref[2:] = -1e-12
-            kind = np.argmin(Dj * (1.0 + pref) + pref, axis=0)
-            cols = np.arange(j.size)
-            sval = Dj[kind, cols]
-            if not np.all(np.isfinite(sval)):
-                return None
-            e = bd["E"][kind, j]
-            vl = kind == 2
-            z = np.where(vl, bd["Z"][0][j], bd["Z"][1][j])
-            d = np.where(vl, bd["Dd"][0][j], bd["Dd"][1][j])
-            beta -= float(a @ e)
-            isvb = kind >= 2
-            if isvb.any():
-                # the variable bounds move a d onto their integer columns
-                idx, inv = np.unique(np.concatenate([ii, z[isvb]]),
-                                     return_inverse=True)
-                g = np.bincount(inv, np.concatenate([g, a[isvb] * d[isvb]]),
-                                idx.size)
-                ii = idx
-            h = np.where((kind == 0) | (kind == 2), a, -a)
-            keep = h < 0
-            s_terms = (h[keep], kind[keep], j[keep], z[keep], d[keep], e[keep])
-            hs, sstar = h[keep], sval[keep]
-        else:
-            s_terms = None
-            hs = sstar = np.zeros(0)
-        keep = g != 0
-        ii, g = ii[keep], g[keep]
-        if ii.size == 0:
+        ok, cols, coefs, R = cmir_kernel(
+            nz.astype(np.int64), agg[nz], self.is_integer[nz], float(rhs), x,
+            lb, ub, bd["D"], bd["E"], bd["Z"], bd["Dd"], bd["src"],
+            np.fromiter(used, np.int64, len(used)), self._acc, self._mark,
+            _MIN_F0, _MAX_F0)
+        if not ok:
             return None
-        l, u, xv = lb[ii], ub[ii], x[ii]
-        if not np.all(np.isfinite(l) | np.isfinite(u)):
-            return None
-        # complement to the closest bound (upper when l is infinite)
-        up = ~np.isfinite(l) | (np.isfinite(u) & (u - xv < xv - l))
-        span = u - l
-        inner = np.minimum(xv - l, u - xv)
-        inner = np.where(np.isfinite(inner), inner, np.where(up, u - xv, xv - l))
-        cand = np.abs(g[inner > 1e-6])
-        if cand.size == 0:
-            return None
-        deltas = np.unique(cand)[::-1][:8]
-
-        def evaluate(up, delta):
-            gg = np.where(up, -g, g) / delta
-            bb = (beta - float(np.where(up, g * u, g * l).sum())) / delta
-            f0 = bb - math.floor(bb)
-            if not (_MIN_F0 <= f0 <= _MAX_F0) or abs(bb) > 1e9:
-                return -math.inf, None
-            fl = np.floor(gg)
-            F = fl + np.maximum(gg - fl - f0, 0.0) / (1.0 - f0)
-            ystar = np.where(up, u - xv, xv - l)
-            q = hs / (delta * (1.0 - f0))
-            lhs = float(F @ ystar) + float(q @ sstar)
-            viol = lhs - math.floor(bb)
-            norm = math.sqrt(float(F @ F) + float(q @ q))
-            if norm == 0.0:
-                return -math.inf, None
-            return viol / norm, (F, q, math.floor(bb), delta)
-
-        best, best_data, best_delta = -math.inf, None, None
-        for delta in deltas:
-            eff, data = evaluate(up, delta)
-            if eff > best:
-                best, best_data, best_delta = eff, data, delta
-        if best_data is None:
-            return None
-        for k in (2.0, 4.0, 8.0):
-            eff, data = evaluate(up, best_delta / k)
-            if eff > best:
-                best, best_data = eff, data
-        delta = best_data[3]
-        # try complementing the other way, columns strictly inside first
-        flip_order = np.flatnonzero((inner > 1e-6) & np.isfinite(span))[:10]
-        for t in flip_order:
-            up2 = up.copy()
-            up2[t] = ~up2[t]
-            eff, data = evaluate(up2, delta)
-            if eff > best + 1e-9:
-                best, best_data, up = eff, data, up2
-        if best <= 1e-6:
-            return None
-        F, q, rb, delta = best_data
-        # back to x-space: cut sum F y + sum q s <= rb, as a <= row
-        out = np.zeros(self.n)
-        R = rb
-        Fu = np.where(up, -F, F)
-        np.add.at(out, ii, Fu)
-        R += float(np.where(up, -F * u, F * l).sum())
-        if s_terms is not None and q.size:
-            _, kind, j, z, d, e = s_terms
-            sign = np.where((kind == 0) | (kind == 2), 1.0, -1.0)
-            # s = sign (x - d z - e) with d = 0 for simple bounds
-            np.add.at(out, j, sign * q)
-            isvb = kind >= 2
-            np.add.at(out, z[isvb], -(sign * q * d)[isvb])
-            R += float((sign * q) @ e)
-        # scale back by delta so coefficients are of the rows' order
-        out *= delta
-        R *= delta
-        cut = _finish(-out, -R, x, lb, ub)
+        full = np.zeros(self.n)
+        full[cols] = coefs
+        cut = _finish(-full, -R, x, lb, ub)
         if cut is not None:
             cut.family = "mir"
         return cut
