@@ -178,11 +178,15 @@ def test_positive_rules_and_alpha_max_follow_definitions():
 # ------------------------------------------------------------ group Lasso
 
 
-@pytest.mark.parametrize("rule", ["cyclic", "gs", "gsl", "random"])
-def test_group_lasso_matches_fista(rule):
+@pytest.mark.parametrize("rule,sparse", [("cyclic", False), ("cyclic", True), ("gs", False),
+                                         ("gsl", False), ("random", False)])
+def test_group_lasso_matches_fista(rule, sparse):
+    # cyclic: the Numba loop over groups; the others: the block loop
     X, y, _ = _data(60, 18, seed=6)
+    if sparse:
+        X = sp.csc_matrix(X * (np.random.default_rng(11).random(X.shape) < 0.6))
     groups = [np.arange(i, i + 3) for i in range(0, 18, 3)]
-    alpha = 0.15
+    alpha = 0.3 * GroupLasso(X, y, 1.0, groups).alpha_max()
     prob = GroupLasso(X, y, alpha, groups)
     res = bcd(prob, rule=rule, tol=1e-10, random_state=0)
     assert res.success and res.measure == "prox_grad_norm"

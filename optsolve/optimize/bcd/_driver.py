@@ -15,7 +15,7 @@ import numpy as np
 
 from optsolve._runtime import check_count_limit, check_time_limit
 
-from ._kernels import greedy_cd_sparse_quadratic, max_tree
+from ._kernels import greedy_cd_sparse_quadratic, group_lasso_cd, max_tree
 from ._monitor import Monitor
 from ._working_set import solve_working_sets
 from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
@@ -284,6 +284,9 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
                 and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
                 and update in ("gradient", "newton")):
             res = _greedy_sparse_quadratic(problem, x, rule, mon)
+        elif problem.penalty == "group" and rule == "cyclic" and isinstance(problem,
+                                                                           LeastSquares):
+            res = _group_lasso_cyclic(problem, x, mon)
         else:
             res = _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon,
                               rng)
@@ -318,6 +321,37 @@ def _greedy_sparse_quadratic(problem, x, rule, mon):
         nit += greedy_cd_sparse_quadratic(problem._indptr, problem._indices, problem._data, L,
                                           problem._l2, weight, x, g, todo, p >= 1024, tree,
                                           score)
+    return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,
+                      n_newton_fallback=0)
+
+
+def _group_lasso_cyclic(problem, x, mon):
+    """Cyclic group updates for the group Lasso in Numba, the residual kept
+    current; the certified measure (the proximal-gradient mapping) is
+    computed between chunks of sweeps (1, 2, 4, ... up to 64); ``nit``
+    counts group updates, in whole sweeps."""
+    groups = problem.groups
+    gptr = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
+    gidx = np.concatenate(groups).astype(np.int64)
+    lips = np.array([problem.coord_lipschitz[g[0]] if g.size == 1 else problem._block_lips(g)
+                     for g in groups])
+    r = problem.y - problem._state(x)
+    nit = 0
+    chunk = 1
+    while True:
+        z = problem.y - r
+        fun = problem._value(x, z)
+        measure = problem._optimality(x, z, problem._grad(x, z))[1]
+        mon.record(nit, fun, measure)
+        if mon.check(nit, x, fun, measure):
+            break
+        sweeps = chunk
+        if mon.max_iter is not None:   # nit counts group updates, in whole sweeps
+            sweeps = max(1, min(chunk, -(-(mon.max_iter - nit) // len(groups))))
+        done = group_lasso_cd(*problem._karr, x, r, gptr, gidx, lips, problem.alpha,
+                              sweeps, 0.5 * mon.tol_abs)
+        nit += done * len(groups)
+        chunk = min(2 * chunk, 64)   # check often early, rarely later
     return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,
                       n_newton_fallback=0)
 
