@@ -35,7 +35,9 @@ def add_parser(subparsers):
     p.add_argument("--gap", type=float, default=1e-4, metavar="G",
                    help="relative gap at which to stop (default: 1e-4)")
     p.add_argument("--no-cuts", action="store_true",
-                   help="no Gomory cuts at the root (pure branch and bound)")
+                   help="no cuts at the root")
+    p.add_argument("--no-presolve", action="store_true",
+                   help="solve the problem as read, without presolve")
     p.add_argument("--format", default="auto", choices=["auto", "free", "fixed"],
                    help="MPS flavour (default: auto)")
     p.add_argument("--solution", metavar="OUT", default=None,
@@ -79,6 +81,7 @@ def run(args) -> int:
     options = {"branching": args.branching, "node_selection": args.node_selection,
                "time_limit": args.time_limit, "node_limit": args.node_limit,
                "mip_rel_gap": args.gap, "cuts": not args.no_cuts,
+               "presolve": not args.no_presolve,
                "disp": 0 if args.quiet else 1,
                "display_interval": 1.0 if args.verbose else 5.0}
     try:

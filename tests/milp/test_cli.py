@@ -77,3 +77,16 @@ def test_cli_no_cuts(knap_file, capsys):
     out = capsys.readouterr().out
     assert "root cuts          : 0 kept of 0 added in 0 rounds" in out
     assert "optimal (0)" in out
+
+
+def test_cli_no_presolve(knap_file, capsys):
+    _, path = knap_file
+    assert main(["milp", str(path), "--no-presolve", "-q"]) == 0
+    off = capsys.readouterr().out
+    assert main(["milp", str(path), "-q"]) == 0
+    on = capsys.readouterr().out
+
+    def primal(out):
+        return [ln for ln in out.splitlines() if ln.startswith("primal bound")]
+
+    assert "optimal (0)" in off and primal(off) == primal(on) != []
