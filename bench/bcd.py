@@ -32,7 +32,8 @@ select
     Python block loop.
 
 constrained
-    The non-negative Lasso (GSL variable blocks of 20, two-metric projection
+    The non-negative Lasso (``positive``: the default working sets;
+    ``positive-tmp``: GSL variable blocks of 20 with two-metric projection
     Newton steps) against scikit-learn's and skglm's ``Lasso(positive=True)``,
     and the group Lasso (groups of 5, cyclic block soft-thresholding, the
     Numba loop) against
@@ -543,14 +544,17 @@ def constrained(args):
         bcd(Lasso(X[:40, :30], y[:40], 0.1, positive=True), update="newton",
             blocks="variable", block_size=5)                       # compile outside
         bcd(GroupLasso(X[:40, :30], y[:40], 0.1, gsize), rule="cyclic")
-        for kind in ("positive", "group"):
+        for kind in ("positive", "positive-tmp", "group"):
             for div in (10, 100):
-                if kind == "positive":
+                if kind.startswith("positive"):
                     amax = Lasso(X, y, 1.0, positive=True).alpha_max()
                     prob = Lasso(X, y, amax / div, positive=True)
-                    ours = lambda tol: bcd(prob, rule="gsl", blocks="variable",  # noqa: E731
-                                           block_size=20, update="newton", tol=tol,
-                                           max_iter=100_000)
+                    if kind == "positive":   # the default: working sets
+                        ours = lambda tol: bcd(prob, tol=tol)  # noqa: E731
+                    else:                    # two-metric projection blocks
+                        ours = lambda tol: bcd(prob, rule="gsl", blocks="variable",  # noqa: E731
+                                               block_size=20, update="newton", tol=tol,
+                                               max_iter=100_000)
                     anchors = {
                         "sklearn": lambda tol: SkLasso(alpha=prob.alpha, positive=True,
                                                        fit_intercept=False, tol=tol,

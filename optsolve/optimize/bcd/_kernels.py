@@ -101,6 +101,27 @@ def _soft(x, t):
     return 0.0
 
 
+@njit(cache=True, inline="always")
+def _prox1(u, t, positive):
+    """prox of t|.| (and of the bound x >= 0 when ``positive``) at u."""
+    if positive:
+        return max(u - t, 0.0)
+    return _soft(u, t)
+
+
+@njit(cache=True, inline="always")
+def _kkt1(w, g, alpha, positive):
+    """Violation of the optimality condition of one coordinate of
+    f + alpha|.| (+ the bound x >= 0 when ``positive``), g = f'."""
+    if w > 0.0:
+        return abs(g + alpha)
+    if w < 0.0:
+        return abs(g - alpha)
+    if positive:
+        return max(-(g + alpha), 0.0)
+    return max(abs(g) - alpha, 0.0)
+
+
 @njit(cache=True, fastmath=_FAST)
 def xt_dot(Xd, data, indices, indptr, v, cols, scale, out):
     """out[j] = scale * X_j^T v for j in ``cols`` (single-threaded: on a
@@ -183,7 +204,7 @@ def _anderson(last, K):
 
 @njit(cache=True, fastmath=_FAST)
 def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
-                max_epochs, tol, K):
+                max_epochs, tol, K, positive=False):
     """Cyclic proximal CD on the working set ``ws`` for
     1/(2n)||y - Xw||^2 + alpha ||w||_1, with Anderson extrapolation every
     ``K`` epochs (K = 0 disables it). ``r = y - Xw`` is kept up to date.
@@ -216,15 +237,10 @@ def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
                 continue
             g = -_col_dot(Xd, data, indices, indptr, j, r) / n
             old = w[j]
-            if old > 0.0:
-                v = abs(g + alpha)
-            elif old < 0.0:
-                v = abs(g - alpha)
-            else:
-                v = max(abs(g) - alpha, 0.0)
+            v = _kkt1(old, g, alpha, positive)
             if v > viol:
                 viol = v
-            new = _soft(old - g / L, alpha / L)
+            new = _prox1(old - g / L, alpha / L, positive)
             if new != old:
                 w[j] = new
                 _col_axpy(Xd, data, indices, indptr, j, old - new, r)
@@ -246,6 +262,9 @@ def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
             if n_stored == K + 1:
                 n_stored = 0
                 extr = _anderson(last, K)
+                if positive:
+                    for t in range(extr.shape[0]):
+                        extr[t] = max(extr[t], 0.0)   # back onto x >= 0
                 if extr.shape[0] == m:
                     # accept the extrapolated point only if it lowers the objective
                     r_ex = y.copy()
@@ -359,7 +378,8 @@ def _weighted_gram_rows(rptr, rpos, rval, m, h, n):
 
 
 @njit(cache=True, fastmath=_FAST)
-def lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol, max_epochs):
+def lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol, max_epochs,
+                  positive=False):
     """Lasso on the working set ``ws`` by cyclic CD on its Gram matrix
     H = X_ws^T X_ws / n (made once: for sparse X from the rows of X_ws),
     for tall data where an m x m sweep costs far less than a sweep over the
@@ -378,7 +398,7 @@ def lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol, max_epochs):
     for t in range(m):
         g[t] = -_col_dot(Xd, data, indices, indptr, ws[t], r) / n
     d = np.zeros(m)
-    sweeps = _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d)
+    sweeps = _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d, positive)
     for t in range(m):
         if d[t] != 0.0:
             w[ws[t]] += d[t]
@@ -387,9 +407,10 @@ def lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol, max_epochs):
 
 
 @njit(cache=True, fastmath=_FAST)
-def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
-    """argmin_d g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 by cyclic CD on the
-    dense m x m matrix H (d holds the answer). Returns the sweeps done."""
+def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d, positive=False):
+    """argmin_d g^T d + d^T H d / 2 + alpha ||w_ws + d||_1 (subject to
+    w_ws + d >= 0 when ``positive``) by cyclic CD on the dense m x m matrix
+    H (d holds the answer). Returns the sweeps done."""
     m = ws.shape[0]
     Hd = np.zeros(m)
     sweeps = 0
@@ -401,7 +422,7 @@ def _gram_cd(H, g, w, ws, alpha, tol, max_epochs, d):
             if L <= 0.0:
                 continue
             cur = w[ws[t]] + d[t]
-            new = _soft(cur - (g[t] + Hd[t]) / L, alpha / L)
+            new = _prox1(cur - (g[t] + Hd[t]) / L, alpha / L, positive)
             if new != cur:
                 dd = new - cur
                 d[t] += dd

@@ -21,14 +21,6 @@ from .rules import coordinate_scores
 
 __all__ = ["solve_working_sets"]
 
-def _violation(w, g, alpha):
-    """Minimum-norm subgradient of f + alpha||.||_1 (GS-s vector)."""
-    s = np.where(w > 0, g + alpha, np.where(w < 0, g - alpha, 0.0))
-    zero = w == 0
-    s[zero] = np.sign(g[zero]) * np.maximum(np.abs(g[zero]) - alpha, 0.0)
-    return s
-
-
 def _use_gram(problem, ws, gram_max):
     """Whether the prox-Newton model is minimised on the weighted Gram matrix
     of ``ws`` (m = |ws|): with ``gram_max`` an integer, when m <= gram_max;
@@ -63,6 +55,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
     n, p = X.shape
     alpha = problem.alpha
     is_ls = isinstance(problem, LeastSquares)
+    positive = problem.positive   # least squares only (see bcd)
     y = problem.y
     L = problem.coord_lipschitz
     col_norm = np.sqrt(problem._sq)
@@ -107,8 +100,10 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
             loose = bound > gmax
             if loose.any():
                 xt_dot(Xd, data, indices, indptr, u, idx[loose], 1.0, g)
-                bound[loose] = np.abs(g[idx[loose]])
-            g[idx] = bound
+                # under the bound only -g_j enters the dual scaling: the
+                # exact value, else -bound (bound >= |g_j| >= -g_j)
+                bound[loose] = -g[idx[loose]] if positive else np.abs(g[idx[loose]])
+            g[idx] = -bound if positive else bound
         if is_ls:
             fun = problem._value(w, z)
             measure = problem._gap(w, z, g)
@@ -118,7 +113,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
         mon.record(nit, fun, measure)
         if mon.check(nit, w, fun, measure):
             break
-        s = _violation(w, g, alpha)
+        s = problem._min_norm_subgrad(w, g)
         if screen:
             scale = problem._dual_scale(g)
             dead = keep & (np.abs(g) / scale + col_norm * radius_factor * np.sqrt(measure)
@@ -137,7 +132,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
                 idx = np.flatnonzero(dead)
                 screened_groups.append((u.copy(), idx, np.abs(g[idx])))
                 n_screened = int(p - keep.sum())
-        score = coordinate_scores(rule, w, g, s, L, alpha)
+        score = coordinate_scores(rule, w, g, s, L, alpha, positive)
         support = w != 0
         score = np.where(support, np.inf, score)
         score[~keep] = -np.inf
@@ -182,10 +177,11 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
             # once, then sweeps over it (a8a max/100: 64 -> 47 ms; where few
             # sweeps suffice, w8a, the Gram would cost more). Gram sweeps are
             # not counted in n_epochs, as in the logistic inner solve
-            lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol_in, max_epochs)
+            lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol_in, max_epochs,
+                          positive)
         elif is_ls:
             last_epochs = lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, L,
-                                      alpha, max_epochs, tol_in, anderson)
+                                      alpha, max_epochs, tol_in, anderson, positive)
             epochs += last_epochs
         else:
             k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,

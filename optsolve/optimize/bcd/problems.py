@@ -324,8 +324,8 @@ class _GLM(_Problem):
 
     @property
     def _has_gap(self):
-        """L1 without the bound: the duality gap is the measure."""
-        return self.penalty == "l1" and not self.positive
+        """L1, with or without the bound: the duality gap is the measure."""
+        return self.penalty == "l1"
 
     def _optimality(self, x, z, g):
         if self._has_gap:
@@ -338,8 +338,13 @@ class _GLM(_Problem):
         return super()._measure_scale()
 
     def _dual_scale(self, g):
-        """Factor making the dual point feasible: ||X^T theta||_inf <= alpha."""
-        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        """Factor making the dual point feasible: ||X^T theta||_inf <= alpha,
+        or X^T theta <= alpha under the bound w >= 0 (theta ~ -u: the
+        conjugate of alpha sum(w) + the bound is one-sided)."""
+        if self.positive:
+            gmax = float(max(np.max(-g), 0.0)) if g.size else 0.0
+        else:
+            gmax = float(np.max(np.abs(g))) if g.size else 0.0
         return 1.0 if self.alpha <= 0 else max(1.0, gmax / self.alpha)
 
     def alpha_max(self):
