@@ -381,9 +381,10 @@ class LeastSquares(_GLM):
         groups). ``bcd`` then updates a group at a time.
     positive : bool, default False
         Constrain w >= 0 (not with the group penalty). With ``"l1"`` this is
-        the non-negative L1 problem; steps are projected, ``update="newton"``
-        takes two-metric projection steps, and the measure is the
-        proximal-gradient mapping.
+        the non-negative L1 problem, measured by the duality gap with a
+        one-sided dual scaling; steps are projected, ``update="newton"``
+        takes two-metric projection steps. Without L1 the measure is the
+        projected-gradient mapping.
 
     Examples
     --------
@@ -437,8 +438,8 @@ class Lasso(LeastSquares):
         L1 weight (non-negative).
     positive : bool, default False
         Constrain w >= 0 (the non-negative Lasso, as
-        ``sklearn.linear_model.Lasso(positive=True)``); its measure is then
-        the proximal-gradient mapping.
+        ``sklearn.linear_model.Lasso(positive=True)``), still solved by
+        working sets and measured by a duality gap.
 
     Examples
     --------
@@ -562,7 +563,8 @@ class SparseLogisticRegression(Logistic):
     alpha : float
         L1 weight (non-negative).
     positive : bool, default False
-        Constrain w >= 0; the measure is then the proximal-gradient mapping.
+        Constrain w >= 0 (solved by the block loop, measured by a duality
+        gap).
 
     Examples
     --------
