@@ -252,7 +252,8 @@ def _race(args, clock):
           else "wall-clock seconds")
     table.print()
     print("csv:", table.save_csv())
-    _race_figure(table, args.figures)
+    _race_figure(table, args.figures, "CPU seconds" if clock is time.process_time
+                 else "seconds")
     return 0
 
 
@@ -269,7 +270,7 @@ def _save(fig, name, figures, dpi):
         print("png:", out / f"{name}.png", flush=True)
 
 
-def _race_figure(table, figures=None):
+def _race_figure(table, figures=None, unit="seconds"):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -280,7 +281,7 @@ def _race_figure(table, figures=None):
     ax.barh(ys + 0.2, [r["anchor_s"] for r in rows], height=0.4, label="fastest anchor")
     ax.set_yticks(ys, [f"{r['case']} ({r['best_anchor']})" for r in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("seconds to relative duality gap 1e-6")
+    ax.set_xlabel(f"{unit} to relative duality gap 1e-6")
     ax.invert_yaxis()
     ax.legend()
     fig.tight_layout()
