@@ -391,3 +391,13 @@ def test_idle_family_is_not_asked_again(monkeypatch):
         pytest.skip("no instance with three rounds")
     assert calls == [0, 0]
     assert sep.family_found["cover"] == 0
+
+
+@pytest.mark.parametrize("name", ["optsolve.milp.cuts_mir",
+                                  "optsolve.milp.cuts_cover"])
+def test_docstring_examples_of_the_separators(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(name),
+                             optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
