@@ -372,7 +372,9 @@ class CoverSeparator:
         self.ru = np.asarray(row_upper, float)
         self.n = A.shape[1]
         self.max_lift = max_lift
-        binary = np.asarray(is_integer, bool) & (lb > -1 - 1e-9) & (ub < 2 - 1e-9)
+        lb = np.ceil(np.asarray(lb, float) - 1e-9)
+        ub = np.floor(np.asarray(ub, float) + 1e-9)
+        binary = np.asarray(is_integer, bool) & (lb >= 0) & (ub <= 1)
         bad = ~binary[A.indices]
         m = A.shape[0]
         ok = np.ones(m, bool)

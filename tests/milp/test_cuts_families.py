@@ -401,3 +401,15 @@ def test_docstring_examples_of_the_separators(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_cover_separator_leaves_integer_columns_in_minus_one_to_one_alone():
+    # x0 in {-1, 0, 1} is integer but not binary: the row is no knapsack
+    A = np.array([[5.0, 5, 5, 9]])
+    lb, ub = np.array([-1.0, 0, 0, 0]), np.ones(4)
+    sep = CoverSeparator(A, np.array([-np.inf]), np.array([12.0]),
+                         np.ones(4, bool), lb, ub)
+    assert sep.rows.size == 0
+    sep = CoverSeparator(A, np.array([-np.inf]), np.array([12.0]),
+                         np.ones(4, bool), np.zeros(4), np.ones(4))
+    assert sep.rows.tolist() == [0]
