@@ -125,14 +125,18 @@ def test_nonnegative_lasso_matches_sklearn_and_lbfgsb(rule, update, blocks, spar
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("update", ["gradient", "newton"])
-def test_nonnegative_l1_logistic_matches_lbfgsb(update, sparse):
+@pytest.mark.parametrize("update,blocks", [("gradient", "contiguous"), ("newton", "contiguous"),
+                                           ("auto", "auto")])
+def test_nonnegative_l1_logistic_matches_lbfgsb(update, blocks, sparse):
+    # "auto": working sets with prox-Newton under the bound; the others the
+    # block loop
     X, _, y = _data(80, 15, seed=1)
     if sparse:
         X = sp.csc_matrix(X * (np.random.default_rng(2).random(X.shape) < 0.5))
     alpha = 0.01
     prob = SparseLogisticRegression(X, y, alpha, positive=True)
-    res = bcd(prob, rule="gsl", update=update, blocks="contiguous", block_size=5, tol=1e-10)
+    res = bcd(prob, rule="gsl", update=update, blocks=blocks,
+              block_size=5 if blocks != "auto" else None, tol=1e-10)
     assert res.success and np.all(res.x >= 0)
     ref = _bounded_ref(X, y, alpha, True)
     obj = lambda w: _loss_grad(X, y, w, True)[0] + alpha * w.sum()  # noqa: E731

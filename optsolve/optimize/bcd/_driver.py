@@ -76,10 +76,9 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
     max_iter = check_count_limit(max_iter, "max_iter")
     check_time_limit(time_limit)
 
-    # the working-set solver: L1 least squares and logistic regression; under
-    # the bound w >= 0 least squares only
-    l1_glm = (problem.penalty == "l1" and isinstance(problem, (LeastSquares, Logistic))
-              and not (problem.positive and isinstance(problem, Logistic)))
+    # the working-set solver: L1 least squares and logistic regression, with
+    # or without the bound w >= 0
+    l1_glm = (problem.penalty == "l1" and isinstance(problem, (LeastSquares, Logistic)))
     if problem.penalty == "group":
         # the groups are the blocks: the prox of the group norm is per group
         if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)

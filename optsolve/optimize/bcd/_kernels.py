@@ -463,12 +463,14 @@ def _logistic_value_at(z, y, xd, step):
 
 @njit(cache=True, fastmath=_FAST)
 def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
-                          col_sq, alpha, max_newton, max_cd, tol, use_gram, max_reuse=1):
+                          col_sq, alpha, max_newton, max_cd, tol, use_gram, max_reuse=1,
+                          positive=False):
     """Proximal Newton on the working set for
     (1/n) sum log(1 + exp(-y_i z_i)) + alpha ||w||_1, z = Xw kept up to date.
     Each Newton step minimises the second-order model by cyclic CD (at most
     ``max_cd`` epochs), then a backtracking line search along the direction.
-    Stops when the KKT violation on ``ws`` is <= ``tol``.
+    Stops when the KKT violation on ``ws`` is <= ``tol``. With ``positive``
+    the model is minimised under w >= 0 (one-sided prox).
 
     With ``use_gram`` the model is minimised on the weighted Gram matrix of
     ``ws``: for sparse X built from the rows of X_ws (made once per call),
@@ -510,13 +512,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
         for t in range(m):
             j = ws[t]
             g[t] = _col_dot(Xd, data, indices, indptr, j, psi) / n
-            wj = w[j]
-            if wj > 0.0:
-                v = abs(g[t] + alpha)
-            elif wj < 0.0:
-                v = abs(g[t] - alpha)
-            else:
-                v = max(abs(g[t]) - alpha, 0.0)
+            v = _kkt1(w[j], g[t], alpha, positive)
             if v > viol:
                 viol = v
             if use_gram:
@@ -552,7 +548,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
                     H = _weighted_gram(Xd, data, indices, indptr, ws, h, n, work)
             else:
                 reused += 1
-            _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d)
+            _gram_cd(H, g, w, ws, alpha, 0.1 * tol_cd, 10 * max_cd, d, positive)
             for t in range(m):
                 if d[t] != 0.0:
                     _col_axpy(Xd, data, indices, indptr, ws[t], d[t], xd)
@@ -571,7 +567,7 @@ def logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
                     j = ws[t]
                     gq = g[t] + _col_wdot(Xd, data, indices, indptr, j, h, xd) / n
                     cur = w[j] + d[t]
-                    new = _soft(cur - gq / lh[t], alpha / lh[t])
+                    new = _prox1(cur - gq / lh[t], alpha / lh[t], positive)
                     if new != cur:
                         dd = new - cur
                         d[t] += dd

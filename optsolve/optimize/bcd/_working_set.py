@@ -55,7 +55,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
     n, p = X.shape
     alpha = problem.alpha
     is_ls = isinstance(problem, LeastSquares)
-    positive = problem.positive   # least squares only (see bcd)
+    positive = problem.positive
     y = problem.y
     L = problem.coord_lipschitz
     col_norm = np.sqrt(problem._sq)
@@ -186,7 +186,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
         else:
             k, e = logreg_ws_prox_newton(Xd, data, indices, indptr, y, w, z, ws,
                                          problem._sq, alpha, 50, 100, tol_in,
-                                         _use_gram(problem, ws, gram_max))
+                                         _use_gram(problem, ws, gram_max), 1, positive)
             newton += k
             epochs += e
     return mon.result(w, fun, measure, nit, n_epochs=epochs, n_newton=newton,

@@ -563,8 +563,8 @@ class SparseLogisticRegression(Logistic):
     alpha : float
         L1 weight (non-negative).
     positive : bool, default False
-        Constrain w >= 0 (solved by the block loop, measured by a duality
-        gap).
+        Constrain w >= 0 (still solved by working sets and measured by a
+        duality gap).
 
     Examples
     --------
