@@ -172,6 +172,18 @@ def test_lasso_estimator_matches_sklearn(data):
         est.predict(X[:, :3])
 
 
+def test_positive_lasso_estimator_matches_sklearn(data):
+    sklm = pytest.importorskip("sklearn.linear_model")
+    X, y = data
+    est = BCDLasso(alpha=0.05, tol=1e-12, positive=True).fit(X, y)
+    ref = sklm.Lasso(alpha=0.05, fit_intercept=False, positive=True, tol=1e-14,
+                     max_iter=100000).fit(X, y)
+    assert est.get_params()["positive"] is True and np.all(est.coef_ >= 0)
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-7)
+    clf = BCDLogisticRegression(alpha=0.01, positive=True).fit(X, np.sign(y))
+    assert np.all(clf.coef_ >= 0) and clf.result_.success
+
+
 def test_logistic_estimator(data):
     X, _ = data
     y = np.where(X[:, 0] + 0.3 * X[:, 1] > 0, "b", "a")
@@ -222,6 +234,16 @@ def test_cli_fits_libsvm_file(tmp_path, capsys):
     prob = SparseLogisticRegression(X, y, 0.1 * SparseLogisticRegression(X, y, 1).alpha_max())
     ref = bcd(prob, tol=1e-9)
     np.testing.assert_allclose(w, ref.x, atol=1e-6)
+    # --positive: non-negative coefficients, as the positive problem gives
+    rc = _cli_main(["bcd", str(path), "--model", "lasso", "--positive", "--tol", "1e-10",
+                    "-o", str(out)])
+    assert rc == 0 and "status=0" in capsys.readouterr().out
+    w = np.zeros(30)
+    for j, v in (r.split() for r in out.read_text().splitlines() if not r.startswith("#")):
+        w[int(j)] = float(v)
+    pos = Lasso(X, y, Lasso(X, y, 1, positive=True).alpha_max() / 10, positive=True)
+    assert np.all(w >= 0)
+    np.testing.assert_allclose(w, bcd(pos, tol=1e-10).x, atol=1e-7)
 
 
 def test_cli_bad_file(tmp_path, capsys):

@@ -35,6 +35,8 @@ def add_parser(subparsers):
     p.add_argument("-o", "--output", default=None,
                    help="write the coefficients here, one 'index value' line per nonzero "
                         "(0-based feature index)")
+    p.add_argument("--positive", action="store_true",
+                   help="constrain the coefficients to be non-negative")
     p.add_argument("-v", "--verbose", action="count", default=0, help="progress lines")
     p.set_defaults(func=run)
     return p
@@ -92,7 +94,7 @@ def run(args) -> int:
     try:
         X, y = _load(args.file)
         cls = Lasso if args.model == "lasso" else SparseLogisticRegression
-        probe = cls(X, y, 1.0)
+        probe = cls(X, y, 1.0, positive=args.positive)
         amax = probe.alpha_max()
         if args.alpha_ratio is not None:
             alpha = args.alpha_ratio * amax
@@ -100,7 +102,7 @@ def run(args) -> int:
             alpha = args.alpha
         else:
             alpha = amax / 10
-        prob = cls(X, y, alpha)
+        prob = cls(X, y, alpha, positive=args.positive)
     except ValueError as exc:
         print(f"optsolve bcd: {exc}", file=sys.stderr)
         return 1

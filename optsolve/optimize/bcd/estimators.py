@@ -35,14 +35,16 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
 
 
 class _BCDEstimator(_Base):
-    _param_names = ("alpha", "penalty", "rule", "tol", "max_iter")
+    _param_names = ("alpha", "penalty", "rule", "tol", "max_iter", "positive")
 
-    def __init__(self, alpha=1.0, penalty="l1", rule="gsl", tol=1e-6, max_iter=None):
+    def __init__(self, alpha=1.0, penalty="l1", rule="gsl", tol=1e-6, max_iter=None,
+                 positive=False):
         self.alpha = alpha
         self.penalty = penalty
         self.rule = rule
         self.tol = tol
         self.max_iter = max_iter
+        self.positive = positive
 
     def _linear(self, X):
         X = _check_X(X)
@@ -78,6 +80,8 @@ class BCDLasso(_RegressorMixin, _BCDEstimator):
     tol : float, default 1e-6
         Relative duality gap (L1) or gradient tolerance.
     max_iter : int, optional
+    positive : bool, default False
+        Constrain the coefficients to be non-negative.
 
     Attributes
     ----------
@@ -99,8 +103,8 @@ class BCDLasso(_RegressorMixin, _BCDEstimator):
 
     def fit(self, X, y):
         """Fit the model to ``X`` (n_samples, n_features) and ``y``."""
-        prob = (Lasso(X, y, self.alpha) if self.penalty == "l1"
-                else LeastSquares(X, y, self.alpha, self.penalty))
+        prob = (Lasso(X, y, self.alpha, positive=self.positive) if self.penalty == "l1"
+                else LeastSquares(X, y, self.alpha, self.penalty, positive=self.positive))
         return self._fit_problem(prob)
 
     def predict(self, X):
@@ -128,6 +132,8 @@ class BCDLogisticRegression(_ClassifierMixin, _BCDEstimator):
     rule : str, default "gsl"
     tol : float, default 1e-6
     max_iter : int, optional
+    positive : bool, default False
+        Constrain the coefficients to be non-negative.
 
     Attributes
     ----------
@@ -155,7 +161,7 @@ class BCDLogisticRegression(_ClassifierMixin, _BCDEstimator):
         if classes.size != 2:
             raise ValueError(f"`y` must contain exactly two classes, got {classes.size}")
         yy = np.where(y == classes[1], 1.0, -1.0)
-        prob = Logistic(X, yy, self.alpha, self.penalty)
+        prob = Logistic(X, yy, self.alpha, self.penalty, positive=self.positive)
         self.classes_ = classes
         return self._fit_problem(prob)
 
