@@ -613,10 +613,10 @@ class _Search:
                 if not w.feasible(z):
                     z = out[0]
                 self._set_incumbent(z, float(w.c @ z), "d")
-        if self.o["submip"]:
-            self._sub_mip_heuristics(node, x, lb, ub, basis)
+        if self.o["submip"]:       # its own HiGHS object: this LP is untouched
+            self._sub_mip_heuristics(node, x, lb, ub)
 
-    def _sub_mip_heuristics(self, node, x, lb, ub, basis):
+    def _sub_mip_heuristics(self, node, x, lb, ub):
         """RENS at the root (integral LP values fixed, fractional ones
         restricted to their two roundings), RINS in the tree (columns on
         which the LP and the incumbent agree fixed), Berthold's 2014 and
@@ -650,8 +650,6 @@ class _Search:
             if not found:
                 self._rins_step = min(2 * self._rins_step, _RINS_MAX_STEP)
             self._rins_next = self.nodes + self._rins_step
-        self.lp.set_bounds(lb, ub)
-        self.lp.set_basis(basis)
 
     def _sub_mip(self, lb, ub, node_limit, char):
         """Branch and bound (no cuts, no sub-MIPs of its own) on the problem
