@@ -30,6 +30,13 @@ def add_parser(subparsers):
                    help="bilevel method (default maid)")
     p.add_argument("--max-work", type=int, default=20000, metavar="N",
                    help="budget on lower-level + CG iterations (default 20000)")
+    p.add_argument("--step-rule", choices=("growth", "length", "bb", "bb-length"),
+                   default=None,
+                   help="MAID/fixed: first trial step of the later line searches "
+                        "(default growth, the paper's; bb: safeguarded Barzilai-Borwein)")
+    p.add_argument("--beta0", default=None, metavar="auto|dim|X",
+                   help="MAID/fixed: first trial step (auto = 1/||h0||, dim = HOAG's "
+                        "1/(||h0|| dim), or a positive number)")
     p.add_argument("--maxiter", type=int, default=1000,
                    help="maximum outer iterations (default 1000)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SEC",
@@ -96,13 +103,20 @@ def run(args) -> int:
         return _error(str(exc))
     rng = np.random.default_rng(args.seed)
     noisy = [c + args.sigma * rng.standard_normal(c.shape) for c in clean]
+    options = {"max_work": args.max_work, "maxiter": args.maxiter,
+               "time_limit": args.time_limit}
+    if args.step_rule is not None:
+        options["step_rule"] = args.step_rule
+    if args.beta0 is not None:
+        try:
+            options["beta0"] = float(args.beta0)
+        except ValueError:
+            options["beta0"] = args.beta0
     try:
         prob = TVDenoising(clean, noisy)
         theta0 = prob.theta0()
         res = minimize_bilevel(prob, theta0, method=args.method, tol=args.tol,
-                               options={"max_work": args.max_work, "maxiter": args.maxiter,
-                                        "time_limit": args.time_limit},
-                               verbose=args.verbose)
+                               options=options, verbose=args.verbose)
     except ValueError as exc:
         return _error(str(exc))
     h, w = clean[0].shape
