@@ -106,8 +106,9 @@ def run(args) -> int:
     print(f"LP iterations      : {res.lp_iterations} nodes, "
           f"{res.sb_lp_iterations} strong branching, "
           f"{res.heuristic_lp_iterations} heuristics", file=out)
+    fams = ", ".join(f"{k} {v}" for k, v in res.cuts_by_family.items())
     print(f"root cuts          : {res.cuts} kept of {res.cuts_added} added in "
-          f"{res.cut_rounds} rounds", file=out)
+          f"{res.cut_rounds} rounds" + (f" ({fams})" if fams else ""), file=out)
     print(f"solving time (s)   : {res.time:.2f}", file=out)
     if args.solution:
         try:

@@ -59,7 +59,10 @@ OPTIONS = {
                "that agree (LP and incumbent) fixed"),
     "dive_frequency": (10, "run fractional diving every this many nodes "
                        "(0: root only)"),
-    "cuts": (True, "Gomory mixed-integer cuts at the root node"),
+    "cuts": (True, "root cutting planes: Gomory mixed-integer, c-MIR and "
+             "lifted knapsack cover (see optsolve.milp.cuts)"),
+    "cut_families": (("gomory", "mir", "cover"), "the root cut families used "
+                     "when `cuts` is on: a subset of 'gomory', 'mir', 'cover'"),
     "cut_rounds": (10, "maximum rounds of root cuts"),
     "presolve": (True, "reduce the problem before the search (bound "
                  "tightening, singleton and redundant rows, dual fixing, "
@@ -115,6 +118,18 @@ def options_iv(options):
     for key in ("cuts", "propagation", "presolve", "submip"):
         if not isinstance(o[key], (bool, np.bool_)):
             raise ValueError(f"`{key}` must be a bool, got {o[key]!r}")
+    fams = o["cut_families"]
+    if isinstance(fams, str):
+        fams = (fams,)
+    try:
+        fams = tuple(fams)
+    except TypeError:
+        fams = None
+    known = RootSeparator.FAMILIES
+    if fams is None or not all(isinstance(f, str) and f in known for f in fams):
+        raise ValueError(f"`cut_families` must be a subset of {known}, "
+                         f"got {o['cut_families']!r}")
+    o["cut_families"] = tuple(dict.fromkeys(fams))
     o["callback"] = wrap_callback(o["callback"])
     d = o["disp"]
     if not isinstance(d, (bool, int, np.integer)):
@@ -474,10 +489,12 @@ class _Search:
         if status in (LP_ERROR, LP_ITERATION_LIMIT):
             status = lp.solve_robust()
         if (status == LP_OPTIMAL and node.depth == 0 and rnd == 0
-                and self.o["cuts"] and self.o["cut_rounds"] and w.int_cols.size):
+                and self.o["cuts"] and self.o["cut_rounds"] and self.o["cut_families"]
+                and w.int_cols.size):
             self.separator = RootSeparator(lp, w.A, w.row_lower, w.row_upper,
                                            w.is_integer, self.o["cut_rounds"],
-                                           tol=self.tol)
+                                           tol=self.tol,
+                                           families=self.o["cut_families"])
             status = self.separator.run(lb, ub, LP_OPTIMAL,
                                         stop=self.should_stop_early)
             if status in (LP_ERROR, LP_ITERATION_LIMIT):
@@ -879,6 +896,10 @@ def _result(problem, search, deadline):
         cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1
                     if search.separator is not None else 0),
+        cuts_by_family=(dict(search.separator.family_added)
+                        if search.separator is not None else {}),
+        cut_time=(sum(search.separator.times.values())
+                  if search.separator is not None else 0.0),
         branching=getattr(search.rule, "name", type(search.rule).__name__),
         presolve=search.presolve_stats,
     )

@@ -258,10 +258,25 @@ def test_disp_prints_log_and_silent_by_default(capsys):
     ({"mip_rel_gap": -1}, "`mip_rel_gap` must be a non-negative number"),
     ({"foo": 1}, "`options` has unknown keys"),
     ({"callback": 3}, "`callback` must be callable"),
+    ({"cut_families": ("gomory", "flow")}, "`cut_families` must be a subset"),
+    ({"cut_families": 3}, "`cut_families` must be a subset"),
 ])
 def test_bad_options(options, match):
     with pytest.raises(ValueError, match=match):
         milp([1, 1], integrality=1, options=options)
+
+
+@pytest.mark.parametrize("families", [("gomory",), ("mir", "cover"), "cover", ()])
+def test_cut_families_option(families):
+    rng = np.random.default_rng(23)
+    for cls in ("knapsack", "general_mixed", "set_cover"):
+        kw = CLASSES[cls](rng)
+        res = milp(**kw, options={"cut_families": families, "mip_rel_gap": 0})
+        check_answer(res, kw)
+        chosen = (families,) if isinstance(families, str) else tuple(families)
+        assert set(res.cuts_by_family) <= set(chosen)
+        assert res.cuts_added == sum(res.cuts_by_family.values())
+        assert res.cut_time >= 0.0
 
 
 def test_solution_has_no_negative_zeros():
