@@ -7,12 +7,45 @@ from scipy.sparse.linalg import spsolve
 
 from optsolve import ConvergenceWarning
 from optsolve.optimize.bcd import LabelPropagation, LeastSquares, Quadratic, bcd, lattice_graph
-from optsolve.optimize.bcd._kernels import forest_structure, greedy_forest, tree_solve
+from optsolve.optimize.bcd._kernels import (forest_structure, greedy_forest, tree_solve,
+                                            ws_scores)
 from optsolve.optimize.bcd.partitions import fixed_partition
 from optsolve.optimize.bcd.rules import FixedBlockScorer, coordinate_scores
 
 
 # --------------------------------------------------------- hand-made rules
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("rule", ["gs", "gsl"])
+def test_fused_working_set_scores_match_the_definitions(rule, positive):
+    # the one-pass Numba scores of the working-set solver against the
+    # minimum-norm subgradient and coordinate_scores written in NumPy
+    rng = np.random.default_rng(3)
+    p, alpha = 200, 0.5
+    w = np.where(rng.random(p) < 0.3, rng.standard_normal(p), 0.0)
+    if positive:
+        w = np.abs(w)
+    g = rng.standard_normal(p)
+    L = rng.random(p) + 0.1
+    L[:5] = 0.0                      # all-zero columns score 0
+    keep = rng.random(p) < 0.8
+    w[~keep] = 0.0                   # screened coordinates sit at zero
+    q = g + alpha
+    if positive:
+        s = np.where(w > 0, q, np.minimum(q, 0.0))
+    else:
+        s = np.where(w > 0, q, np.where(w < 0, g - alpha,
+                                         np.sign(g) * np.maximum(np.abs(g) - alpha, 0.0)))
+    want = coordinate_scores(rule, w, g, s, L, alpha, positive)
+    want = np.where(w != 0, np.inf, want)
+    want[~keep] = -np.inf
+    score = np.empty(p)
+    v_max, n_supp, n_viol = ws_scores(w, g, keep, L, alpha, positive, rule == "gsl", score)
+    np.testing.assert_allclose(score, want, rtol=1e-12)
+    assert v_max == pytest.approx(np.max(np.abs(s[keep])))
+    assert n_supp == np.count_nonzero(w)
+    assert n_viol == np.count_nonzero(s[keep & (w == 0)])
 
 
 @pytest.mark.filterwarnings("ignore::optsolve.ConvergenceWarning")  # max_iter on purpose
