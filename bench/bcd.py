@@ -41,8 +41,8 @@ constrained
     and the group Lasso (groups of 5, cyclic block soft-thresholding, the
     Numba loop) against
     skglm's ``GroupLasso``, on a dense AR(1) design (500 x 2000), at
-    lambda_max/10 and /100: CPU seconds to an objective within 1e-6 * P(0)
-    of the best any of them found.
+    lambda_max/10 and /100: seconds (``--clock``) to an objective within
+    1e-6 * P(0) of the best any of them found.
 """
 from __future__ import annotations
 
@@ -219,29 +219,23 @@ def _os_threads():
         return None
 
 
+def _clock(args):
+    """The clock of the race and of ``--part constrained``: wall-clock
+    seconds, or with ``--clock cpu`` the CPU seconds of this process (which
+    :func:`main` runs as a child with one-thread BLAS/OpenMP pools)."""
+    return time.process_time if args.clock == "cpu" else time.perf_counter
+
+
+def _clock_line(clock):
+    return ("clock: " + ("CPU seconds of the process, BLAS/OpenMP pools of one thread"
+                         if clock is time.process_time else "wall-clock seconds")
+            + f" (OS threads in the process: {_os_threads()})")
+
+
 def race(args):
-    if args.clock == "cpu":
-        # CPU seconds of the process, every solver on one thread. The thread
-        # pools must not exist at all: an OpenBLAS loaded with 2 threads keeps
-        # a worker thread that busy-waits (sched_yield) after BLAS calls even
-        # under threadpool_limits(1), and its spinning was charged to whoever
-        # ran (the anchors about 2x their wall time: sklearn Lasso 0.131 s
-        # CPU for 0.066 s wall). So the race runs in a child process whose
-        # BLAS and OpenMP pools are created with one thread.
-        if any(os.environ.get(k) != v for k, v in _ONE_THREAD.items()):
-            argv = ["--part", "race", "--clock", "cpu", "--repeat", str(args.repeat)]
-            argv += ["--quick"] * args.quick + (["--cases", args.cases] if args.cases else [])
-            argv += ["--figures", args.figures] if args.figures else []
-            root = str(Path(__file__).resolve().parent.parent)
-            env = dict(os.environ, **_ONE_THREAD,
-                       PYTHONPATH=os.pathsep.join(filter(None, [root,
-                                                                 os.environ.get("PYTHONPATH")])))
-            return subprocess.call([sys.executable, "-m", "bench", "bcd", *argv], env=env,
-                                   cwd=root)
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(1):
-            return _race(args, time.process_time)
-    return _race(args, time.perf_counter)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):
+        return _race(args, _clock(args))
 
 
 def _race(args, clock):
@@ -280,13 +274,11 @@ def _race(args, clock):
                 print(f"  {row['case']}: ours {ours:.3f}s, best anchor {best[1]} "
                       f"{best[0]:.3f}s", flush=True)
     print(machine_line())
-    print("clock:", "CPU seconds of the process, BLAS/OpenMP pools of one thread"
-          if clock is time.process_time else "wall-clock seconds",
-          f"(OS threads in the process: {_os_threads()})")
+    print(_clock_line(clock))
     table.print()
     print("csv:", table.save_csv())
     _race_figure(table, args.figures, "CPU seconds" if clock is time.process_time
-                 else "seconds")
+                 else "wall-clock seconds")
     return 0
 
 
@@ -556,15 +548,15 @@ def _time_to_obj(fit, obj, goal, clock, repeat):
 def constrained(args):
     """Non-negative Lasso (two-metric projection blocks) against
     scikit-learn's and skglm's Lasso(positive=True), and the group Lasso
-    against skglm's GroupLasso, on a dense AR(1) design: CPU seconds (one
-    thread) to an objective within 1e-6 * P(0) of the best found."""
+    against skglm's GroupLasso, on a dense AR(1) design: seconds (see
+    ``--clock``) to an objective within 1e-6 * P(0) of the best found."""
     import skglm
     from sklearn.linear_model import Lasso as SkLasso
     from threadpoolctl import threadpool_limits
 
     from optsolve.optimize.bcd import GroupLasso, Lasso, bcd
 
-    clock = time.process_time
+    clock = _clock(args)
     rng = np.random.default_rng(0)
     n, p = (200, 500) if args.quick else (500, 2000)
     X = dense_ar1(n, p, 0.6, rng)
@@ -621,7 +613,7 @@ def constrained(args):
                           ratio=ratio(t_ours, times[fastest]),
                           other_anchor_s=others[0] if others else math.nan)
     print(machine_line())
-    print("clock: CPU seconds, one thread per solver")
+    print(_clock_line(clock))
     table.print()
     print("csv:", table.save_csv())
     return 0
@@ -637,12 +629,24 @@ def main(argv) -> int:
     ap.add_argument("--repeat", type=int, default=3,
                     help="timed runs of each solver at its final tol (best is reported)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="race timings: wall-clock seconds (the default and the measure "
-                         "of the docs), or CPU seconds of a child process whose BLAS and "
-                         "OpenMP pools have one thread (a loaded machine)")
+                    help="race and constrained timings: wall-clock seconds (the default and "
+                         "the measure of the docs), or CPU seconds of a child process whose "
+                         "BLAS and OpenMP pools have one thread (a loaded machine)")
     ap.add_argument("--figures", default=None, metavar="DIR",
                     help="also write small copies of the PNGs to DIR (docs/images/bcd)")
     args = ap.parse_args(argv)
+    if args.clock == "cpu" and any(os.environ.get(k) != v for k, v in _ONE_THREAD.items()):
+        # CPU seconds need thread pools that do not exist: an OpenBLAS
+        # loaded with 2 threads keeps a worker that busy-waits (sched_yield)
+        # after BLAS calls even under threadpool_limits(1), and its spinning
+        # was charged to whoever ran (the anchors about 2x their wall time:
+        # sklearn's Lasso 0.131 s CPU for 0.066 s wall). So the run goes to a
+        # child process whose BLAS and OpenMP pools are created with one thread.
+        root = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        env = dict(os.environ, **_ONE_THREAD, PYTHONPATH=path)
+        return subprocess.call([sys.executable, "-m", "bench", "bcd", *argv], env=env,
+                               cwd=root)
     rc = 0
     if args.part in ("race", "all"):
         rc |= race(args)
