@@ -14,9 +14,9 @@ from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 from ._instances import CLASSES, as_problem, check_answer, reference
 
 
-def _separate(p, rounds=5):
-    """Root LP of a Problem, then rounds of cuts; returns the separator or
-    None when the LP is not optimal."""
+def _separate(p, rounds=5, families=RootSeparator.FAMILIES):
+    """Root LP of a Problem, then rounds of cuts of ``families``; returns the
+    separator or None when the LP is not optimal."""
     c = p.c if p.sense == "minimize" else -p.c
     integ = p.is_integer
     lb, ub = p.lb.copy(), p.ub.copy()
@@ -26,6 +26,7 @@ def _separate(p, rounds=5):
     if lp.solve() != LP_OPTIMAL:
         return None
     sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds,
+                        families=families,
                         drop_slack=False)     # check every cut ever added
     sep.run(lb, ub, LP_OPTIMAL)
     return sep

@@ -16,21 +16,11 @@ from optsolve.milp.cuts_mir import MIRSeparator, VariableBounds
 from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 
 from ._instances import CLASSES, as_problem, check_answer, reference, set_cover
+from .test_cuts import _separate
 
 
 def _root(p, families, rounds=6):
-    c = p.c if p.sense == "minimize" else -p.c
-    integ = p.is_integer
-    lb, ub = p.lb.copy(), p.ub.copy()
-    lb[integ] = np.ceil(lb[integ] - 1e-9)
-    ub[integ] = np.floor(ub[integ] + 1e-9)
-    lp = LPRelaxation(c, p.A, p.row_lower, p.row_upper, lb, ub)
-    if lp.solve() != LP_OPTIMAL:
-        return None
-    sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds,
-                        families=families, drop_slack=False)
-    sep.run(lb, ub, LP_OPTIMAL)
-    return sep
+    return _separate(p, rounds, families)
 
 
 def _ok(cut, x, tol=1e-7):
