@@ -44,6 +44,7 @@ import scipy.sparse as sp
 
 from optsolve.milp.cuts import _finish
 from optsolve.milp.cuts_kernels import cmir_kernel
+from optsolve.milp.propagation import residual_activities, row_activities
 
 __all__ = ["VariableBounds", "MIRSeparator", "implied_bounds"]
 
@@ -125,18 +126,9 @@ def implied_bounds(A, row_lower, row_upper, lb, ub, cols, passes=2):
     rows = np.repeat(np.arange(m), np.diff(A.indptr))
     j, a = A.indices, A.data
     for _ in range(passes):
-        lo_c = np.where(a > 0, a * lb[j], a * ub[j])      # min contribution
-        hi_c = np.where(a > 0, a * ub[j], a * lb[j])      # max contribution
-        lo_inf, hi_inf = ~np.isfinite(lo_c), ~np.isfinite(hi_c)
-        min_fin = np.bincount(rows, np.where(lo_inf, 0.0, lo_c), m)
-        max_fin = np.bincount(rows, np.where(hi_inf, 0.0, hi_c), m)
-        n_lo = np.bincount(rows, lo_inf, m)
-        n_hi = np.bincount(rows, hi_inf, m)
         # activity of the other columns: min (resp. max) without this entry
-        rest_min = np.where(lo_inf, np.where(n_lo[rows] == 1, min_fin[rows], -np.inf),
-                            np.where(n_lo[rows] == 0, min_fin[rows] - lo_c, -np.inf))
-        rest_max = np.where(hi_inf, np.where(n_hi[rows] == 1, max_fin[rows], np.inf),
-                            np.where(n_hi[rows] == 0, max_fin[rows] - hi_c, np.inf))
+        rest_min, rest_max = residual_activities(
+            rows, row_activities(rows, a, lb[j], ub[j], m))
         with np.errstate(invalid="ignore", over="ignore"):
             # a x_j <= U - rest_min ; a x_j >= L - rest_max
             top = (row_upper[rows] - rest_min) / a

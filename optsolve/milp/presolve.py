@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optsolve.milp.problem import Problem
-from optsolve.milp.propagation import Propagator
+from optsolve.milp.propagation import Propagator, row_activities
 
 __all__ = ["presolve", "Presolved"]
 
@@ -95,21 +95,13 @@ class Presolved:
 
 def _activity_bounds(A, lb, ub):
     """Row minimum/maximum activity over the box (inf where unbounded)."""
-    csr = A
-    cols = csr.indices
-    a = csr.data
-    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-    l, u = lb[cols], ub[cols]
-    with np.errstate(invalid="ignore"):
-        lo = np.where(a > 0, a * l, a * u)
-        hi = np.where(a > 0, a * u, a * l)
-    lo_inf = ~np.isfinite(lo)
-    hi_inf = ~np.isfinite(hi)
-    m = csr.shape[0]
-    minact = np.bincount(rows, np.where(lo_inf, 0.0, lo), m).astype(np.float64)
-    maxact = np.bincount(rows, np.where(hi_inf, 0.0, hi), m).astype(np.float64)
-    minact[np.bincount(rows, lo_inf, m) > 0] = -_INF
-    maxact[np.bincount(rows, hi_inf, m) > 0] = _INF
+    cols = A.indices
+    m = A.shape[0]
+    rows = np.repeat(np.arange(m), np.diff(A.indptr))
+    _, _, _, _, minact, maxact, nlo, nhi = row_activities(rows, A.data, lb[cols],
+                                                          ub[cols], m)
+    minact[nlo > 0] = -_INF
+    maxact[nhi > 0] = _INF
     return minact, maxact, rows
 
 

@@ -22,9 +22,47 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-__all__ = ["Propagator"]
+__all__ = ["Propagator", "row_activities", "residual_activities"]
 
 _BIG = 1e15
+
+
+def row_activities(rows, a, l, u, m):
+    """Activity bounds of the rows of a matrix given by its entries.
+
+    ``rows``, ``a``: row index and value of each entry; ``l``, ``u``: the
+    bounds of each entry's column; ``m``: number of rows. Returns per entry
+    the contributions ``lo``, ``hi`` to its row's minimum and maximum
+    activity and whether they are infinite (``lo_inf``, ``hi_inf``), and per
+    row the sums of the finite contributions (``minfin``, ``maxfin``) and the
+    counts of the infinite ones (``nlo``, ``nhi``): the minimum activity is
+    ``minfin`` where ``nlo == 0`` and ``-inf`` otherwise.
+    """
+    with np.errstate(invalid="ignore"):
+        lo = np.where(a > 0, a * l, a * u)
+        hi = np.where(a > 0, a * u, a * l)
+    lo_inf = ~np.isfinite(lo)
+    hi_inf = ~np.isfinite(hi)
+    # (float even with no entries, where bincount gives ints)
+    minfin = np.bincount(rows, np.where(lo_inf, 0.0, lo), m).astype(np.float64, copy=False)
+    maxfin = np.bincount(rows, np.where(hi_inf, 0.0, hi), m).astype(np.float64, copy=False)
+    nlo = np.bincount(rows, lo_inf, m)
+    nhi = np.bincount(rows, hi_inf, m)
+    return lo, hi, lo_inf, hi_inf, minfin, maxfin, nlo, nhi
+
+
+def residual_activities(rows, act, sel=slice(None)):
+    """Minimum and maximum activity of each entry's row without the entry
+    itself (``-inf``/``inf`` when another entry is unbounded), for the
+    entries ``sel``; ``act`` is what :func:`row_activities` returned."""
+    lo, hi, lo_inf, hi_inf, minfin, maxfin, nlo, nhi = act
+    r = rows[sel]
+    with np.errstate(invalid="ignore"):
+        resmin = np.where(lo_inf[sel], np.where(nlo[r] == 1, minfin[r], -np.inf),
+                          np.where(nlo[r] == 0, minfin[r] - lo[sel], -np.inf))
+        resmax = np.where(hi_inf[sel], np.where(nhi[r] == 1, maxfin[r], np.inf),
+                          np.where(nhi[r] == 0, maxfin[r] - hi[sel], np.inf))
+    return resmin, resmax
 
 
 class Propagator:
@@ -125,24 +163,12 @@ class Propagator:
         t = self.target
         changed = 0
         for _ in range(passes):
-            l, u = lb[cols], ub[cols]
-            pos = a > 0
-            lo = np.where(pos, a * l, a * u)      # contribution to the min
-            hi = np.where(pos, a * u, a * l)      # ... and to the max
-            lo_inf = ~np.isfinite(lo)
-            hi_inf = ~np.isfinite(hi)
-            minact = np.bincount(rows, np.where(lo_inf, 0.0, lo), m)
-            maxact = np.bincount(rows, np.where(hi_inf, 0.0, hi), m)
-            nlo = np.bincount(rows, lo_inf, m)
-            nhi = np.bincount(rows, hi_inf, m)
+            act = row_activities(rows, a, lb[cols], ub[cols], m)
             r = rows[t]
-            at, lot, hit = a[t], lo[t], hi[t]
+            at = a[t]
             # residual activities without the entry itself
+            resmin, resmax = residual_activities(rows, act, t)
             with np.errstate(invalid="ignore"):
-                resmin = np.where(lo_inf[t], np.where(nlo[r] == 1, minact[r], -np.inf),
-                                  np.where(nlo[r] == 0, minact[r] - lot, -np.inf))
-                resmax = np.where(hi_inf[t], np.where(nhi[r] == 1, maxact[r], np.inf),
-                                  np.where(nhi[r] == 0, maxact[r] - hit, np.inf))
                 up_room = self.ru[r] - resmin      # a_j x_j <= up_room
                 lo_room = self.rl[r] - resmax      # a_j x_j >= lo_room
                 ok_u = np.isfinite(up_room) & (np.abs(resmin) < _BIG)
