@@ -1,7 +1,7 @@
 """Bilevel learning: MAID vs HOAG (3 schedules) vs fixed accuracy vs grid search.
 
 ``python -m bench bilevel [--images 10] [--size 96] [--budget 8000] [--skip-logistic]
-[--libsvm [a8a,w8a]] [--foe] [--foe-large] [--step-rules] [--figures DIR]``
+[--libsvm [a8a,w8a]] [--foe] [--foe-large] [--foe-long] [--step-rules] [--figures DIR]``
 
 * TV denoising on Kodak images (grayscale, resized, noise sigma 0.1, seed 0):
   every method starts from theta0 = (-5, -5) with the same budget of
@@ -18,7 +18,13 @@
 * ``--libsvm [a8a,w8a]``: binary libsvm files (sparse) as 2-class problems
   with one L2 weight per feature, MAID and the HOAG schedules against
   LogisticRegressionCV.
-* ``--foe``: a small field of experts (8 filters 5x5) on four 32x32 crops.
+* ``--foe``: a small field of experts (8 filters 5x5) on four 32x32 crops,
+  every method; ``--foe-large``: the paper's bank (48 filters 7x7) on 96x96
+  images, MAID and the three HOAG schedules; ``--foe-long``: the same at the
+  paper's budget (``--foe-long-budget``, default 1e5) on ``--foe-long-images``
+  images of ``--foe-long-size``. Each against a grid search over common
+  shifts of theta0's log-weights and log-smoothings (filters fixed) spending
+  the same budget, with train and held-out test PSNR.
 * ``--step-rules``: MAID's first-trial-step options (``step_rule="bb"``; and
   ``step_rule="bb-length"`` with ``beta0="dim"``) run next to the default MAID
   on every application, with their own ratios to HOAG.
@@ -199,25 +205,32 @@ def print_ratios(best, reach, hoag_best, stay=None, hoag_stay=None):
               f"{ratio(reach[name], hoag_best):.3g}{extra}")
 
 
-def grid_search(prob, budget, eps=1e-3, k=6):
-    """Snake through a k x k grid of (log lambda, log nu); stop at the budget."""
-    lams = np.linspace(-6.0, 0.0, k)
-    nus = np.linspace(-8.0, -1.0, k)
+def grid_search(prob, budget, eps=1e-3, k=6, thetas=None, solve=solve_lower, values=None):
+    """Snake through a k x k grid of (log lambda, log nu) (or through
+    ``thetas[a][b]``, a k x k grid of parameter vectors), solving the lower
+    level with ``solve`` to ``eps`` warm-started from the previous point;
+    stop at the budget. ``values``: a dict filled with ``(a, b) -> loss``."""
+    if thetas is None:
+        lams = np.linspace(-6.0, 0.0, k)
+        nus = np.linspace(-8.0, -1.0, k)
+        thetas = [[np.array([lam, nu]) for nu in nus] for lam in lams]
     order = [(a, b if i % 2 == 0 else k - 1 - b) for i, a in enumerate(range(k))
              for b in range(k)]
     work, best, best_theta, curve = 0, math.inf, None, [(0, 0.0, None)]
-    x = prob.x0(np.zeros(2))
+    x = prob.x0(thetas[0][0])
     t0 = time.perf_counter()
     for a, b in order:
-        theta = np.array([lams[a], nus[b]])
+        theta = thetas[a][b]
         left = budget - work
         if left <= 0:
             break
-        x, n, ok = solve_lower(prob, theta, x, eps, maxiter=left)
+        x, n, ok = solve(prob, theta, x, eps, maxiter=left)
         work += n
         if not ok:
             break
         f = prob.upper_fun(x)
+        if values is not None:
+            values[a, b] = f
         if f < best:
             best, best_theta = f, theta
         curve.append((work, time.perf_counter() - t0, best_theta))
@@ -395,51 +408,167 @@ def _softmax(Z):
     return E / E.sum(axis=1, keepdims=True)
 
 
-def bench_foe(args, fig_ax, large=False):
-    """Small FoE (8 filters 5x5, four 32x32 crops, every method) or, with
-    ``large``, the paper's filter bank (48 filters 7x7) on 96x96 images with
-    MAID and the best HOAG schedule of the small case."""
-    if large:
-        clean = load_kodak(args.foe_large_images, 96)
-        n_filters, size, budget, name = 48, 7, args.foe_large_budget, "bilevel_foe_large"
-        # fixed accuracy 1e-3 accepts no step within minutes at this size
-        methods = [m for m in with_variants(METHODS, args)
-                   if m[0].startswith("MAID") or m[0] == "HOAG-geometric"]
-        points, tol = min(args.points, 8), 1e-4   # each exact solve costs seconds here
+# (alpha shifts, beta shifts) of the FoE grid search, added to theta0's log-weights
+# and log-smoothings (filters fixed at theta0's); chosen so that the best shift
+# lies inside (the bench prints where it fell)
+FOE_GRIDS = {"small": ((-2.5, 0.0), (-4.5, 3.0)), "large": ((-5.0, 0.0), (-4.0, 4.0))}
+
+
+def foe_grid_search(prob, theta0, budget, ranges, k=6):
+    """The FoE analogue of TV's (log lambda, log nu) grid: a k x k grid of
+    common shifts of theta0's log-weights alpha and log-smoothings beta,
+    filters fixed at theta0's, same lower solver and work count as the methods.
+    While budget is left, a finer k x k grid spanning one step of the last
+    grid on each side of the best point follows (zoom 2.5x a round). Prints
+    the first grid's losses and where the best point fell; returns
+    ``(best theta, curve, seconds)`` like :func:`grid_search`."""
+    J = prob.n_filters
+    solve = preferred_solve_lower(prob)
+
+    def shifted(a, b):
+        th = np.array(theta0, dtype=float, copy=True)
+        th[:J] += a
+        th[J:2 * J] += b
+        return th
+
+    best, best_f, best_at, curve, work, secs = None, math.inf, None, [(0, 0.0, None)], 0, 0.0
+    for rnd in range(20):
+        if work >= budget:
+            break
+        da, db = (np.linspace(lo, hi, k) for lo, hi in ranges)
+        thetas = [[shifted(a, b) for b in db] for a in da]
+        values = {}
+        _, rcurve, rsecs = grid_search(prob, budget - work, k=k, thetas=thetas, solve=solve,
+                                       values=values)
+        loss = {id(thetas[a][b]): f for (a, b), f in values.items()}
+        for w, t, th in rcurve[1:]:
+            if loss[id(th)] < best_f:
+                best, best_f = th, loss[id(th)]
+                best_at = next((a, b) for (a, b) in values if thetas[a][b] is th)
+                best_at = (rnd, values, da, db) + best_at
+            curve.append((work + w, secs + t, best))
+        work, secs = work + rcurve[-1][0], secs + rsecs
+        if rnd == 0:
+            print(f"  grid search: {k} x {k} shifts of theta0's alpha (rows) and beta "
+                  f"(columns), filters fixed; loss at eps 1e-3:")
+            print("    " + " " * 7 + "".join(f"{b:9.3g}" for b in db))
+            for a, sa in enumerate(da):
+                print(f"    {sa:7.3g}" + "".join(f"{values[a, b]:9.4g}" if (a, b) in values
+                                                 else f"{'-':>9s}" for b in range(k)))
+        if best is None or len(values) < k * k:
+            break
+        # the next round spans one step of this grid on each side of the best point
+        ca, cb = best[0] - theta0[0], best[J] - theta0[J]
+        ha, hb = da[1] - da[0], db[1] - db[0]
+        ranges = ((ca - ha, ca + ha), (cb - hb, cb + hb))
+        print(f"    round {rnd + 1}: best loss {best_f:.5g} at shift ({ca:.3g}, {cb:.3g}); "
+              f"work {work}")
+    if best_at is None:
+        print("    no grid point solved within the budget")
+        return best, curve, secs
+    rnd, values, da, db, a, b = best_at
+    # below some smoothing the penalty is |k * x| and the loss stops moving with
+    # beta: a best point on the first grid's lowest beta is then on a plateau
+    flat = b == 0 and (a, 1) in values and values[a, 1] <= 1.001 * values[a, 0]
+    edge = rnd == 0 and not 0 < a < k - 1
+    print(f"    best shift ({da[a]:.3g}, {db[b]:.3g}) in round {rnd + 1}, loss {best_f:.5g}: alpha "
+          f"{'ON THE EDGE of' if edge else 'inside'} the first grid's range, beta "
+          + ("at its low edge, on the plateau (loss flat in beta there)" if flat else
+             "ON THE EDGE of its range" if rnd == 0 and not 0 < b < k - 1 else "inside it"))
+    return best, curve, secs
+
+
+def foe_case(args, kind):
+    """Training / held-out images, filter bank, budget, methods, exact-loss
+    points and tolerance of one FoE case (``small``, ``large`` or ``long``)."""
+    if kind == "small":
+        crops = [c[32:64, 32:64] for c in load_kodak(8, 96)]
+        return dict(clean=crops[:4], test=crops[4:], n_filters=8, size=5,
+                    budget=args.foe_budget, methods=with_variants(METHODS, args),
+                    points=args.points, tol=1e-6, grid=FOE_GRIDS["small"], name="bilevel_foe")
+    # fixed accuracy 1e-3 accepts no step within minutes at the 48-filter size
+    methods = [m for m in with_variants(METHODS, args)
+               if m[0].startswith("MAID") or m[0].startswith("HOAG")]
+    if kind == "large":
+        n, side, budget, points = args.foe_large_images, 96, args.foe_large_budget, 8
+        name = "bilevel_foe_large"
     else:
-        clean = [c[32:64, 32:64] for c in load_kodak(4, 96)]
-        n_filters, size, budget, name = 8, 5, args.foe_budget, "bilevel_foe"
-        methods, points, tol = with_variants(METHODS, args), args.points, 1e-6
-    prob = FieldOfExperts(clean, add_noise(clean, 0.1, 0), n_filters=n_filters, size=size)
+        n, side, budget, points = (args.foe_long_images, args.foe_long_size,
+                                   args.foe_long_budget, args.foe_long_points)
+        name = "bilevel_foe_long"
+    images = load_kodak(2 * n, side)
+    return dict(clean=images[:n], test=images[n:], n_filters=48, size=7, budget=budget,
+                methods=methods, points=min(args.points, points), tol=1e-4,
+                grid=FOE_GRIDS["large"], name=name)
+
+
+def bench_foe(args, fig_ax, kind="small"):
+    """Field of experts, every method against a grid search over the same budget.
+
+    ``small``: 8 filters 5x5 on four 32x32 crops, every method. ``large``: the
+    paper's bank (48 filters 7x7) on 96x96 images, MAID and the three HOAG
+    schedules. ``long``: the same at the paper's budget (1e5) on a small image
+    set. Held-out test images: the next Kodak images (crops), noise seed 1."""
+    case = foe_case(args, kind)
+    clean, test_clean, budget, tol = case["clean"], case["test"], case["budget"], case["tol"]
+    J, size = case["n_filters"], case["size"]
+    prob = FieldOfExperts(clean, add_noise(clean, 0.1, 0), n_filters=J, size=size)
+    test = FieldOfExperts(test_clean, add_noise(test_clean, 0.1, 1), n_filters=J, size=size)
     theta0 = prob.theta0()
     side = clean[0].shape[0]
-    print(f"\nField of experts: {len(clean)} images {side}x{side}, {n_filters} filters "
-          f"{size}x{size} ({theta0.size} parameters), budget {budget}")
-    table = Table(name, ["method", "work_to_1pct", "final_loss", "train_psnr",
-                         "work", "time_s"])
-    table.add(method="theta0", final_loss=Exact(prob, tol)(theta0)[0],
-              train_psnr=prob.psnr(prob.denoise(theta0, tol=tol)), work=0, time_s=0.0)
-    results = {}
-    for label, method, opts in methods:
+    print(f"\nField of experts ({kind}): {len(clean)} training + {len(test_clean)} test images "
+          f"{side}x{side}, {J} filters {size}x{size} ({theta0.size} parameters), budget "
+          f"{budget}; exact loss to {tol:g} at up to {case['points']} points", flush=True)
+    table = Table(case["name"], ["method", "work_to_1pct", "work_to_hoag_loss", "final_loss",
+                                 "train_psnr", "test_psnr", "work", "time_s"])
+    ex = Exact(prob, tol)
+
+    def psnrs(theta):
+        return (prob.psnr(prob.denoise(theta, tol=tol)),
+                test.psnr(test.denoise(theta, tol=tol)))
+
+    start = psnrs(theta0)
+    table.add(method="theta0", final_loss=ex(theta0)[0], train_psnr=start[0],
+              test_psnr=start[1], work=0, time_s=0.0)
+    curves, rows = {}, {}
+    for label, method, opts in case["methods"]:
         res, traj = run_method(prob, theta0, method, opts, budget)
-        results[label] = (res, exact_curve(prob, traj, points, tol))
-        print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s)", flush=True)
-        fig_ax.plot([max(c[0], 1) for c in results[label][1]],
-                    [c[2] for c in results[label][1]], marker=".", label=label)
-    best, reach, hoag_best = reach_table({n: c for n, (_, c) in results.items()})
-    for name, (res, curve) in results.items():
-        table.add(method=name, work_to_1pct=reach[name], final_loss=curve[-1][2],
-                  train_psnr=prob.psnr(prob.denoise(res.x, tol=tol)), work=res.nwork,
-                  time_s=res.time)
+        curves[label] = exact_curve(prob, traj, case["points"], tol)
+        rows[label] = (curves[label][-1][2],) + psnrs(res.x) + (res.nwork, res.time)
+        print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s): exact loss {rows[label][0]:.5g}, "
+              f"PSNR train {rows[label][1]:.2f} test {rows[label][2]:.2f} dB", flush=True)
+    gtheta, gcurve, gtime = foe_grid_search(prob, theta0, budget, case["grid"])
+    seen = {}
+    for w, t, th in gcurve:
+        if th is not None and th.tobytes() not in seen:
+            seen[th.tobytes()] = Exact(prob, tol)(th)[0]
+    curves["grid search"] = [(w, t, math.nan if th is None else seen[th.tobytes()])
+                             for w, t, th in gcurve]
+    rows["grid search"] = (curves["grid search"][-1][2],) + psnrs(gtheta) + (gcurve[-1][0], gtime)
+    print(f"    grid work {gcurve[-1][0]} ({gtime:.1f} s)", flush=True)
+    best, reach, hoag_best = reach_table(curves)
+    hoag = {n: c for n, c in curves.items() if n.startswith("HOAG")}
+    hoag_loss = min(min(c[2] for c in cv if math.isfinite(c[2])) for cv in hoag.values())
+    for name, (loss, train_psnr, test_psnr, work, secs) in rows.items():
+        table.add(method=name, work_to_1pct=reach[name],
+                  work_to_hoag_loss=work_to_reach(curves[name], hoag_loss), final_loss=loss,
+                  train_psnr=train_psnr, test_psnr=test_psnr, work=work, time_s=secs)
     table.print()
     table.save_csv()
     print_ratios(best, reach, hoag_best)
-    print_same_loss({n: c for n, (_, c) in results.items()})
+    print_same_loss({n: c for n, c in curves.items() if n != "grid search"})
+    for name in maid_names(rows):
+        beats = rows[name][2] > rows["grid search"][2]
+        print(f"  test PSNR: {name} {rows[name][2]:.2f} dB, grid search {rows['grid search'][2]:.2f}"
+              f" dB over the same budget: {name} {'beats' if beats else 'does NOT beat'} the grid")
+    for name, curve in curves.items():
+        pts = [c for c in curve if math.isfinite(c[2])]
+        fig_ax.plot([max(c[0], 1) for c in pts], [c[2] for c in pts], marker=".", label=name)
     fig_ax.set_xscale("log")
     fig_ax.set_yscale("log")
     fig_ax.set_xlabel("lower-level + CG iterations")
     fig_ax.set_ylabel("exact upper loss")
-    fig_ax.set_title(f"field of experts, {n_filters} filters {size}x{size}")
+    fig_ax.set_title(f"field of experts, {J} filters {size}x{size}, {len(clean)} x {side}x{side}")
     fig_ax.legend(fontsize=7)
 
 
@@ -558,6 +687,17 @@ def main(argv=None) -> int:
                     help="96x96 Kodak images of the 48-filter FoE (default 3)")
     ap.add_argument("--foe-large-budget", type=int, default=5000,
                     help="large FoE: lower+CG iterations per method (default 5000)")
+    ap.add_argument("--foe-long", action="store_true",
+                    help="also run the 48-filter FoE at the paper's budget (MAID, the three "
+                         "HOAG schedules and the grid)")
+    ap.add_argument("--foe-long-budget", type=int, default=100000,
+                    help="long FoE: lower+CG iterations per method (default 100000)")
+    ap.add_argument("--foe-long-images", type=int, default=1,
+                    help="long FoE: training Kodak images (as many held out; default 1)")
+    ap.add_argument("--foe-long-size", type=int, default=96,
+                    help="long FoE: image side (default 96)")
+    ap.add_argument("--foe-long-points", type=int, default=6,
+                    help="long FoE: exact evaluations per trajectory (default 6)")
     ap.add_argument("--figures", metavar="DIR", default=None,
                     help="only write the user guide's pictures (scikit-image samples) to DIR, "
                          "e.g. docs/images/bilevel")
@@ -574,7 +714,7 @@ def main(argv=None) -> int:
         return 0
     nlib = len(args.libsvm.split(",")) if args.libsvm else 0
     ncols = (3 * (not args.skip_tv) + (not args.skip_logistic) + nlib
-             + bool(args.foe) + bool(args.foe_large))
+             + bool(args.foe) + bool(args.foe_large) + bool(args.foe_long))
     if ncols == 0:
         ap.error("nothing to run")
     fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4))
@@ -592,9 +732,12 @@ def main(argv=None) -> int:
         bench_foe(args, axes[0])
         axes = axes[1:]
     if args.foe_large:
-        bench_foe(args, axes[0], large=True)
+        bench_foe(args, axes[0], "large")
+        axes = axes[1:]
+    if args.foe_long:
+        bench_foe(args, axes[0], "long")
     fig.tight_layout()
-    path = figure_path("bilevel")
+    path = figure_path("bilevel_foe_long" if ncols == 1 and args.foe_long else "bilevel")
     fig.savefig(path, dpi=110)
     print(f"figure: {path}")
     return 0
