@@ -25,8 +25,9 @@
   images of ``--foe-long-size``. Each against a grid search over common
   shifts of theta0's log-weights and log-smoothings (filters fixed) spending
   the same budget, with train and held-out test PSNR.
-* ``--step-rules``: MAID's first-trial-step options (``step_rule="bb"``; and
-  ``step_rule="bb-length"`` with ``beta0="dim"``) run next to the default MAID
+* ``--step-rules``: MAID's first-trial-step options (the paper's
+  ``step_rule="growth"``; and ``step_rule="bb-length"`` with ``beta0="dim"``)
+  run next to the default MAID (``step_rule="bb"``)
   on every application, with their own ratios to HOAG.
 * ``--figures DIR``: only the user guide's pictures (scikit-image samples).
 
@@ -61,7 +62,7 @@ METHODS = [
 ]
 # ``--step-rules``: MAID with our first-trial-step options, run next to the default
 STEP_VARIANTS = [
-    ("MAID-bb", "maid", {"step_rule": "bb"}),
+    ("MAID-growth", "maid", {"step_rule": "growth"}),
     ("MAID-bb-length-dim", "maid", {"step_rule": "bb-length", "beta0": "dim"}),
 ]
 
@@ -676,7 +677,7 @@ def main(argv=None) -> int:
     ap.add_argument("--points", type=int, default=30,
                     help="exact evaluations per trajectory (default 30)")
     ap.add_argument("--step-rules", action="store_true",
-                    help="also run MAID with step_rule='bb' and with step_rule='bb-length', "
+                    help="also run MAID with step_rule='growth' and with step_rule='bb-length', "
                          "beta0='dim' on every application")
     ap.add_argument("--skip-tv", action="store_true")
     ap.add_argument("--skip-logistic", action="store_true")

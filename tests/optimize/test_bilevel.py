@@ -473,11 +473,13 @@ def test_error_bound_holds_on_random_quadratics(seed):
 def test_line_search_warm_starts_converge_and_predictions_save_work():
     # x*(theta) is affine here: the interpolated start of a backtracked trial and
     # the secant prediction of a first trial are exact along their directions
-    # (with one hyperparameter every direction is the last step's)
+    # (with one hyperparameter every direction is the last step's); the paper's
+    # step rule, whose long trials backtrack
     for m in (1, 3):
         prob = Quadratic(seed=2, m=m)
         runs = {w: minimize_bilevel(prob, np.zeros(m), tol=1e-6,
-                                    options={"ls_warm": w, "beta0": 10.0})
+                                    options={"ls_warm": w, "beta0": 10.0,
+                                             "step_rule": "growth"})
                 for w in ("base", "interpolate", "secant")}
         for res in runs.values():
             assert res.success

@@ -33,7 +33,7 @@ def add_parser(subparsers):
     p.add_argument("--step-rule", choices=("growth", "length", "bb", "bb-length"),
                    default=None,
                    help="MAID/fixed: first trial step of the later line searches "
-                        "(default growth, the paper's; bb: safeguarded Barzilai-Borwein)")
+                        "(default bb, a safeguarded Barzilai-Borwein step; growth: the paper's)")
     p.add_argument("--beta0", default=None, metavar="auto|dim|X",
                    help="MAID/fixed: first trial step (auto = 1/||h0||, dim = HOAG's "
                         "1/(||h0|| dim), or a positive number)")

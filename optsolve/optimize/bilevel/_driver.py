@@ -25,7 +25,7 @@ _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0,
-         "ls_warm": "secant", "step_rule": "growth", "beta_min": 1e-10, "beta_max": 1e10}
+         "ls_warm": "secant", "step_rule": "bb", "beta_min": 1e-10, "beta_max": 1e10}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
 _HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25, "L0": "dim"}
 
@@ -178,11 +178,12 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         ``growth`` (step growth after success, 10/9), ``step_rule`` (first
         trial step of the later line searches; only the start of the
         backtracking changes, not its acceptance test nor the accuracy
-        control: "growth", the default and the paper's, the last accepted
-        step times ``growth``; "length", that step rescaled by
+        control: "growth", the paper's, the last accepted step times
+        ``growth``; "length", that step rescaled by
         ``||h_old||/||h||`` so that the trial *displacement* grows by
         ``growth``; "bb", the Barzilai-Borwein step ``s's/s'y`` of the last
-        accepted step ``s`` and hypergradient change ``y``, clipped to
+        accepted step ``s`` and hypergradient change ``y`` (the default),
+        clipped to
         [``beta_min``, ``beta_max``] (1e-10, 1e10), falling back to "growth"
         when ``s'y <= 0`` or ``||y||`` is within the two hypergradients'
         error bounds; "bb-length": the same falling back to "length"),

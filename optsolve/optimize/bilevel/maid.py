@@ -23,7 +23,9 @@ acceptance test and the accuracy control stay the paper's): "growth" is the
 paper's ``beta``; "length" scales it by ``||h_old|| / ||h||`` so that the
 trial *displacement* grows by ``growth``; "bb" uses the safeguarded
 Barzilai-Borwein step of the last accepted step (:func:`_bb_step`), falling
-back to "growth"; "bb-length" falls back to "length".
+back to "growth" (our default: it measured better than or equal to the
+paper's rule on every benchmarked application); "bb-length" falls back to
+"length".
 
 ``fixed=True`` gives the fixed-accuracy baseline: the same line search with
 ``eps, delta`` never changed.
