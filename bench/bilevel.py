@@ -533,10 +533,12 @@ def bench_foe(args, fig_ax, kind="small"):
               test_psnr=start[1], work=0, time_s=0.0)
     curves, rows = {}, {}
     for label, method, opts in case["methods"]:
-        res, traj = run_method(prob, theta0, method, opts, budget)
+        # the budget, not the default 1000 outer iterations, ends every run
+        res, traj = run_method(prob, theta0, method, dict(opts, maxiter=10 ** 9), budget)
         curves[label] = exact_curve(prob, traj, case["points"], tol)
         rows[label] = (curves[label][-1][2],) + psnrs(res.x) + (res.nwork, res.time)
-        print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s): exact loss {rows[label][0]:.5g}, "
+        print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s, {res.nit} outer iterations, "
+              f"stopped by {res.limit or res.message}): exact loss {rows[label][0]:.5g}, "
               f"PSNR train {rows[label][1]:.2f} test {rows[label][2]:.2f} dB", flush=True)
     gtheta, gcurve, gtime = foe_grid_search(prob, theta0, budget, case["grid"])
     seen = {}
