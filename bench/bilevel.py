@@ -125,10 +125,18 @@ def run_method(prob, theta0, method, options, budget):
     return res, traj
 
 
-def exact_curve(prob, traj, npoints, tol=1e-6):
-    """(work, time, exact loss[, PSNR]) at up to ``npoints`` points of a trajectory."""
+def exact_curve(prob, traj, npoints, tol=1e-6, by_work=False):
+    """(work, time, exact loss[, PSNR]) at up to ``npoints`` points of a trajectory,
+    spread geometrically over its iterations (``by_work``: over the work, plus
+    ``npoints // 2`` evenly spaced in work, for long runs of many iterations)."""
     idx = sorted(set(np.unique(np.geomspace(1, len(traj), npoints).astype(int) - 1))
                  | {0, len(traj) - 1})
+    if by_work:
+        works = np.array([t[0] for t in traj], dtype=float)
+        targets = np.concatenate([np.geomspace(1, works[-1], npoints),
+                                  np.linspace(0, works[-1], npoints // 2 + 1)[1:]])
+        idx = sorted({0, len(traj) - 1}
+                     | {int(np.searchsorted(works, w)) for w in targets if w <= works[-1]})
     ex = Exact(prob, tol)
     out = []
     for i in idx:
@@ -433,8 +441,11 @@ def foe_grid_search(prob, theta0, budget, ranges, k=6):
         return th
 
     best, best_f, best_at, curve, work, secs = None, math.inf, None, [(0, 0.0, None)], 0, 0.0
-    for rnd in range(20):
+    for rnd in range(50):
         if work >= budget:
+            break
+        if rnd >= 4 and best_at[0] < rnd - 3:
+            print(f"    stopped after round {rnd}: three rounds without a lower loss")
             break
         da, db = (np.linspace(lo, hi, k) for lo, hi in ranges)
         thetas = [[shifted(a, b) for b in db] for a in da]
@@ -535,7 +546,11 @@ def bench_foe(args, fig_ax, kind="small"):
     for label, method, opts in case["methods"]:
         # the budget, not the default 1000 outer iterations, ends every run
         res, traj = run_method(prob, theta0, method, dict(opts, maxiter=10 ** 9), budget)
-        curves[label] = exact_curve(prob, traj, case["points"], tol)
+        curves[label] = exact_curve(prob, traj, case["points"], tol, by_work=kind != "small")
+        if kind == "long":   # keep the trajectory: the exact loss can be sampled again later
+            np.savez_compressed(figure_path(f"{case['name']}_{label}").with_suffix(".npz"),
+                                work=[t[0] for t in traj], time=[t[1] for t in traj],
+                                theta=np.array([t[2] for t in traj]))
         rows[label] = (curves[label][-1][2],) + psnrs(res.x) + (res.nwork, res.time)
         print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s, {res.nit} outer iterations, "
               f"stopped by {res.limit or res.message}): exact loss {rows[label][0]:.5g}, "
@@ -699,8 +714,9 @@ def main(argv=None) -> int:
                     help="long FoE: training Kodak images (as many held out; default 1)")
     ap.add_argument("--foe-long-size", type=int, default=96,
                     help="long FoE: image side (default 96)")
-    ap.add_argument("--foe-long-points", type=int, default=6,
-                    help="long FoE: exact evaluations per trajectory (default 6)")
+    ap.add_argument("--foe-long-points", type=int, default=12,
+                    help="long FoE: exact evaluations per trajectory, geometric in the work, "
+                         "and half as many evenly spaced (default 12)")
     ap.add_argument("--figures", metavar="DIR", default=None,
                     help="only write the user guide's pictures (scikit-image samples) to DIR, "
                          "e.g. docs/images/bilevel")
