@@ -250,8 +250,19 @@ def test_interrupt_from_another_thread():
     s.delete()
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler for the test: a process started in the
+    background by a non-interactive shell inherits SIGINT ignored, and Python
+    then keeps it ignored (the Ctrl-C below would never arrive)."""
+    import signal
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("delay", [0.1, 0.6])  # in the direct slice / the worker
-def test_ctrl_c_in_main_thread_gives_unknown(delay):
+def test_ctrl_c_in_main_thread_gives_unknown(delay, python_sigint):
     import os
     import signal
     timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
