@@ -508,10 +508,11 @@ def foe_grid_search(prob, theta0, budget, ranges, k=6):
         return th
 
     best, best_f, best_at, curve, work, secs = None, math.inf, None, [(0, 0.0, None)], 0, 0.0
+    first = None   # the first grid's shifts and losses
     for rnd in range(50):
         if work >= budget:
             break
-        if rnd >= 4 and best_at[0] < rnd - 3:
+        if rnd >= 4 and best_at < rnd - 3:
             print(f"    stopped after round {rnd}: three rounds without a lower loss")
             break
         da, db = (np.linspace(lo, hi, k) for lo, hi in ranges)
@@ -523,11 +524,11 @@ def foe_grid_search(prob, theta0, budget, ranges, k=6):
         for w, t, th in rcurve[1:]:
             if loss[id(th)] < best_f:
                 best, best_f = th, loss[id(th)]
-                best_at = next((a, b) for (a, b) in values if thetas[a][b] is th)
-                best_at = (rnd, values, da, db) + best_at
+                best_at = rnd
             curve.append((work + w, secs + t, best))
         work, secs = work + rcurve[-1][0], secs + rsecs
         if rnd == 0:
+            first = (da, db, values)
             print(f"  grid search: {k} x {k} shifts of theta0's alpha (rows) and beta "
                   f"(columns), filters fixed; loss at eps 1e-3:")
             print("    " + " " * 7 + "".join(f"{b:9.3g}" for b in db))
@@ -542,18 +543,25 @@ def foe_grid_search(prob, theta0, budget, ranges, k=6):
         ranges = ((ca - ha, ca + ha), (cb - hb, cb + hb))
         print(f"    round {rnd + 1}: best loss {best_f:.5g} at shift ({ca:.3g}, {cb:.3g}); "
               f"work {work}")
-    if best_at is None:
+    if best is None:
         print("    no grid point solved within the budget")
         return best, curve, secs
-    rnd, values, da, db, a, b = best_at
-    # below some smoothing the penalty is |k * x| and the loss stops moving with
-    # beta: a best point on the first grid's lowest beta is then on a plateau
-    flat = b == 0 and (a, 1) in values and values[a, 1] <= 1.001 * values[a, 0]
-    edge = rnd == 0 and not 0 < a < k - 1
-    print(f"    best shift ({da[a]:.3g}, {db[b]:.3g}) in round {rnd + 1}, loss {best_f:.5g}: alpha "
-          f"{'ON THE EDGE of' if edge else 'inside'} the first grid's range, beta "
-          + ("at its low edge, on the plateau (loss flat in beta there)" if flat else
-             "ON THE EDGE of its range" if rnd == 0 and not 0 < b < k - 1 else "inside it"))
+    sa, sb = best[0] - theta0[0], best[J] - theta0[J]
+    da, db, values = first
+    # below some smoothing the penalty is close to w |k * x| and the loss stops
+    # moving with beta: a best beta at or below the first grid's lowest is then
+    # on that plateau when the first grid's two lowest betas (on the row nearest
+    # the best alpha) differ by under 1%
+    row = int(np.argmin(np.abs(da - sa)))
+    flat = ((row, 0) in values and (row, 1) in values
+            and abs(values[row, 1] - values[row, 0]) <= 0.01 * values[row, 0])
+    print(f"    best shift ({sa:.3g}, {sb:.3g}) from round {best_at + 1}, loss {best_f:.5g}: "
+          f"alpha {'inside' if da[0] < sa < da[-1] else 'NOT inside'} the first grid's "
+          f"[{da[0]:g}, {da[-1]:g}]; beta "
+          + (f"inside [{db[0]:g}, {db[-1]:g}]" if db[0] < sb < db[-1] else
+             f"at or below {db[0]:g}, on the plateau (the loss there moves by under 1% "
+             f"with beta)" if sb <= db[0] and flat else
+             f"NOT inside [{db[0]:g}, {db[-1]:g}]"))
     return best, curve, secs
 
 
@@ -640,7 +648,9 @@ def bench_foe(args, fig_ax, kind="small"):
             seen[th.tobytes()] = Exact(prob, tol)(th)[0]
     curves["grid search"] = [(w, t, math.nan if th is None else seen[th.tobytes()])
                              for w, t, th in gcurve]
-    rows["grid search"] = (curves["grid search"][-1][2],) + psnrs(gtheta) + (gcurve[-1][0], gtime)
+    rows["grid search"] = ((curves["grid search"][-1][2],)
+                           + (psnrs(gtheta) if gtheta is not None else (math.nan, math.nan))
+                           + (gcurve[-1][0], gtime))
     print(f"    grid work {gcurve[-1][0]} ({gtime:.1f} s)", flush=True)
     best, reach, hoag_best = reach_table(curves)
     hoag = {n: c for n, c in curves.items() if n.startswith("HOAG")}
