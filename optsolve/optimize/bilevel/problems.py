@@ -15,6 +15,8 @@ Roberts & Ehrhardt, 2023).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
@@ -300,14 +302,20 @@ class FieldOfExperts(_Denoising):
         self._cache = None
 
     def theta0(self):
-        """Weights ``e^-3``, smoothings ``e^-3.5`` (the paper's start) and
-        zero-mean random filters of unit norm."""
+        """The start of the authors' FoE script, in our parameters.
+
+        Their penalty is ``1/2 e^{t_0} sum_j e^{t_j} sum_p sqrt((k_j * x)_p^2
+        + e^{2 s_j})`` with every ``t = -3``, ``s_j = -3.5`` and zero-mean
+        Xavier-normal filters; here the three factors are one weight,
+        ``alpha_j = -6 - log 2``, smoothings ``beta_j = -3.5``, and the
+        filters are drawn the same way (standard deviation ``sqrt(1/size)``,
+        mean removed)."""
         J, s = self.n_filters, self.size
         rng = np.random.default_rng(self.random_state)
-        f = rng.standard_normal((J, s * s))
+        f = rng.standard_normal((J, s * s)) * math.sqrt(1.0 / s)
         f -= f.mean(axis=1, keepdims=True)
-        f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
-        return np.concatenate([np.full(J, -3.0), np.full(J, -3.5), f.ravel()])
+        return np.concatenate([np.full(J, -6.0 - math.log(2.0)), np.full(J, -3.5),
+                               f.ravel()])
 
     def _unpack(self, theta):
         theta = np.asarray(theta, dtype=float)
