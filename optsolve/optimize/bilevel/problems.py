@@ -306,16 +306,20 @@ class FieldOfExperts(_Denoising):
 
         Their penalty is ``1/2 e^{t_0} sum_j e^{t_j} sum_p sqrt((k_j * x)_p^2
         + e^{2 s_j})`` with every ``t = -3``, ``s_j = -3.5`` and zero-mean
-        Xavier-normal filters; here the three factors are one weight,
-        ``alpha_j = -6 - log 2``, smoothings ``beta_j = -3.5``, and the
-        filters are drawn the same way (standard deviation ``sqrt(1/size)``,
-        mean removed)."""
+        Xavier-normal filters (standard deviation ``sqrt(1/size)``, so norm
+        about ``sqrt(size)``); here the three factors are one weight per
+        filter, ``alpha_j = -6 - log 2`` for their bank of 48 filters of 7x7,
+        smoothings ``beta_j = -3.5``, and the filters are drawn the same way.
+        For another bank the weights are rescaled so that the bank's total
+        weight ``J e^alpha sqrt(size)`` stays the paper's: a bank of 8
+        filters of 5x5 would otherwise start about 6 times weaker than the
+        paper's."""
         J, s = self.n_filters, self.size
         rng = np.random.default_rng(self.random_state)
         f = rng.standard_normal((J, s * s)) * math.sqrt(1.0 / s)
         f -= f.mean(axis=1, keepdims=True)
-        return np.concatenate([np.full(J, -6.0 - math.log(2.0)), np.full(J, -3.5),
-                               f.ravel()])
+        alpha = -6.0 - math.log(2.0) + math.log((48 * math.sqrt(7.0)) / (J * math.sqrt(s)))
+        return np.concatenate([np.full(J, alpha), np.full(J, -3.5), f.ravel()])
 
     def _unpack(self, theta):
         theta = np.asarray(theta, dtype=float)
