@@ -487,7 +487,7 @@ def _softmax(Z):
 # (alpha shifts, beta shifts) of the FoE grid search, added to theta0's log-weights
 # and log-smoothings (filters fixed at theta0's); chosen so that the best shift
 # lies inside (the bench prints where it fell)
-FOE_GRIDS = {"small": ((-2.0, 2.0), (-4.5, 3.0)), "large": ((-2.0, 2.0), (-4.0, 4.0))}
+FOE_GRIDS = {"small": ((-1.6, 2.4), (-4.5, 3.0)), "large": ((-2.4, 1.6), (-4.0, 4.0))}
 
 
 def foe_grid_search(prob, theta0, budget, ranges, k=6):
