@@ -23,8 +23,8 @@ acceptance test and the accuracy control stay the paper's): "growth" is the
 paper's ``beta``; "length" scales it by ``||h_old|| / ||h||`` so that the
 trial *displacement* grows by ``growth``; "bb" uses the safeguarded
 Barzilai-Borwein step of the last accepted step (:func:`_bb_step`), falling
-back to "growth" (our default: it measured better than or equal to the
-paper's rule on every benchmarked application); "bb-length" falls back to
+back to "growth" (our default: better than the paper's rule on TV and
+within a few percent of it on every other benchmarked application); "bb-length" falls back to
 "length".
 
 ``fixed=True`` gives the fixed-accuracy baseline: the same line search with
