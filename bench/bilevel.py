@@ -217,13 +217,9 @@ def reach_table(curves, stay=False):
 def one_step_oracle(prob, theta0, theta_best, eps=0.1):
     """Work of a method that knew where to go: a certified lower solve at
     ``theta0``, one adjoint solve, then one lower solve at ``theta_best`` warm
-    started from the first (accuracies MAID's first ``eps0 = delta0``)."""
-    from optsolve.optimize.bilevel.hypergrad import solve_adjoint
-
-    x, n0, _ = solve_lower(prob, theta0, prob.x0(theta0), eps)
-    _, n1, _ = solve_adjoint(prob, x, theta0, prob.upper_grad(x), eps)
-    _, n2, _ = solve_lower(prob, theta_best, x, eps)
-    return n0 + n1 + n2
+    started from the first (accuracies MAID's first ``eps0 = delta0``), i.e.
+    the one-step path ``theta0 -> theta_best`` replayed."""
+    return replay_path(prob, [theta0, theta_best], eps)
 
 
 def replay_path(prob, thetas, eps):
@@ -243,13 +239,19 @@ def replay_path(prob, thetas, eps):
     return work
 
 
+def hoag_best_loss(curves):
+    """The lowest exact loss any HOAG schedule's curve reached."""
+    return min(min(c[2] for c in cv if math.isfinite(c[2]))
+               for n, cv in curves.items() if n.startswith("HOAG"))
+
+
 def same_loss(curves, maid="MAID"):
     """The issue's measure at HOAG's level: the lowest exact loss any HOAG
     schedule reached, the work that schedule needed to first reach it, and the
     work MAID (the run named ``maid``) needed to first reach it (nan: never).
     Returns ``(loss, hoag_work, maid_work, maid_work / hoag_work)``."""
     hoag = {n: c for n, c in curves.items() if n.startswith("HOAG")}
-    target = min(min(c[2] for c in cv if math.isfinite(c[2])) for cv in hoag.values())
+    target = hoag_best_loss(curves)
     hoag_work = min((w for w in (work_to_reach(c, target) for c in hoag.values())
                      if math.isfinite(w)), default=math.nan)
     maid_work = work_to_reach(curves[maid], target)
@@ -486,7 +488,8 @@ def _softmax(Z):
 
 # (alpha shifts, beta shifts) of the FoE grid search, added to theta0's log-weights
 # and log-smoothings (filters fixed at theta0's); chosen so that the best shift
-# lies inside (the bench prints where it fell)
+# lies inside and, in alpha, the start itself (shift 0) is a grid point (the
+# bench prints where the best fell)
 FOE_GRIDS = {"small": ((-1.6, 2.4), (-4.5, 3.0)), "large": ((-2.4, 1.6), (-4.0, 4.0))}
 
 
@@ -653,8 +656,7 @@ def bench_foe(args, fig_ax, kind="small"):
                            + (gcurve[-1][0], gtime))
     print(f"    grid work {gcurve[-1][0]} ({gtime:.1f} s)", flush=True)
     best, reach, hoag_best = reach_table(curves)
-    hoag = {n: c for n, c in curves.items() if n.startswith("HOAG")}
-    hoag_loss = min(min(c[2] for c in cv if math.isfinite(c[2])) for cv in hoag.values())
+    hoag_loss = hoag_best_loss(curves)
     for name, (loss, train_psnr, test_psnr, work, secs) in rows.items():
         table.add(method=name, work_to_1pct=reach[name],
                   work_to_hoag_loss=work_to_reach(curves[name], hoag_loss), final_loss=loss,
