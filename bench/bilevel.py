@@ -25,10 +25,13 @@
   images of ``--foe-long-size``. Each against a grid search over common
   shifts of theta0's log-weights and log-smoothings (filters fixed) spending
   the same budget, with train and held-out test PSNR.
-* ``--step-rules``: MAID's first-trial-step options (the paper's
-  ``step_rule="growth"``; and ``step_rule="bb-length"`` with ``beta0="dim"``)
-  run next to the default MAID (``step_rule="bb"``)
-  on every application, with their own ratios to HOAG.
+* ``--step-rules``: MAID along the paper's direction ``-h``
+  (``direction="gradient"``: with our default ``step_rule="bb"``, with the
+  paper's ``step_rule="growth"``, and with ``step_rule="bb-length"``,
+  ``beta0="dim"``) run next to the default MAID (L-BFGS direction) on every
+  application, with their own ratios to HOAG.
+* ``--methods NAMES``: only these methods (``MAID,HOAG-geometric,...``); the
+  long FoE case compares them with the other methods' saved trajectories.
 * ``--figures DIR``: only the user guide's pictures (scikit-image samples).
 
 Writes bench/results/bilevel_*.csv and bilevel.png.
@@ -60,22 +63,32 @@ METHODS = [
     ("fixed-1e-1", "fixed", {"eps0": 1e-1, "delta0": 1e-1}),
     ("fixed-1e-3", "fixed", {"eps0": 1e-3, "delta0": 1e-3}),
 ]
-# ``--step-rules``: MAID with our first-trial-step options, run next to the default
+# ``--step-rules``: MAID with the paper's search direction (our former default,
+# then also the paper's step rule, and the step options), next to the default
 STEP_VARIANTS = [
-    ("MAID-growth", "maid", {"step_rule": "growth"}),
-    ("MAID-bb-length-dim", "maid", {"step_rule": "bb-length", "beta0": "dim"}),
+    ("MAID-gradient", "maid", {"direction": "gradient"}),
+    ("MAID-growth", "maid", {"direction": "gradient", "step_rule": "growth"}),
+    ("MAID-bb-length-dim", "maid", {"direction": "gradient", "step_rule": "bb-length",
+                                    "beta0": "dim"}),
 ]
 
 
 def with_variants(methods, args):
-    """``methods`` with the MAID step-rule variants after "MAID" when asked."""
-    if not getattr(args, "step_rules", False):
-        return methods
+    """``methods`` with the MAID step-rule variants after "MAID" when asked,
+    restricted to ``--methods`` when given."""
     out = []
     for m in methods:
         out.append(m)
-        if m[0] == "MAID":
+        if m[0] == "MAID" and getattr(args, "step_rules", False):
             out.extend(STEP_VARIANTS)
+    only = getattr(args, "methods", None)
+    if only:
+        names = only.split(",")
+        unknown = set(names) - {m[0] for m in METHODS + STEP_VARIANTS}
+        if unknown:
+            raise SystemExit(f"bench bilevel: unknown --methods {sorted(unknown)}; known: "
+                             f"{', '.join(m[0] for m in METHODS + STEP_VARIANTS)}")
+        out = [m for m in METHODS + STEP_VARIANTS if m[0] in names]
     return out
 
 
@@ -240,9 +253,9 @@ def replay_path(prob, thetas, eps):
 
 
 def hoag_best_loss(curves):
-    """The lowest exact loss any HOAG schedule's curve reached."""
-    return min(min(c[2] for c in cv if math.isfinite(c[2]))
-               for n, cv in curves.items() if n.startswith("HOAG"))
+    """The lowest exact loss any HOAG schedule's curve reached (nan: none ran)."""
+    return min((min(c[2] for c in cv if math.isfinite(c[2]))
+                for n, cv in curves.items() if n.startswith("HOAG")), default=math.nan)
 
 
 def same_loss(curves, maid="MAID"):
@@ -592,6 +605,18 @@ def foe_case(args, kind):
                 grid=FOE_GRIDS["large"], name=name)
 
 
+def saved_trajectories(name, skip=()):
+    """The long FoE case's saved trajectories (work, thetas) of every known
+    method (``bench/results/<name>_<label>.npz``), except those in ``skip``."""
+    trajs = {}
+    for label, _, _ in METHODS + STEP_VARIANTS:
+        path = figure_path(f"{name}_{label}").with_suffix(".npz")
+        if label not in skip and path.exists():
+            with np.load(path) as d:
+                trajs[label] = (d["work"], d["theta"])
+    return trajs
+
+
 def bench_foe(args, fig_ax, kind="small"):
     """Field of experts, every method against a grid search over the same budget.
 
@@ -604,12 +629,7 @@ def bench_foe(args, fig_ax, kind="small"):
     J, size = case["n_filters"], case["size"]
     prob = FieldOfExperts(clean, add_noise(clean, 0.1, 0), n_filters=J, size=size)
     if kind == "long" and args.foe_long_refine:
-        trajs = {}
-        for label, _, _ in case["methods"]:
-            path = figure_path(f"{case['name']}_{label}").with_suffix(".npz")
-            if path.exists():
-                with np.load(path) as d:
-                    trajs[label] = (d["work"], d["theta"])
+        trajs = saved_trajectories(case["name"])
         print(f"\nField of experts (long, saved trajectories of {', '.join(trajs)})")
         refine_long(prob, trajs, tol)
         return
@@ -644,17 +664,18 @@ def bench_foe(args, fig_ax, kind="small"):
         print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s, {res.nit} outer iterations, "
               f"stopped by {res.limit or res.message}): exact loss {rows[label][0]:.5g}, "
               f"PSNR train {rows[label][1]:.2f} test {rows[label][2]:.2f} dB", flush=True)
-    gtheta, gcurve, gtime = foe_grid_search(prob, theta0, budget, case["grid"])
-    seen = {}
-    for w, t, th in gcurve:
-        if th is not None and th.tobytes() not in seen:
-            seen[th.tobytes()] = Exact(prob, tol)(th)[0]
-    curves["grid search"] = [(w, t, math.nan if th is None else seen[th.tobytes()])
-                             for w, t, th in gcurve]
-    rows["grid search"] = ((curves["grid search"][-1][2],)
-                           + (psnrs(gtheta) if gtheta is not None else (math.nan, math.nan))
-                           + (gcurve[-1][0], gtime))
-    print(f"    grid work {gcurve[-1][0]} ({gtime:.1f} s)", flush=True)
+    if not args.skip_grid:
+        gtheta, gcurve, gtime = foe_grid_search(prob, theta0, budget, case["grid"])
+        seen = {}
+        for w, t, th in gcurve:
+            if th is not None and th.tobytes() not in seen:
+                seen[th.tobytes()] = Exact(prob, tol)(th)[0]
+        curves["grid search"] = [(w, t, math.nan if th is None else seen[th.tobytes()])
+                                 for w, t, th in gcurve]
+        rows["grid search"] = ((curves["grid search"][-1][2],)
+                               + (psnrs(gtheta) if gtheta is not None else (math.nan, math.nan))
+                               + (gcurve[-1][0], gtime))
+        print(f"    grid work {gcurve[-1][0]} ({gtime:.1f} s)", flush=True)
     best, reach, hoag_best = reach_table(curves)
     hoag_loss = hoag_best_loss(curves)
     for name, (loss, train_psnr, test_psnr, work, secs) in rows.items():
@@ -666,8 +687,9 @@ def bench_foe(args, fig_ax, kind="small"):
     print_ratios(best, reach, hoag_best)
     print_same_loss({n: c for n, c in curves.items() if n != "grid search"})
     if trajs:
-        refine_long(prob, trajs, tol)
-    for name in maid_names(rows):
+        # with --methods, the methods not run this time come from their saved runs
+        refine_long(prob, dict(saved_trajectories(case["name"], skip=trajs), **trajs), tol)
+    for name in maid_names(rows) if "grid search" in rows else ():
         beats = rows[name][2] > rows["grid search"][2]
         print(f"  test PSNR: {name} {rows[name][2]:.2f} dB, grid search {rows['grid search'][2]:.2f}"
               f" dB over the same budget: {name} {'beats' if beats else 'does NOT beat'} the grid")
@@ -786,8 +808,15 @@ def main(argv=None) -> int:
     ap.add_argument("--points", type=int, default=30,
                     help="exact evaluations per trajectory (default 30)")
     ap.add_argument("--step-rules", action="store_true",
-                    help="also run MAID with step_rule='growth' and with step_rule='bb-length', "
-                         "beta0='dim' on every application")
+                    help="also run MAID along the paper's direction (direction='gradient'): "
+                         "as before, with step_rule='growth', and with step_rule='bb-length', "
+                         "beta0='dim', on every application")
+    ap.add_argument("--methods", metavar="NAMES", default=None,
+                    help="run only these methods (comma-separated labels, e.g. "
+                         "MAID,MAID-gradient,HOAG-geometric); the long FoE case then compares "
+                         "them with the other methods' saved trajectories")
+    ap.add_argument("--skip-grid", action="store_true",
+                    help="field of experts: no grid-search baseline")
     ap.add_argument("--skip-tv", action="store_true")
     ap.add_argument("--skip-logistic", action="store_true")
     ap.add_argument("--foe", action="store_true", help="also run the field-of-experts case")

@@ -261,7 +261,7 @@ class InexactStep:
 
 def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_old,
                         eps, *, alpha0, rho=0.5, c=1e-4, upper_lipschitz=0.0,
-                        maxiter=10, hopeless_factor=None):
+                        maxiter=10, hopeless_factor=None, slope=None):
     """Backtracking on inexact values (MAID's line search).
 
     Tries ``theta - alpha0 * rho**i * direction`` for ``i = 0, 1, ...`` and
@@ -297,6 +297,11 @@ def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_
         the error terms ``2 ||grad g|| eps + L_g eps^2 / 2`` that the test
         must overcome: smaller steps cannot pass, so the caller had better
         tighten ``eps`` at once. None (default) tries all ``maxiter`` steps.
+    slope : float, optional
+        ``<h, direction>`` for a preconditioned direction (``direction = P h``
+        with ``P`` positive definite and ``h`` the inexact gradient): the
+        test then asks for a decrease of ``c * alpha * slope`` instead of
+        ``c * alpha * ||direction||^2``. None: ``direction`` is the gradient.
 
     Returns
     -------
@@ -315,7 +320,9 @@ def line_search_inexact(evaluate: Callable, theta, direction, fun_old, gradnorm_
     """
     theta = np.asarray(theta, dtype=float)
     direction = np.asarray(direction, dtype=float)
-    dd = float(direction @ direction)
+    dd = float(direction @ direction) if slope is None else float(slope)
+    if slope is not None and not dd > 0:
+        raise ValueError(f"`slope` must be positive (a descent direction), got {slope!r}")
     alpha = float(alpha0)
     fun = gnorm = math.nan
     errors = 2.0 * gradnorm_old * eps + 0.5 * upper_lipschitz * eps * eps

@@ -8,7 +8,7 @@ from optsolve.optimize.bilevel import (BilevelProblem, FieldOfExperts, Multinomi
                                        TVDenoising, minimize_bilevel)
 from optsolve.optimize.bilevel.hypergrad import (HypergradientOracle, solve_adjoint,
                                                  solve_lower, solve_lower_newton)
-from optsolve.optimize.bilevel.maid import _bb_step
+from optsolve.optimize.bilevel.maid import _bb_step, _curvature_pair, _two_loop
 
 
 # --- instances -------------------------------------------------------------
@@ -479,7 +479,8 @@ def test_line_search_warm_starts_converge_and_predictions_save_work():
         prob = Quadratic(seed=2, m=m)
         runs = {w: minimize_bilevel(prob, np.zeros(m), tol=1e-6,
                                     options={"ls_warm": w, "beta0": 10.0,
-                                             "step_rule": "growth"})
+                                             "step_rule": "growth",
+                                             "direction": "gradient"})
                 for w in ("base", "interpolate", "secant")}
         for res in runs.values():
             assert res.success
@@ -588,7 +589,7 @@ def test_bb_step_is_used_on_a_quadratic_bilevel_problem(monkeypatch):
     Ainv_C = np.linalg.solve(prob.A, prob.C)
     ev = np.linalg.eigvalsh(Ainv_C.T @ Ainv_C)
     res, calls = _trial_steps(monkeypatch, prob, {"step_rule": "bb", "eps0": 1e-4,
-                                                   "delta0": 1e-4})
+                                                   "delta0": 1e-4, "direction": "gradient"})
     assert res.success
     np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
     used = 0
@@ -609,7 +610,8 @@ def test_bb_step_speeds_up_one_hyperparameter_quadratic():
     # step 0.01 the paper's growth by 10/9 needs many steps (62 against 24 here)
     prob = Quadratic(seed=2, m=1)
     runs = {r: minimize_bilevel(prob, np.zeros(1), tol=1e-6,
-                                options={"step_rule": r, "beta0": 0.01})
+                                options={"step_rule": r, "beta0": 0.01,
+                                         "direction": "gradient"})
             for r in ("growth", "length", "bb", "bb-length")}
     for res in runs.values():
         assert res.success
@@ -645,7 +647,8 @@ def test_beta0_dim_is_hoags_first_step(monkeypatch):
 
 def test_length_rule_keeps_the_displacement_growing_by_growth(monkeypatch):
     prob = Quadratic(seed=1)
-    _, calls = _trial_steps(monkeypatch, prob, {"step_rule": "length", "growth": 1.5})
+    _, calls = _trial_steps(monkeypatch, prob, {"step_rule": "length", "growth": 1.5,
+                                                "direction": "gradient"})
     checked = 0
     for (_, h0, _, acc, a0), (_, h1, a1, _, _) in zip(calls, calls[1:]):
         if acc:
@@ -660,6 +663,9 @@ def test_length_rule_keeps_the_displacement_growing_by_growth(monkeypatch):
     ({"beta_max": 0.0}, "`beta_max` must be a positive"),
     ({"beta_min": 2.0, "beta_max": 1.0}, "`beta_min` must not exceed `beta_max`"),
     ({"beta0": "sqrt"}, "`beta0` must be a positive"),
+    ({"direction": "newton"}, "`direction` must be one of"),
+    ({"direction": "lbfgs", "lbfgs_memory": 0}, "`lbfgs_memory` must be a positive"),
+    ({"lbfgs_memory": 2.5}, "`lbfgs_memory`"),
 ])
 def test_bad_step_options(options, match):
     with pytest.raises(ValueError, match=match):
@@ -670,3 +676,76 @@ def test_step_options_not_for_hoag():
     with pytest.raises(ValueError, match="unknown `options`"):
         minimize_bilevel(Quadratic(), np.zeros(3), method="hoag",
                          options={"step_rule": "bb"})
+
+
+# --- L-BFGS direction --------------------------------------------------------
+
+def test_two_loop_is_the_bfgs_inverse_update():
+    # H_0 = (s'y / y'y) I of the newest pair, then the BFGS inverse update
+    # H <- (I - r s y') H (I - r y s') + r s s' for each pair, oldest first
+    rng = np.random.default_rng(0)
+    n = 5
+    M = rng.standard_normal((n, n))
+    B = M @ M.T + np.eye(n)   # a positive definite Hessian: every s'y > 0
+    memory = []
+    for _ in range(3):
+        s = rng.standard_normal(n)
+        y = B @ s
+        memory.append((s, y, 1.0 / (s @ y)))
+    s, y, r = memory[-1]
+    H = np.eye(n) * (s @ y) / (y @ y)
+    for s, y, r in memory:
+        V = np.eye(n) - r * np.outer(y, s)
+        H = V.T @ H @ V + r * np.outer(s, s)
+    h = rng.standard_normal(n)
+    np.testing.assert_allclose(_two_loop(h, memory), H @ h, rtol=1e-10)
+    # the newest secant equation H y = s holds
+    s, y, _ = memory[-1]
+    np.testing.assert_allclose(_two_loop(y, memory), s, rtol=1e-10)
+
+
+def test_curvature_pair_rejections():
+    theta_old, h_old = np.zeros(2), np.array([1.0, 0.0])
+    theta, h = np.array([1.0, 0.0]), np.array([3.0, 0.0])
+    s, y, r = _curvature_pair(theta, h, 0.1, (theta_old, h_old, 0.1))
+    np.testing.assert_allclose(s, [1.0, 0.0])
+    np.testing.assert_allclose(y, [2.0, 0.0])
+    assert r == pytest.approx(0.5)
+    assert _curvature_pair(theta, h, 0.1, None) is None          # no step yet
+    assert _curvature_pair(theta, np.array([0.0, 0.0]), 0.1,
+                           (theta_old, h_old, 0.1)) is None       # s'y < 0
+    assert _curvature_pair(theta, h, 1.0, (theta_old, h_old, 1.0)) is None  # within errors
+
+
+def test_lbfgs_direction_converges_and_beats_the_gradient_on_a_quadratic(monkeypatch):
+    prob = Quadratic(seed=4, n=12, m=6)
+    theta0 = np.zeros(6)
+    thetas = []
+    res, calls = _trial_steps(monkeypatch, prob, {"direction": "lbfgs", "eps0": 1e-3,
+                                                   "delta0": 1e-3})
+    assert res.success and res.status == 0
+    np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
+    assert np.linalg.norm(prob.grad_f(res.x)) <= 1e-5
+    # the L-BFGS steps were taken (unit first trial step, direction not h)
+    lbfgs_steps = [c for c in calls if c[2] == 1.0 and c[3]]
+    assert len(lbfgs_steps) >= 3
+    grad = minimize_bilevel(prob, theta0, tol=1e-6, options={"eps0": 1e-3, "delta0": 1e-3,
+                                                             "direction": "gradient"})
+    assert grad.success
+    assert res.nit < grad.nit and res.nwork < grad.nwork
+    # accepted steps never increase the true objective
+    res = minimize_bilevel(prob, theta0, tol=1e-6, options={"direction": "lbfgs"},
+                           callback=lambda intermediate_result: thetas.append(
+                               intermediate_result.x))
+    values = [prob.f(theta0)] + [prob.f(t) for t in thetas]
+    assert all(b <= a + 1e-12 for a, b in zip(values, values[1:]))
+
+
+@pytest.mark.parametrize("make, budget", [(tv_problem, 3000), (foe_problem, 1500),
+                                          (logistic_problem, 3000)])
+def test_lbfgs_direction_decreases_application_losses(make, budget):
+    prob = make()
+    theta0 = prob.theta0()
+    f0 = tight(prob, theta0)[0]
+    res = minimize_bilevel(prob, theta0, options={"max_work": budget, "direction": "lbfgs"})
+    assert tight(prob, res.x)[0] < f0 - 1e-3

@@ -59,6 +59,9 @@ def test_step_rule_and_beta0(folder, capsys):
     assert float(psnr[7]) > float(psnr[1]) + 3
     assert run_cli([str(folder), "--max-work", "500", "--beta0", "0.05"]) == 0
     capsys.readouterr()
+    assert run_cli([str(folder), "--max-work", "2000", "--direction", "lbfgs"]) == 0
+    psnr = capsys.readouterr().out.split("PSNR:")[1].split()
+    assert float(psnr[7]) > float(psnr[1]) + 3
     assert run_cli([str(folder), "--beta0", "big"]) == 1
     assert "`beta0` must be a positive" in capsys.readouterr().err
     assert run_cli([str(folder), "--method", "hoag", "--step-rule", "bb"]) == 1

@@ -185,3 +185,22 @@ def test_inexact_search_hopeless_exit_skips_evaluations():
     full = line_search_inexact(evaluate, theta, d, 1.0, 1.0, 0.1, alpha0=0.1, rho=0.5,
                                maxiter=10)
     assert not full.accepted and full.ntrials == 10
+
+
+def test_inexact_search_with_a_preconditioned_direction_asks_slope_decrease():
+    # f = t't at t = (1, 0): h = (2, 0); d = P h with P = diag(0.25, 1) gives
+    # slope h'd = 1 against ||d||^2 = 0.25
+    evaluate = lambda t: (float(t @ t), float(2 * np.linalg.norm(t)), None)  # noqa: E731
+    theta, h = np.array([1.0, 0.0]), np.array([2.0, 0.0])
+    d = np.array([0.5, 0.0])
+    # alpha = 1: f drops from 1 to 0.25; c = 0.7: 0.75 >= 0.7 * 0.25 (||d||^2)
+    # but 0.75 < 0.7 * 1 (slope) is false, so both accept; c = 0.8 with the
+    # slope asks for 0.8 and rejects, with ||d||^2 asks for 0.2 and accepts
+    assert line_search_inexact(evaluate, theta, d, 1.0, 2.0, 1e-12, alpha0=1.0,
+                               c=0.8, maxiter=1).accepted
+    assert not line_search_inexact(evaluate, theta, d, 1.0, 2.0, 1e-12, alpha0=1.0,
+                                   c=0.8, maxiter=1, slope=float(h @ d)).accepted
+    assert line_search_inexact(evaluate, theta, d, 1.0, 2.0, 1e-12, alpha0=1.0,
+                               c=0.7, maxiter=1, slope=float(h @ d)).accepted
+    with pytest.raises(ValueError, match="`slope` must be positive"):
+        line_search_inexact(evaluate, theta, d, 1.0, 2.0, 1e-12, alpha0=1.0, slope=-1.0)

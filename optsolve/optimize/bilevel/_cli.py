@@ -34,6 +34,9 @@ def add_parser(subparsers):
                    default=None,
                    help="MAID/fixed: first trial step of the later line searches "
                         "(default bb, a safeguarded Barzilai-Borwein step; growth: the paper's)")
+    p.add_argument("--direction", choices=("gradient", "lbfgs"), default=None,
+                   help="MAID/fixed: search direction (gradient: the paper's; lbfgs: "
+                        "L-BFGS on the inexact hypergradients)")
     p.add_argument("--beta0", default=None, metavar="auto|dim|X",
                    help="MAID/fixed: first trial step (auto = 1/||h0||, dim = HOAG's "
                         "1/(||h0|| dim), or a positive number)")
@@ -107,6 +110,8 @@ def run(args) -> int:
                "time_limit": args.time_limit}
     if args.step_rule is not None:
         options["step_rule"] = args.step_rule
+    if args.direction is not None:
+        options["direction"] = args.direction
     if args.beta0 is not None:
         try:
             options["beta0"] = float(args.beta0)

@@ -18,6 +18,7 @@ __all__ = ["minimize_bilevel", "METHODS", "DEFAULT_OPTIONS"]
 
 METHODS = ("maid", "hoag", "fixed")
 STEP_RULES = ("growth", "length", "bb", "bb-length")
+DIRECTIONS = ("gradient", "lbfgs")
 
 _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
            "lower_maxiter": 2000, "cg_maxiter": 2000, "seed": 0,
@@ -25,7 +26,8 @@ _COMMON = {"maxiter": 1000, "max_work": None, "time_limit": None,
 _MAID = {"eps0": 0.1, "delta0": 0.1, "eta": 1e-4, "rho": 0.5, "tau": 0.5, "nu": 1.05,
          "beta0": "auto", "growth": 10.0 / 9.0, "max_backtracks": 10, "max_retries": 3,
          "decrease": "eta", "eps_min": 1e-13, "hopeless_factor": 4.0,
-         "ls_warm": "secant", "step_rule": "bb", "beta_min": 1e-10, "beta_max": 1e10}
+         "ls_warm": "secant", "step_rule": "bb", "beta_min": 1e-10, "beta_max": 1e10,
+         "direction": "lbfgs", "lbfgs_memory": 10}
 _FIXED = dict(_MAID, eps0=1e-3, delta0=1e-3, max_backtracks=5)
 _HOAG = {"eps0": 1e-3, "schedule": "geometric", "decay": 0.9, "C": 0.25, "L0": "dim"}
 
@@ -110,6 +112,12 @@ def _options_iv(method, options):
                          f"> {opts['beta_max']!r}")
     if opts["step_rule"] not in STEP_RULES:
         raise ValueError(f"`step_rule` must be one of {STEP_RULES}, got {opts['step_rule']!r}")
+    if opts["direction"] not in DIRECTIONS:
+        raise ValueError(f"`direction` must be one of {DIRECTIONS}, got {opts['direction']!r}")
+    n = check_count_limit(opts["lbfgs_memory"], "lbfgs_memory")
+    if not n:
+        raise ValueError("`lbfgs_memory` must be a positive integer")
+    opts["lbfgs_memory"] = n
     if opts["ls_warm"] not in ("base", "interpolate", "secant"):
         raise ValueError(f"`ls_warm` must be 'base' or 'interpolate', got {opts['ls_warm']!r}")
     if opts["decrease"] not in ("eta", "eta2"):
@@ -187,6 +195,15 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         [``beta_min``, ``beta_max``] (1e-10, 1e10), falling back to "growth"
         when ``s'y <= 0`` or ``||y||`` is within the two hypergradients'
         error bounds; "bb-length": the same falling back to "length"),
+        ``direction`` (the search direction: "gradient", the paper's,
+        ``-h``; "lbfgs", ``-H h`` with ``H`` the L-BFGS inverse-Hessian
+        estimate of the last ``lbfgs_memory`` (10) accepted steps, their
+        pairs kept only when ``s'y > 0`` and ``||y||`` exceeds the two
+        hypergradients' error bounds, tried from the unit step and used
+        only when ``omega ||H h|| <= (1 - eta) h'H h`` (the paper's
+        accuracy test for that direction: it then descends on the true
+        objective), else the gradient step of ``step_rule``; the line
+        search asks for the decrease ``c alpha h'H h``),
         ``max_backtracks``
         (10; 5 for "fixed"), ``max_retries`` (3), ``decrease`` ("eta": the
         paper's test; "eta2": the authors' code), ``hopeless_factor`` (4.0;

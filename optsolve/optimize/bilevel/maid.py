@@ -27,6 +27,15 @@ back to "growth" (our default: better than the paper's rule on TV and
 within a few percent of it on every other benchmarked application); "bb-length" falls back to
 "length".
 
+Our ``direction="lbfgs"`` searches along ``-H h`` instead of ``-h``, with
+``H`` the L-BFGS inverse-Hessian estimate of the last accepted steps
+(:func:`_two_loop`; pairs from :func:`_curvature_pair`), from the unit
+step; the line search then asks for the decrease ``c alpha h'H h``. It is
+used only when it passes the paper's accuracy test written for that
+direction, ``omega ||H h|| <= (1 - eta) h'H h`` (so that it descends on the
+true objective); otherwise, and while no pair is stored, the step is the
+gradient step of ``step_rule``.
+
 ``fixed=True`` gives the fixed-accuracy baseline: the same line search with
 ``eps, delta`` never changed.
 """
@@ -61,6 +70,8 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
     secant = opts["ls_warm"] == "secant"
     prev = None   # (theta, x) before the last accepted step
     theta = np.array(theta, dtype=float, copy=True)
+    lbfgs = opts["direction"] == "lbfgs"
+    pairs = []    # L-BFGS memory: (s, y, 1/s'y) of accepted steps, oldest first
 
     state = {"theta": theta, "fun": math.nan, "jac": None, "eps": eps, "delta": delta,
              "step": beta, "grad_bound": math.nan, "x": oracle.x}
@@ -108,6 +119,18 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 if step_rule in ("bb", "bb-length"):
                     trial_beta = _bb_step(theta, h, omega, last_step, trial_beta,
                                           opts["beta_min"], opts["beta_max"])
+            direction, slope, alpha0, pair = h, None, trial_beta, None
+            if lbfgs:
+                pair = _curvature_pair(theta, h, omega, last_step)
+                memory = pairs + ([pair] if pair is not None else [])
+                if memory:
+                    d = _two_loop(h, memory)
+                    sl = float(np.vdot(h, d))
+                    # the paper's test omega <= (1 - eta) ||h|| for the direction d:
+                    # with ||h - grad f|| <= omega, d then descends on the true f
+                    if (math.isfinite(sl) and sl > 0
+                            and omega * _norm(d) <= (1.0 - eta) * sl):
+                        direction, slope, alpha0 = d, sl, 1.0
             # 2. inexact backtracking line search
             x_base = x
             last_trial = {}
@@ -134,16 +157,21 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                 return gt, _norm(ggt), xt
 
             step = line_search_inexact(
-                evaluate, theta, h, g, _norm(gradg), eps, alpha0=trial_beta, rho=rho, c=c,
-                upper_lipschitz=oracle.upper_lipschitz(),
+                evaluate, theta, direction, g, _norm(gradg), eps, alpha0=alpha0, rho=rho,
+                c=c, upper_lipschitz=oracle.upper_lipschitz(),
                 maxiter=int(opts["max_backtracks"]) + j,
-                hopeless_factor=opts["hopeless_factor"])
+                hopeless_factor=opts["hopeless_factor"], slope=slope)
             if step.accepted:
                 prev = (theta, x_base)
                 last_step = (theta, h, omega)
                 theta = step.theta
                 oracle.x = step.payload
                 beta = step.alpha * opts["growth"]
+                if slope is not None:
+                    # the gradient step that moves theta as far (the fallback)
+                    beta *= _norm(direction) / hn
+                if pair is not None:
+                    pairs = (pairs + [pair])[-int(opts["lbfgs_memory"]):]
                 if not fixed:
                     eps *= nu
                     delta *= nu
@@ -182,3 +210,35 @@ def _bb_step(theta, h, omega, last_step, fallback, beta_min, beta_max):
     if not math.isfinite(bb):
         return fallback
     return min(max(bb, beta_min), beta_max)
+
+
+def _curvature_pair(theta, h, omega, last_step):
+    """The L-BFGS pair ``(s, y, 1/s'y)`` of the last accepted step, or None
+    when there is none, its curvature ``s'y`` is not positive, or ``||y||``
+    is within the two hypergradients' error bounds."""
+    if last_step is None:
+        return None
+    theta_old, h_old, omega_old = last_step
+    s = theta - theta_old
+    y = h - h_old
+    sy = float(np.vdot(s, y))
+    if not sy > 0 or _norm(y) <= omega + omega_old or not math.isfinite(sy):
+        return None
+    return s, y, 1.0 / sy
+
+
+def _two_loop(h, memory):
+    """L-BFGS two-loop recursion: ``H h`` for the inverse-Hessian estimate of
+    the pairs in ``memory`` (oldest first), scaled by ``s'y / y'y`` of the
+    newest."""
+    q = np.array(h, dtype=float, copy=True)
+    a = []
+    for s, y, r in reversed(memory):
+        ai = r * float(np.vdot(s, q))
+        q -= ai * y
+        a.append(ai)
+    s, y, r = memory[-1]
+    q *= 1.0 / (r * float(np.vdot(y, y)))
+    for (s, y, r), ai in zip(memory, reversed(a)):
+        q += (ai - r * float(np.vdot(y, q))) * s
+    return q
