@@ -307,7 +307,8 @@ def grid_search(prob, budget, eps=1e-3, k=6, thetas=None, solve=solve_lower, val
             break
         x, n, ok = solve(prob, theta, x, eps, maxiter=left)
         work += n
-        if not ok:
+        if not ok:   # cut off by the budget: its work still counts
+            curve.append((work, time.perf_counter() - t0, best_theta))
             break
         f = prob.upper_fun(x)
         if values is not None:
@@ -538,7 +539,7 @@ def foe_grid_search(prob, theta0, budget, ranges, k=6):
                                        values=values)
         loss = {id(thetas[a][b]): f for (a, b), f in values.items()}
         for w, t, th in rcurve[1:]:
-            if loss[id(th)] < best_f:
+            if th is not None and loss[id(th)] < best_f:
                 best, best_f = th, loss[id(th)]
                 best_at = rnd
             curve.append((work + w, secs + t, best))
@@ -602,17 +603,23 @@ def foe_case(args, kind):
     images = load_kodak(2 * n, side)
     return dict(clean=images[:n], test=images[n:], n_filters=48, size=7, budget=budget,
                 methods=methods, points=min(args.points, points), tol=1e-4,
-                grid=FOE_GRIDS["large"], name=name)
+                grid=FOE_GRIDS["large"], name=name, images=f"{n}x{side}")
 
 
-def saved_trajectories(name, skip=()):
+def saved_trajectories(name, images, skip=()):
     """The long FoE case's saved trajectories (work, thetas) of every known
-    method (``bench/results/<name>_<label>.npz``), except those in ``skip``."""
+    method (``bench/results/<name>_<label>.npz``), except those in ``skip``
+    and those saved for another image set (``images``: "<count>x<side>")."""
     trajs = {}
     for label, _, _ in METHODS + STEP_VARIANTS:
         path = figure_path(f"{name}_{label}").with_suffix(".npz")
         if label not in skip and path.exists():
             with np.load(path) as d:
+                saved = str(d["images"]) if "images" in d else "unknown"
+                if saved != images:
+                    print(f"  (not using {path.name}: saved for images {saved}, "
+                          f"not {images})")
+                    continue
                 trajs[label] = (d["work"], d["theta"])
     return trajs
 
@@ -629,7 +636,7 @@ def bench_foe(args, fig_ax, kind="small"):
     J, size = case["n_filters"], case["size"]
     prob = FieldOfExperts(clean, add_noise(clean, 0.1, 0), n_filters=J, size=size)
     if kind == "long" and args.foe_long_refine:
-        trajs = saved_trajectories(case["name"])
+        trajs = saved_trajectories(case["name"], case["images"])
         print(f"\nField of experts (long, saved trajectories of {', '.join(trajs)})")
         refine_long(prob, trajs, tol)
         return
@@ -659,7 +666,7 @@ def bench_foe(args, fig_ax, kind="small"):
             trajs[label] = (np.array([t[0] for t in traj]), np.array([t[2] for t in traj]))
             np.savez_compressed(figure_path(f"{case['name']}_{label}").with_suffix(".npz"),
                                 work=trajs[label][0], time=[t[1] for t in traj],
-                                theta=trajs[label][1])
+                                theta=trajs[label][1], images=case["images"])
         rows[label] = (curves[label][-1][2],) + psnrs(res.x) + (res.nwork, res.time)
         print(f"  {label:15s} work {res.nwork} ({res.time:.1f} s, {res.nit} outer iterations, "
               f"stopped by {res.limit or res.message}): exact loss {rows[label][0]:.5g}, "
@@ -688,7 +695,8 @@ def bench_foe(args, fig_ax, kind="small"):
     print_same_loss({n: c for n, c in curves.items() if n != "grid search"})
     if trajs:
         # with --methods, the methods not run this time come from their saved runs
-        refine_long(prob, dict(saved_trajectories(case["name"], skip=trajs), **trajs), tol)
+        refine_long(prob, dict(saved_trajectories(case["name"], case["images"], skip=trajs),
+                               **trajs), tol)
     for name in maid_names(rows) if "grid search" in rows else ():
         beats = rows[name][2] > rows["grid search"][2]
         print(f"  test PSNR: {name} {rows[name][2]:.2f} dB, grid search {rows['grid search'][2]:.2f}"
