@@ -712,6 +712,48 @@ def bench_foe(args, fig_ax, kind="small"):
     fig_ax.legend(fontsize=7)
 
 
+def bench_foe_instances(args):
+    """The small FoE case on ``--foe-instances`` other instances (other Kodak
+    images and crop positions, noise seeds and random filter starts): MAID,
+    MAID along the gradient and the three HOAG schedules, work to reach the
+    lowest loss any HOAG schedule reached (exact loss at up to ``--points``
+    iterates per run, so the work figures are upper bounds)."""
+    names = ("MAID", "HOAG-geometric", "HOAG-quadratic", "HOAG-cubic")
+    methods = ([m for m in METHODS if m[0] in names]
+               + [m for m in STEP_VARIANTS if m[0] == "MAID-gradient"])
+    images = load_kodak(24, 96)
+    table = Table("bilevel_foe_instances", ["instance", "method", "final_loss",
+                                            "work_to_hoag_loss", "ratio"])
+    print(f"\nField of experts (small), {args.foe_instances} more instances: 8 filters 5x5, "
+          f"four 32x32 crops each, budget {args.foe_budget}", flush=True)
+    ratios = {}
+    for i in range(args.foe_instances):
+        off, r0, c0 = (8 + 4 * i) % (len(images) - 3), (40 * i + 20) % 64, (28 * i + 10) % 64
+        crops = [im[r0:r0 + 32, c0:c0 + 32] for im in images[off:off + 4]]
+        prob = FieldOfExperts(crops, add_noise(crops, 0.1, 10 + i), n_filters=8, size=5,
+                              random_state=1 + i)
+        curves = {}
+        for label, method, opts in methods:
+            _, traj = run_method(prob, prob.theta0(), method, dict(opts, maxiter=10 ** 9),
+                                 args.foe_budget)
+            curves[label] = exact_curve(prob, traj, min(args.points, 60))
+        for label in ("MAID", "MAID-gradient") + names[1:]:
+            row = dict(instance=i + 1, method=label, final_loss=curves[label][-1][2])
+            if label.startswith("MAID"):
+                loss, hw, mw, r = same_loss(curves, label)
+                row.update(work_to_hoag_loss=mw, ratio=r)
+                ratios.setdefault(label, []).append(r)
+            table.add(**row)
+        print(f"  instance {i + 1} (Kodak {off + 1}-{off + 4}, crop at ({r0}, {c0})): "
+              + ", ".join(f"{n} {curves[n][-1][2]:.4g}" for n in curves), flush=True)
+    table.print()
+    table.save_csv()
+    for label, rs in ratios.items():
+        rs = [r if math.isfinite(r) else math.inf for r in rs]   # never: infinitely slow
+        print(f"  {label}: work to HOAG's best loss / HOAG's, median over instances "
+              f"{np.median(rs):.3g} (max {max(rs):.3g}; target <= 0.5)")
+
+
 def _psnr1(a, b):
     return 10 * math.log10(1.0 / max(float(np.mean((a - b) ** 2)), 1e-300))
 
@@ -828,6 +870,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-tv", action="store_true")
     ap.add_argument("--skip-logistic", action="store_true")
     ap.add_argument("--foe", action="store_true", help="also run the field-of-experts case")
+    ap.add_argument("--foe-instances", type=int, default=0, metavar="N",
+                    help="also run the small FoE case on N other instances (MAID, MAID "
+                         "along the gradient, HOAG)")
     ap.add_argument("--foe-large", action="store_true",
                     help="also run FoE with 48 filters 7x7 on 96x96 images")
     ap.add_argument("--foe-large-images", type=int, default=3,
@@ -866,8 +911,11 @@ def main(argv=None) -> int:
     nlib = len(args.libsvm.split(",")) if args.libsvm else 0
     ncols = (3 * (not args.skip_tv) + (not args.skip_logistic) + nlib
              + bool(args.foe) + bool(args.foe_large) + bool(args.foe_long))
-    if ncols == 0:
+    if ncols == 0 and not args.foe_instances:
         ap.error("nothing to run")
+    if ncols == 0:
+        bench_foe_instances(args)
+        return 0
     fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4))
     axes = list(np.atleast_1d(axes))
     if not args.skip_tv:
@@ -882,6 +930,8 @@ def main(argv=None) -> int:
     if args.foe:
         bench_foe(args, axes[0])
         axes = axes[1:]
+    if args.foe_instances:
+        bench_foe_instances(args)
     if args.foe_large:
         bench_foe(args, axes[0], "large")
         axes = axes[1:]

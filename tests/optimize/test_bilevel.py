@@ -91,13 +91,13 @@ class Quadratic(BilevelProblem):
         return sol[0]
 
 
-def tight(prob, theta):
+def tight(prob, theta, tol=1e-11):
     """(f, grad f) from tightly solved lower and adjoint problems."""
     if getattr(prob, "preferred_lower_solver", "fista") == "newton-cg":
         # learned weights can make L/mu huge (e^14 on the small logistic case)
-        x, _, ok = solve_lower_newton(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
+        x, _, ok = solve_lower_newton(prob, theta, prob.x0(theta), tol, maxiter=200000)
     else:
-        x, _, ok = solve_lower(prob, theta, prob.x0(theta), 1e-11, maxiter=200000)
+        x, _, ok = solve_lower(prob, theta, prob.x0(theta), tol, maxiter=200000)
     assert ok
     q, _, ok = solve_adjoint(prob, x, theta, prob.upper_grad(x), 1e-12, maxiter=100000)
     assert ok
@@ -293,7 +293,9 @@ def test_maid_decreases_logistic_validation_loss():
     theta0 = prob.theta0()
     f0 = tight(prob, theta0)[0]
     res = minimize_bilevel(prob, theta0, options={"max_work": 3000})
-    assert tight(prob, res.x)[0] < f0 - 1e-3
+    # learned weights reach e^-14: mu ~ 1e-6, where a 1e-11 certificate is
+    # below double precision; 1e-9 is ample for a 1e-3 decrease
+    assert tight(prob, res.x, tol=1e-9)[0] < f0 - 1e-3
 
 
 def test_maid_decreases_foe_loss():
@@ -707,14 +709,13 @@ def test_two_loop_is_the_bfgs_inverse_update():
 def test_curvature_pair_rejections():
     theta_old, h_old = np.zeros(2), np.array([1.0, 0.0])
     theta, h = np.array([1.0, 0.0]), np.array([3.0, 0.0])
-    s, y, r = _curvature_pair(theta, h, 0.1, (theta_old, h_old, 0.1))
+    s, y, r = _curvature_pair(theta, h, (theta_old, h_old, 0.1))
     np.testing.assert_allclose(s, [1.0, 0.0])
     np.testing.assert_allclose(y, [2.0, 0.0])
     assert r == pytest.approx(0.5)
-    assert _curvature_pair(theta, h, 0.1, None) is None          # no step yet
-    assert _curvature_pair(theta, np.array([0.0, 0.0]), 0.1,
-                           (theta_old, h_old, 0.1)) is None       # s'y < 0
-    assert _curvature_pair(theta, h, 1.0, (theta_old, h_old, 1.0)) is None  # within errors
+    assert _curvature_pair(theta, h, None) is None                             # no step yet
+    assert _curvature_pair(theta, np.array([0.0, 5.0]), (theta_old, h_old, 0.1)) is None  # s'y < 0
+    assert _curvature_pair(theta_old, h, (theta_old, h_old, 0.1)) is None      # s = 0
 
 
 def test_lbfgs_direction_converges_and_beats_the_gradient_on_a_quadratic(monkeypatch):
@@ -748,4 +749,4 @@ def test_lbfgs_direction_decreases_application_losses(make, budget):
     theta0 = prob.theta0()
     f0 = tight(prob, theta0)[0]
     res = minimize_bilevel(prob, theta0, options={"max_work": budget, "direction": "lbfgs"})
-    assert tight(prob, res.x)[0] < f0 - 1e-3
+    assert tight(prob, res.x, tol=1e-9)[0] < f0 - 1e-3

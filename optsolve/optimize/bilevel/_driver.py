@@ -197,9 +197,8 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
         error bounds; "bb-length": the same falling back to "length"),
         ``direction`` (the search direction: "gradient", the paper's,
         ``-h``; "lbfgs", ``-H h`` with ``H`` the L-BFGS inverse-Hessian
-        estimate of the last ``lbfgs_memory`` (10) accepted steps, their
-        pairs kept only when ``s'y > 0`` and ``||y||`` exceeds the two
-        hypergradients' error bounds, tried from the unit step and used
+        estimate of the last ``lbfgs_memory`` (10) accepted steps (a pair
+        is skipped when ``s'y <= 0``), tried from the unit step and used
         only when ``omega ||H h|| <= (1 - eta) h'H h`` (the paper's
         accuracy test for that direction: it then descends on the true
         objective), else the gradient step of ``step_rule``; the line

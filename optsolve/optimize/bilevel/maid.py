@@ -121,7 +121,7 @@ def run_maid(oracle: HypergradientOracle, theta, opts, record, *, tol, fixed=Fal
                                           opts["beta_min"], opts["beta_max"])
             direction, slope, alpha0, pair = h, None, trial_beta, None
             if lbfgs:
-                pair = _curvature_pair(theta, h, omega, last_step)
+                pair = _curvature_pair(theta, h, last_step)
                 memory = pairs + ([pair] if pair is not None else [])
                 if memory:
                     d = _two_loop(h, memory)
@@ -212,17 +212,21 @@ def _bb_step(theta, h, omega, last_step, fallback, beta_min, beta_max):
     return min(max(bb, beta_min), beta_max)
 
 
-def _curvature_pair(theta, h, omega, last_step):
+def _curvature_pair(theta, h, last_step):
     """The L-BFGS pair ``(s, y, 1/s'y)`` of the last accepted step, or None
-    when there is none, its curvature ``s'y`` is not positive, or ``||y||``
-    is within the two hypergradients' error bounds."""
+    when there is none or its curvature ``s'y`` is not positive (the update
+    is skipped, as in BFGS, so ``H`` stays positive definite). Unlike
+    :func:`_bb_step`, no test of ``y`` against the error bounds: an inexact
+    pair gives a worse ``H``, never an unsafe step, since the direction must
+    pass its accuracy test and every step the sufficient-decrease test (and
+    on the field of experts the test kept all but one or two pairs out)."""
     if last_step is None:
         return None
-    theta_old, h_old, omega_old = last_step
+    theta_old, h_old, _ = last_step
     s = theta - theta_old
     y = h - h_old
     sy = float(np.vdot(s, y))
-    if not sy > 0 or _norm(y) <= omega + omega_old or not math.isfinite(sy):
+    if not sy > 0 or not math.isfinite(sy):
         return None
     return s, y, 1.0 / sy
 
