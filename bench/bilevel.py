@@ -30,6 +30,9 @@
   paper's ``step_rule="growth"``, and with ``step_rule="bb-length"``,
   ``beta0="dim"``) run next to the default MAID (L-BFGS direction) on every
   application, with their own ratios to HOAG.
+* ``--foe-instances N``: the small FoE case on N other instances (other
+  images, crops, noise seeds and filter starts): MAID, MAID along the
+  gradient and HOAG, work to HOAG's best loss.
 * ``--methods NAMES``: only these methods (``MAID,HOAG-geometric,...``); the
   long FoE case compares them with the other methods' saved trajectories.
 * ``--figures DIR``: only the user guide's pictures (scikit-image samples).
