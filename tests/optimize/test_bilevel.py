@@ -750,3 +750,26 @@ def test_lbfgs_direction_decreases_application_losses(make, budget):
     f0 = tight(prob, theta0)[0]
     res = minimize_bilevel(prob, theta0, options={"max_work": budget, "direction": "lbfgs"})
     assert tight(prob, res.x, tol=1e-9)[0] < f0 - 1e-3
+
+
+def test_lbfgs_direction_failing_its_accuracy_test_falls_back_to_the_gradient(monkeypatch):
+    # a direction almost orthogonal to h cannot pass omega ||d|| <= (1 - eta) h'd
+    # (omega > 0 at any finite accuracy): every search then runs along h
+    def skewed(h, memory):
+        perp = np.roll(h, 1) - (np.roll(h, 1) @ h) / (h @ h) * h
+        return perp + 1e-9 * h
+
+    monkeypatch.setattr(maid, "_two_loop", skewed)
+    slopes = []
+    real = maid.line_search_inexact
+
+    def spy(*args, slope=None, **kw):
+        slopes.append(slope)
+        return real(*args, slope=slope, **kw)
+
+    monkeypatch.setattr(maid, "line_search_inexact", spy)
+    prob = Quadratic(seed=1)
+    res = minimize_bilevel(prob, np.zeros(3), tol=1e-6, options={"direction": "lbfgs"})
+    assert res.success and len(slopes) > 3
+    assert all(s is None for s in slopes)
+    np.testing.assert_allclose(res.x, prob.theta_star(), atol=1e-4)
