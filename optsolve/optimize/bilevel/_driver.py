@@ -100,7 +100,7 @@ def _options_iv(method, options):
         _positive(opts, name)
         if opts[name] < 1:
             raise ValueError(f"`{name}` must be at least 1, got {opts[name]!r}")
-    for name in ("max_backtracks", "max_retries"):
+    for name in ("max_backtracks", "max_retries", "lbfgs_memory"):
         n = check_count_limit(opts[name], name)
         if not n:
             raise ValueError(f"`{name}` must be a positive integer")
@@ -114,10 +114,6 @@ def _options_iv(method, options):
         raise ValueError(f"`step_rule` must be one of {STEP_RULES}, got {opts['step_rule']!r}")
     if opts["direction"] not in DIRECTIONS:
         raise ValueError(f"`direction` must be one of {DIRECTIONS}, got {opts['direction']!r}")
-    n = check_count_limit(opts["lbfgs_memory"], "lbfgs_memory")
-    if not n:
-        raise ValueError("`lbfgs_memory` must be a positive integer")
-    opts["lbfgs_memory"] = n
     if opts["ls_warm"] not in ("base", "interpolate", "secant"):
         raise ValueError(f"`ls_warm` must be 'base' or 'interpolate', got {opts['ls_warm']!r}")
     if opts["decrease"] not in ("eta", "eta2"):

@@ -200,13 +200,11 @@ def _bb_step(theta, h, omega, last_step, fallback, beta_min, beta_max):
     is not positive, or when ``||y||`` is within the error bounds
     ``omega + omega_old`` of the two hypergradients (their difference may then
     be all error)."""
-    theta_old, h_old, omega_old = last_step
-    s = theta - theta_old
-    y = h - h_old
-    sy = float(np.vdot(s, y))
-    if not sy > 0 or _norm(y) <= omega + omega_old:
+    pair = _curvature_pair(theta, h, last_step)
+    if pair is None or _norm(pair[1]) <= omega + last_step[2]:
         return fallback
-    bb = float(np.vdot(s, s)) / sy
+    s, y, _ = pair
+    bb = float(np.vdot(s, s)) / float(np.vdot(s, y))   # s's / s'y
     if not math.isfinite(bb):
         return fallback
     return min(max(bb, beta_min), beta_max)
