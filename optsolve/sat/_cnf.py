@@ -245,10 +245,9 @@ class CNF:
         >>> CNF.from_arrays([1, 2, -1], [0, 2, 3]).clauses
         [[1, 2], [-1]]
         """
-        lits = np.array(lits, dtype=np.int64, copy=True).ravel()
-        offsets = np.array(offsets, dtype=np.int64, copy=True).ravel()
-        if lits.size and (np.any(lits == 0) or np.abs(lits).max() > np.iinfo(np.int32).max):
-            raise ValueError("`lits` must be non-zero 32-bit integers")
+        lits = _literal_array(lits, "lits", _INT32_MAX,
+                              "`lits` contains a literal out of the 32-bit range")
+        offsets = _integer_array(offsets, "offsets")
         if (offsets.size == 0 or offsets[0] != 0 or offsets[-1] != lits.size
                 or np.any(np.diff(offsets) < 0)):
             raise ValueError("`offsets` must be non-decreasing, start at 0 and "
@@ -277,19 +276,9 @@ class CNF:
         offsets = np.zeros(len(clauses) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         flat = list(chain.from_iterable(clauses))
-        try:
-            lits = np.array([operator.index(x) for x in flat], dtype=np.int64)
-        except TypeError:
-            bad = next(x for x in flat if not _is_int(x))
-            raise ValueError(f"`clauses` must contain integers, got {bad!r}") from None
-        except OverflowError:
-            raise ValueError("`clauses` contains a literal out of the 32-bit range") from None
-        if lits.size:
-            if np.any(lits == 0):
-                raise ValueError("`clauses` must not contain the literal 0 "
-                                 "(0 ends clauses only in DIMACS text)")
-            if np.abs(lits).max() > np.iinfo(np.int32).max:
-                raise ValueError("`clauses` contains a literal out of the 32-bit range")
+        lits = _literal_array(flat, "clauses", _INT32_MAX,
+                              "`clauses` contains a literal out of the 32-bit range",
+                              " (0 ends clauses only in DIMACS text)")
         used = int(np.abs(lits).max()) if lits.size else 0
         return cls._from_arrays(lits.astype(np.int32), offsets, _check_nvars(nvars, used))
 
@@ -388,6 +377,70 @@ class CNF:
         return None
 
 
+_INT32_MAX = 2**31 - 1
+_INT64 = np.iinfo(np.int64)
+
+
+def _integer_array(values, name):
+    """Integers of any input kind -> 1-d int64 array, exactly.
+
+    Values are compared as Python integers (any size) or by their array's
+    dtype before any cast, so that nothing wraps (uint64 2**64-1 is not -1,
+    int64's minimum is not negated by an ``abs``). Booleans and non-integer
+    values are rejected with a ValueError naming `name`.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        if values.dtype.kind == "u" and values.size and values.max() > _INT64.max:
+            raise ValueError(f"`{name}` contains a value out of range: "
+                             f"{int(values.max())}")
+        return values.astype(np.int64).ravel()
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind != "O":
+            raise ValueError(f"`{name}` must contain integers, got an array "
+                             f"of dtype {values.dtype}")
+        values = values.ravel().tolist()
+    elif not isinstance(values, (list, tuple)):
+        if isinstance(values, (str, bytes)):
+            raise ValueError(f"`{name}` must contain integers, got a string")
+        try:
+            values = list(values)
+        except TypeError:
+            raise ValueError(f"`{name}` must be a sequence of integers, "
+                             f"got {values!r}") from None
+    kinds = set(map(type, values))
+    if kinds - {int}:
+        for x in values:
+            if isinstance(x, (bool, np.bool_)) or not _is_int(x):
+                raise ValueError(f"`{name}` must contain integers, got {x!r}")
+        values = [operator.index(x) for x in values]
+    if values and (min(values) < _INT64.min or max(values) > _INT64.max):
+        bad = min(values) if min(values) < _INT64.min else max(values)
+        raise ValueError(f"`{name}` contains a value out of range: {bad}")
+    return np.array(values, dtype=np.int64)
+
+
+def _literal_array(values, name, bound, beyond=None, zero=""):
+    """Non-zero literals with ``-bound <= lit <= bound`` -> int32 array.
+
+    `beyond` is the message for a literal out of range (default: "`name`
+    contains a literal beyond variable `bound`"); `zero` is appended to the
+    message about a literal 0.
+    """
+    beyond = beyond or f"`{name}` contains a literal beyond variable {bound}"
+    try:
+        arr = _integer_array(values, name)
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            raise ValueError(beyond) from None
+        raise
+    if arr.size:
+        if not arr.all():
+            raise ValueError(f"`{name}` must not contain the literal 0{zero}")
+        if arr.min() < -bound or arr.max() > bound:
+            raise ValueError(beyond)
+    return arr.astype(np.int32)
+
+
 def _is_int(x):
     try:
         operator.index(x)
@@ -413,4 +466,6 @@ def _check_nvars(nvars, used):
         raise ValueError(f"`nvars` must be an integer, got {nvars!r}") from None
     if n < used:
         raise ValueError(f"`nvars` ({n}) is smaller than the largest variable used ({used})")
+    if n > _INT32_MAX:
+        raise ValueError(f"`nvars` must be at most {_INT32_MAX}, got {n}")
     return n

@@ -16,7 +16,7 @@ import numpy as np
 
 from optsolve._runtime import check_count_limit, check_time_limit
 from optsolve.sat import _cdcl
-from optsolve.sat._cnf import CNF, _is_int, read_dimacs
+from optsolve.sat._cnf import CNF, _is_int, _literal_array, read_dimacs
 
 __all__ = ["Solver", "SolveResult", "solve"]
 
@@ -45,33 +45,13 @@ def _as_lits(values, name, allow_empty=True):
         if not values and not allow_empty:
             raise ValueError(f"`{name}` must not be empty")
         return np.array(values, dtype=np.int32)
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        arr = values.ravel()
-    elif type(values) is list and all(type(x) is int for x in values):
-        try:  # the common case, without a Python loop of checks
-            arr = np.array(values, dtype=np.int64)
-        except OverflowError:
-            raise ValueError(f"`{name}` contains a literal beyond variable "
-                             f"{_cdcl.MAX_VAR}") from None
-    else:
-        try:
-            items = list(values)
-        except TypeError:
-            raise ValueError(f"`{name}` must be a sequence of non-zero integers, "
-                             f"got {values!r}") from None
-        for x in items:
-            if isinstance(x, (bool, np.bool_)) or not _is_int(x):
-                raise ValueError(f"`{name}` must contain integers, got {x!r}")
-        arr = np.array([operator.index(x) for x in items], dtype=np.int64)
-    if arr.size:
-        if np.any(arr == 0):
-            raise ValueError(f"`{name}` must not contain the literal 0")
-        if np.abs(arr.astype(np.int64)).max() > _cdcl.MAX_VAR:
-            raise ValueError(f"`{name}` contains a literal beyond variable "
-                             f"{_cdcl.MAX_VAR}")
-    elif not allow_empty:
+    if not isinstance(values, np.ndarray) and not hasattr(values, "__iter__"):
+        raise ValueError(f"`{name}` must be a sequence of non-zero integers, "
+                         f"got {values!r}")
+    arr = _literal_array(values, name, _cdcl.MAX_VAR)
+    if not arr.size and not allow_empty:
         raise ValueError(f"`{name}` must not be empty")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    return arr
 
 
 def _as_cnf(formula, name="formula"):
