@@ -47,8 +47,11 @@ from __future__ import annotations
 import math
 import time
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
+
+from optsolve.milp.lp import tableau_ready
 
 __all__ = ["Cut", "gomory_cuts", "select_cuts", "integral_rows", "RootSeparator"]
 
@@ -257,8 +260,12 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
     """
     n = x.size
     A = sp.csr_matrix(A)
+    if not tableau_ready(h):       # an empty model has no tableau to read
+        return []
     st, basic = h.getBasicVariables()
     basic = np.asarray(basic)
+    if st != highspy.HighsStatus.kOk or basic.size != h.getNumRow():
+        return []
     cols = basic[basic >= 0]
     pos = np.flatnonzero(basic >= 0)
     keep = is_integer[cols]
@@ -277,6 +284,8 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
     for k in order:
         st, u = h.getBasisInverseRow(int(pos[k]))
         u = np.asarray(u, dtype=np.float64)
+        if st != highspy.HighsStatus.kOk or u.size != basic.size:
+            continue
         u[np.abs(u) < _ZERO] = 0.0
         if not u.any():
             continue

@@ -20,7 +20,7 @@ import math
 import highspy
 import numpy as np
 
-__all__ = ["LPRelaxation", "LP_OPTIMAL", "LP_INFEASIBLE", "LP_UNBOUNDED",
+__all__ = ["LPRelaxation", "tableau_ready", "LP_OPTIMAL", "LP_INFEASIBLE", "LP_UNBOUNDED",
            "LP_CUTOFF", "LP_ITERATION_LIMIT", "LP_TIME_LIMIT", "LP_ERROR"]
 
 LP_OPTIMAL = 0
@@ -43,6 +43,20 @@ _STATUS = {
 }
 _UNBOUNDED_OR_INFEASIBLE = _MS.kUnboundedOrInfeasible
 _BIG_ITER = 2**31 - 1
+
+
+def tableau_ready(h):
+    """Whether ``h`` holds a simplex basis factor that HiGHS's tableau calls
+    (``getBasicVariables``, ``getBasisInverseRow``, ``getReducedRow``, ...)
+    may read.
+
+    HiGHS solves an LP without rows or without nonzeros directly, never
+    setting up the simplex solver; asking for the tableau then reads
+    uninitialised memory (a segfault in highspy 1.16). Only an optimal
+    simplex solve of a model with a nonzero leaves a valid factor.
+    """
+    return (h.getNumRow() > 0 and h.getNumNz() > 0
+            and h.getModelStatus() == _MS.kOptimal and h.getBasis().valid)
 
 
 def _highs_lp(c, A, row_lower, row_upper, lb, ub):
@@ -229,13 +243,19 @@ class LPRelaxation:
 
     def set_basis(self, basis):
         """Restore a basis saved with :meth:`get_basis`."""
-        if basis is not None:
+        # an invalid basis (from an LP HiGHS solved without the simplex)
+        # would be rejected anyway; HiGHS then keeps the one it holds
+        if basis is not None and basis.valid:
             self.h.setBasis(basis)
 
     def basis_status(self):
         """``(col_status, row_status)`` as int8 arrays (HiGHS codes: 0 lower,
         1 basic, 2 upper, 3 zero/free, 4 nonbasic)."""
         b = self.h.getBasis()
+        if not b.valid or len(b.col_status) != self.n \
+                or len(b.row_status) != self.m:
+            # no basis: every variable reads as nonbasic at its lower bound
+            return np.zeros(self.n, np.int8), np.zeros(self.m, np.int8)
         col = np.fromiter((int(s) for s in b.col_status), dtype=np.int8,
                           count=self.n)
         row = np.fromiter((int(s) for s in b.row_status), dtype=np.int8,
@@ -256,7 +276,7 @@ class LPRelaxation:
             st = self.solve(iteration_limit=iteration_limit, strong=True)
             out.append((st, self.obj))
             self.h.changeColBounds(int(j), float(lo), float(hi))
-            self.h.setBasis(basis)
+            self.set_basis(basis)
             if st == LP_TIME_LIMIT:
                 out.append((LP_TIME_LIMIT, self.obj))
                 break
