@@ -13,10 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "osat.h"
+
+/* The largest variable a file may use or declare: the solver's own limit, so
+ * that every file the reader accepts can be solved. */
+#define OSAT_DIMACS_MAX_VAR OSAT_MAX_VAR
+/* The largest clause count a header may declare. */
+#define OSAT_DIMACS_MAX_CLAUSES INT64_C(4611686018427387903)
+/* Bytes of input between two calls of the poll hook. */
+#define OSAT_DIMACS_POLL_BYTES ((size_t)1 << 22)
+
 enum osat_dimacs_status {
   OSAT_DIMACS_OK = 0,
   OSAT_DIMACS_ERROR = 1, /* malformed input; see message and line */
   OSAT_DIMACS_NOMEM = 2,
+  OSAT_DIMACS_STOPPED = 3, /* the poll hook asked to stop */
 };
 
 typedef struct osat_dimacs {
@@ -34,13 +45,18 @@ typedef struct osat_dimacs {
   int64_t lines;        /* lines read */
   /* first literal beyond the header's variable count (non-strict mode) */
   int64_t first_excess_line;
+  /* input: called every OSAT_DIMACS_POLL_BYTES bytes when set; a non-zero
+   * return stops the parse (a deadline, an interrupt) */
+  int (*poll)(void *);
+  void *poll_data;
   /* error */
   int status;
   int64_t error_line;
   char message[160];
 } osat_dimacs;
 
-/* Parse `len` bytes. `strict` turns a literal beyond the header's variable
+/* Parse `len` bytes. Variables and header counts beyond OSAT_DIMACS_MAX_VAR
+ * (and OSAT_DIMACS_MAX_CLAUSES) are errors. `strict` turns a literal beyond the header's variable
  * count into an error (otherwise it is recorded in first_excess_line).
  * Returns the status; on error `message` and `error_line` say what and where.
  * Call osat_dimacs_free afterwards in every case. */
@@ -55,5 +71,14 @@ size_t osat_dimacs_format_size(const int32_t *lits, const int64_t *offsets,
                                int64_t nclauses);
 size_t osat_dimacs_format(const int32_t *lits, const int64_t *offsets,
                           int64_t nclauses, char *out);
+
+/* Format literals as SAT-competition value lines ("v" and blank-separated
+ * literals, lines of at most 78 columns) into `out`, continuing the line
+ * whose length is *column (0: no line open; a literal 0 ends the line).
+ * With lits == NULL the literals are first, first + 1, ..., first + n - 1
+ * (variables nobody constrained, printed without storing them). `out` must
+ * hold 16 * n bytes. Returns the number of bytes written. */
+size_t osat_dimacs_format_values(const int32_t *lits, int64_t first, int64_t n,
+                                 int *column, char *out);
 
 #endif

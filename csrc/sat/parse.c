@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VAR_MAX INT32_MAX
+/* the limit as text for messages, checked against the macro at compile time */
+#define LIMIT_TEXT "1073741823"
+typedef char limit_text_agrees[OSAT_DIMACS_MAX_VAR == 1073741823 ? 1 : -1];
+
 
 void osat_dimacs_init(osat_dimacs *d) {
   memset(d, 0, sizeof *d);
@@ -28,9 +31,9 @@ static int fail(osat_dimacs *d, int64_t line, const char *msg) {
 }
 
 /* Quote the token starting at p (up to 20 characters, non-printable bytes as
- * \xNN) into the error message after `what`. */
+ * \xNN) into the error message between `what` and `after`. */
 static int fail_token(osat_dimacs *d, int64_t line, const char *what,
-                      const char *p, const char *end) {
+                      const char *p, const char *end, const char *after) {
   char tok[100];
   size_t k = 0;
   int n = 0;
@@ -47,9 +50,9 @@ static int fail_token(osat_dimacs *d, int64_t line, const char *what,
   }
   tok[k] = 0;
   if (p < end && n == 20 && !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-    snprintf(d->message, sizeof d->message, "%s '%s...'", what, tok);
+    snprintf(d->message, sizeof d->message, "%s '%s...'%s", what, tok, after);
   else
-    snprintf(d->message, sizeof d->message, "%s '%s'", what, tok);
+    snprintf(d->message, sizeof d->message, "%s '%s'%s", what, tok, after);
   d->status = OSAT_DIMACS_ERROR;
   d->error_line = line;
   return d->status;
@@ -83,16 +86,17 @@ static inline int ends_token(const char *p, const char *end) {
   return p == end || is_blank(*p) || *p == '\n';
 }
 
-/* Parse an unsigned decimal at *pp (no sign); 0 on overflow past VAR_MAX or
+/* Parse an unsigned decimal at *pp (no sign); 0 on overflow past `max` or
  * when no digit is there. */
-static int parse_unsigned(const char **pp, const char *end, int64_t *out) {
+static int parse_unsigned(const char **pp, const char *end, int64_t max,
+                          int64_t *out) {
   const char *p = *pp;
   int64_t v = 0;
   if (p == end || *p < '0' || *p > '9')
     return 0;
   while (p < end && *p >= '0' && *p <= '9') {
     v = v * 10 + (*p - '0');
-    if (v > (int64_t)VAR_MAX)
+    if (v > max)
       return 0;
     p++;
   }
@@ -120,6 +124,8 @@ static int parse_header(osat_dimacs *d, const char **pp, const char *end,
   }
   p += 3;
   int64_t nums[2];
+  static const int64_t max[2] = {OSAT_DIMACS_MAX_VAR, OSAT_DIMACS_MAX_CLAUSES};
+  static const char *const what[2] = {"variable", "clause"};
   for (int i = 0; i < 2; i++) {
     if (p == end || !is_blank(*p))
       return fail(d, line, usage);
@@ -127,10 +133,15 @@ static int parse_header(osat_dimacs *d, const char **pp, const char *end,
       p++;
     if (p < end && *p == '-')
       return fail(d, line, "negative count in 'p cnf' header");
-    if (!parse_unsigned(&p, end, &nums[i]))
-      return fail(d, line, (p < end && *p >= '0' && *p <= '9')
-                               ? "count in 'p cnf' header out of range"
-                               : usage);
+    if (!parse_unsigned(&p, end, max[i], &nums[i])) {
+      if (p == end || *p < '0' || *p > '9')
+        return fail(d, line, usage);
+      fail(d, line, "");
+      snprintf(d->message, sizeof d->message,
+               "%s count in 'p cnf' header out of range (at most %lld)", what[i],
+               (long long)max[i]);
+      return d->status;
+    }
   }
   while (p < end && is_blank(*p))
     p++;
@@ -151,6 +162,8 @@ int osat_dimacs_parse(osat_dimacs *d, const char *buf, size_t len, int strict) {
   int64_t clause_start = 0;
   int32_t max_var = 0;
   int64_t hvars;
+  const char *next_poll = len > OSAT_DIMACS_POLL_BYTES && d->poll
+                              ? buf + OSAT_DIMACS_POLL_BYTES : end;
 
   d->status = OSAT_DIMACS_OK;
   if (!d->offsets && !grow_offsets(d))
@@ -169,6 +182,14 @@ int osat_dimacs_parse(osat_dimacs *d, const char *buf, size_t len, int strict) {
 
   while (p < end) {
     char c = *p;
+    if (p >= next_poll) {
+      if (d->poll(d->poll_data)) {
+        d->error_line = line;
+        return d->status = OSAT_DIMACS_STOPPED;
+      }
+      next_poll = (size_t)(end - p) > OSAT_DIMACS_POLL_BYTES
+                      ? p + OSAT_DIMACS_POLL_BYTES : end;
+    }
     if (c == '\n') {
       line++;
       p++;
@@ -186,18 +207,19 @@ int osat_dimacs_parse(osat_dimacs *d, const char *buf, size_t len, int strict) {
         neg = 1;
         p++;
       }
-      if (!parse_unsigned(&p, end, &v)) {
+      if (!parse_unsigned(&p, end, OSAT_DIMACS_MAX_VAR, &v)) {
         if (p < end && *p >= '0' && *p <= '9')
-          return fail_token(d, line, "literal out of range", tok, end);
-        return fail_token(d, line, "invalid token", tok, end);
+          return fail_token(d, line, "literal", tok, end,
+                            " out of range (variables go up to " LIMIT_TEXT ")");
+        return fail_token(d, line, "invalid token", tok, end, "");
       }
       if (!ends_token(p, end))
-        return fail_token(d, line, "invalid token", tok, end);
+        return fail_token(d, line, "invalid token", tok, end, "");
       if (!d->has_header)
         return fail(d, line, "clause before the 'p cnf' header (missing header)");
       if (v == 0) {
         if (neg)
-          return fail_token(d, line, "invalid literal", tok, end);
+          return fail_token(d, line, "invalid literal", tok, end, "");
         if (d->nclauses + 1 >= d->cap_offsets && !grow_offsets(d))
           return d->status = OSAT_DIMACS_NOMEM;
         d->offsets[++d->nclauses] = d->nlits;
@@ -239,7 +261,7 @@ int osat_dimacs_parse(osat_dimacs *d, const char *buf, size_t len, int strict) {
       d->ended_by_percent = 1;
       break;
     }
-    return fail_token(d, line, "invalid token", p, end);
+    return fail_token(d, line, "invalid token", p, end, "");
   }
   d->lines = line;
   d->max_var = max_var;
@@ -304,5 +326,42 @@ size_t osat_dimacs_format(const int32_t *lits, const int64_t *offsets,
     *o++ = '0';
     *o++ = '\n';
   }
+  return (size_t)(o - out);
+}
+
+size_t osat_dimacs_format_values(const int32_t *lits, int64_t first, int64_t n,
+                                 int *column, char *out) {
+  char *o = out;
+  char digits[16];
+  int col = *column;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t x = lits ? (int64_t)lits[i] : first + i;
+    uint64_t u = x < 0 ? (uint64_t)(-x) : (uint64_t)x;
+    int k = 0;
+    do {
+      digits[k++] = (char)('0' + u % 10);
+      u /= 10;
+    } while (u);
+    int width = 1 + (x < 0) + k;
+    if (col && col + width > 78) {
+      *o++ = '\n';
+      col = 0;
+    }
+    if (!col) {
+      *o++ = 'v';
+      col = 1;
+    }
+    *o++ = ' ';
+    if (x < 0)
+      *o++ = '-';
+    while (k)
+      *o++ = digits[--k];
+    col += width;
+    if (x == 0) {
+      *o++ = '\n';
+      col = 0;
+    }
+  }
+  *column = col;
   return (size_t)(o - out);
 }

@@ -147,3 +147,26 @@ def test_malformed_and_missing_files(tmp_path, capsys):
 def test_usage_error_exit_2():
     r = subprocess.run(["optsolve", "sat"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
+
+
+def assert_one_line_error(r, where, code=1):
+    """Exit `code`, nothing on stdout but c lines, one stderr line naming
+    `where` (FILE:LINE), no traceback."""
+    assert r.returncode == code, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and where in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert not s_lines(r.stdout)
+
+
+@pytest.mark.parametrize("text,line,problem", [
+    ("p cnf 1 1\n2147483647 0\n", 2, "out of range"),
+    ("p cnf 1 1\n1073741824 0\n", 2, "out of range"),
+    ("p cnf 2000000000 1\n1 0\n", 1, "variable count"),
+])
+def test_variables_beyond_the_solver_are_a_file_error(tmp_path, text, line, problem):
+    path = tmp_path / "big.cnf"
+    path.write_text(text)
+    r = run(path)
+    assert_one_line_error(r, f"{path}:{line}:")
+    assert problem in r.stderr

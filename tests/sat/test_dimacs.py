@@ -103,6 +103,14 @@ def test_empty_clause_and_empty_formula():
     ("p cnf 3 1\n1 - 2 0\n", 2, "invalid token '-'"),
     ("p cnf 3 1\n1 -0\n", 2, "invalid literal '-0'"),
     ("p cnf 3 1\n1 3000000000 0\n", 2, "out of range"),
+    # the solver holds variables up to 2**30 - 1: the reader agrees
+    ("p cnf 1 1\n2147483647 0\n", 2,
+     r"literal '2147483647' out of range \(variables go up to 1073741823\)"),
+    ("p cnf 1 1\n-1073741824 0\n", 2, "literal '-1073741824' out of range"),
+    ("p cnf 1073741824 1\n1 0\n", 1, "variable count in 'p cnf' header out of range"),
+    ("p cnf 2000000000 1\n1 0\n", 1, "variable count in 'p cnf' header out of range"),
+    ("p cnf 1 99999999999999999999\n1 0\n", 1,
+     "clause count in 'p cnf' header out of range"),
     ("p cnf 3\n1 0\n", 1, "malformed header"),
     ("p cnf 3 1 7\n1 0\n", 1, "unexpected text"),
     ("p cnf -3 1\n1 0\n", 1, "negative count"),
@@ -117,6 +125,20 @@ def test_malformed(text, line, problem):
     assert info.value.line == line
     assert str(info.value).startswith(f"<stream>:{line}: ")
     assert isinstance(info.value, ValueError)
+
+
+def test_largest_variable_the_solver_holds_is_accepted():
+    from optsolve.sat import _cdcl
+    top = _cdcl.MAX_VAR
+    with pytest.warns(DimacsWarning, match="declares 1 clauses but the file has 0"):
+        cnf = read_text(f"p cnf {top} 1\n")
+    assert cnf.nvars == top
+    with pytest.warns(DimacsWarning, match=f"variable {top} exceeds"):
+        cnf = read_text(f"p cnf 1 1\n-{top} 0\n")
+    assert cnf.clauses == [[-top]] and cnf.nvars == top
+    # clause counts are not variables: a large declared count is only a mismatch
+    with pytest.warns(DimacsWarning, match="declares 4000000000 clauses"):
+        read_text("p cnf 1 4000000000\n1 0\n")
 
 
 def test_error_names_the_file(tmp_path):
