@@ -135,6 +135,10 @@ class Solver:
         self._limit = None
         self._nclauses = 0
         self._proof = None
+        # user variable -> solver variable, once cardinality constraints
+        # have added auxiliary variables (None: the identity)
+        self._map = None
+        self._ntop = 0  # largest solver variable handed out (with a map)
         if seed is not None:
             self._set_option("seed", seed, "seed")
         for key, value in (options or {}).items():
@@ -180,7 +184,7 @@ class Solver:
         Returns None, or with ``no_return=False`` whether the formula can
         still be satisfiable (False once the empty clause is derived).
         """
-        lits = _as_lits(clause, "clause")
+        lits = self._internal(_as_lits(clause, "clause"))
         self._core.add_clause(lits)
         self._nclauses += 1
         if not no_return:
@@ -188,18 +192,110 @@ class Solver:
 
     def append_formula(self, formula, no_return=True):
         """Add many clauses: a :class:`~optsolve.sat.CNF` (passed to C as
-        flat arrays in one call), a PySAT ``CNF`` or an iterable of clauses.
+        flat arrays in one call), a PySAT ``CNF`` or ``CNFPlus`` (its
+        ``atmosts`` are added as by :meth:`add_atmost`) or an iterable of
+        clauses.
         """
+        atmosts = getattr(formula, "atmosts", None) or ()
         cnf = _as_cnf(formula, "formula")
         lits = np.ascontiguousarray(cnf.lits, dtype=np.int32)
         offsets = np.ascontiguousarray(cnf.offsets, dtype=np.int64)
         if lits.size and np.abs(lits.astype(np.int64)).max() > _cdcl.MAX_VAR:
             raise ValueError(f"`formula` contains a literal beyond variable "
                              f"{_cdcl.MAX_VAR}")
-        self._core.add_arrays(lits, offsets)
+        constraints = [_as_atmost(c, i) for i, c in enumerate(atmosts)]
+        self._core.add_arrays(self._internal(lits), offsets)
         self._nclauses += cnf.nclauses
+        for lits_, bound, weights in constraints:
+            self.add_atmost(lits_, bound, weights)
         if not no_return:
             return not self._core.inconsistent()
+
+    def add_atmost(self, lits, k, weights=(), no_return=True):
+        """Add the cardinality constraint "at most `k` of `lits` are true"
+        (with `weights`: the pseudo-Boolean ``sum w_i * lits_i <= k``).
+
+        The constraint is encoded into clauses (a sequential counter,
+        ``pysat.card``) on auxiliary variables that the solver numbers apart
+        from yours: models, :meth:`nof_vars`, assumptions and phases speak
+        only of your variables, and a variable you use later is never one
+        of the auxiliaries. It counts as one clause in :meth:`nof_clauses`.
+        Weights (integers; a negative weight is moved onto the negated
+        literal) repeat a literal in the counter, so their sum is limited to
+        1,000,000.
+
+        Examples
+        --------
+        >>> s = Solver(bootstrap_with=[[1, 2, 3]])
+        >>> s.add_atmost([1, 2, 3], 1)
+        >>> s.add_clause([-1]); s.add_clause([-2])
+        >>> s.solve(), s.get_model()
+        (True, [-1, -2, 3])
+        >>> s.solve(assumptions=[1, 3])
+        False
+        """
+        lits = _as_lits(lits, "lits")
+        if isinstance(k, (bool, np.bool_)) or not _is_int(k):
+            raise ValueError(f"`k` must be an integer, got {k!r}")
+        k = operator.index(k)
+        self._start_map(int(np.abs(lits).max()) if lits.size else 0)
+        lits = self._internal(lits)
+        if weights is not None and len(weights):
+            lits, k = _unweighted(lits, weights, k)
+        self._nclauses += 1
+        if k < 0:
+            self._core.add_clause(np.empty(0, dtype=np.int32))
+        elif k < len(lits):
+            from pysat.card import CardEnc, EncType
+            enc = CardEnc.atmost(lits.tolist(), bound=k, top_id=self._ntop,
+                                 encoding=EncType.seqcounter)
+            self._ntop = max(self._ntop, enc.nv)
+            cnf = CNF.from_clauses(enc.clauses)
+            self._core.add_arrays(cnf.lits, cnf.offsets)
+        if not no_return:
+            return not self._core.inconsistent()
+
+    def supports_atmost(self):
+        """True: :meth:`add_atmost` and ``CNFPlus`` formulas are supported
+        (by an encoding into clauses)."""
+        return True
+
+    # -- user variables <-> solver variables ---------------------------------
+    def _start_map(self, top):
+        if self._map is None:
+            n = max(self._core.nvars(), top)
+            self._map = np.arange(n + 1, dtype=np.int32)
+            self._ntop = n
+
+    def _internal(self, lits):
+        """User literals -> solver literals (new user variables get fresh
+        solver variables above the auxiliaries)."""
+        if self._map is None or not lits.size:
+            return lits
+        top = int(np.abs(lits.astype(np.int64)).max())
+        nuser = len(self._map) - 1
+        if top > nuser:
+            if self._ntop + (top - nuser) > _cdcl.MAX_VAR:
+                raise ValueError(f"too many variables: with the auxiliary "
+                                 f"variables of cardinality constraints, "
+                                 f"variable {top} exceeds {_cdcl.MAX_VAR}")
+            fresh = np.arange(self._ntop + 1, self._ntop + 1 + top - nuser,
+                              dtype=np.int32)
+            self._map = np.concatenate([self._map, fresh])
+            self._ntop += top - nuser
+        out = self._map[np.abs(lits)]
+        return np.where(lits < 0, -out, out).astype(np.int32)
+
+    def _user_values(self, internal_model):
+        """Signed literals of user variables 1..n from the solver's model."""
+        if self._map is None:
+            return internal_model
+        idx = self._map[1:].astype(np.int64)
+        m = internal_model
+        known = idx <= m.size
+        signs = np.ones(idx.size, dtype=np.int32)
+        signs[known] = np.sign(m[idx[known] - 1])
+        return signs * np.arange(1, idx.size + 1, dtype=np.int32)
 
     def bootstrap_with(self, formula):
         """Same as :meth:`append_formula` (PySAT's spelling on creation)."""
@@ -224,17 +320,18 @@ class Solver:
 
     def _solve(self, assumptions, limited):
         assumptions = _as_lits(assumptions, "assumptions")
+        internal = self._internal(assumptions)
         conflicts = self._conf_budget if limited else -1
         props = self._prop_budget if limited else -1
         tlim = self._time_limit if (limited and self._time_limit is not None) else -1.0
         start = time.perf_counter()
-        res, limit = _run(self._core, assumptions, conflicts, props, tlim)
+        res, limit = _run(self._core, internal, conflicts, props, tlim)
         self._last_time = time.perf_counter() - start
         self._limit = limit
         self._status = {10: True, 20: False}.get(res)
         self._core_lits = None
         if res == 20:
-            mask = self._core.failed(assumptions)
+            mask = self._core.failed(internal)
             self._core_lits = list(dict.fromkeys(assumptions[mask].tolist()))
         return self._status
 
@@ -267,7 +364,7 @@ class Solver:
         True answer, else None."""
         if self._status is not True:
             return None
-        return self._core.model().tolist()
+        return self._user_values(self._core.model()).tolist()
 
     def get_core(self):
         """After a False answer: the assumptions that together are
@@ -282,7 +379,7 @@ class Solver:
         Takes effect for every variable not yet assigned by the search (this
         is how predicted phases, e.g. NeuroBack's, are passed in one call).
         """
-        self._core.set_phases(_as_lits(literals, "literals"))
+        self._core.set_phases(self._internal(_as_lits(literals, "literals")))
 
     def accum_stats(self):
         """Statistics accumulated over all calls (dict: ``conflicts``,
@@ -290,7 +387,10 @@ class Solver:
         return self._core.statistics()
 
     def nof_vars(self):
-        """Largest variable seen."""
+        """Largest variable seen (auxiliary variables of cardinality
+        constraints are not counted)."""
+        if self._map is not None:
+            return len(self._map) - 1
         return self._core.nvars()
 
     def nof_clauses(self):
@@ -328,6 +428,42 @@ class Solver:
             self.delete()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
+
+
+def _as_atmost(constraint, i):
+    """One entry of a CNFPlus's ``atmosts`` -> (lits, bound, weights)."""
+    try:
+        lits, bound, *rest = constraint
+    except (TypeError, ValueError):
+        raise ValueError(f"`formula`: atmosts[{i}] must be (lits, bound) or "
+                         f"(lits, bound, weights), got {constraint!r}") from None
+    if len(rest) > 1:
+        raise ValueError(f"`formula`: atmosts[{i}] has {2 + len(rest)} "
+                         f"items, expected 2 or 3")
+    return lits, bound, (rest[0] if rest else ())
+
+
+_MAX_WEIGHT_SUM = 1_000_000
+
+
+def _unweighted(lits, weights, k):
+    """sum w_i l_i <= k -> (literals repeated |w_i| times, bound)."""
+    try:
+        w = [operator.index(x) for x in weights]
+    except TypeError:
+        raise ValueError(f"`weights` must be integers, got {weights!r}") from None
+    if len(w) != len(lits):
+        raise ValueError(f"`weights` has {len(w)} entries for {len(lits)} "
+                         f"literals")
+    if sum(abs(x) for x in w) > _MAX_WEIGHT_SUM:
+        raise ValueError(f"`weights` must sum to at most {_MAX_WEIGHT_SUM} "
+                         f"in absolute value")
+    out = []
+    for lit, wi in zip(lits.tolist(), w):
+        if wi < 0:  # w*l = w - w*(-l): move it onto the negation
+            lit, wi, k = -lit, -wi, k - wi
+        out.extend([lit] * wi)
+    return np.array(out, dtype=np.int32), k
 
 
 def _budget(value, name):
@@ -422,7 +558,8 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
     formula : CNF, str, path-like or iterable of clauses
         The formula: a :class:`~optsolve.sat.CNF`, a DIMACS file (plain,
         .gz, .bz2, .xz; read with :func:`~optsolve.sat.read_dimacs`), a PySAT
-        ``CNF``, or a list of clauses (lists of non-zero ints).
+        ``CNF`` or ``CNFPlus`` (with its cardinality constraints), or a list
+        of clauses (lists of non-zero ints).
     assumptions : sequence of int, optional
         Literals assumed true for this call.
     time_limit : float, optional
@@ -478,7 +615,7 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
                 options=options, verbose=verbose, time_limit=time_limit) as s:
         if phases is not None:
             s.set_phases(phases)
-        s.append_formula(cnf)
+        s.append_formula(formula if getattr(formula, "atmosts", None) else cnf)
         if conflicts is not None:
             s.conf_budget(conflicts)
         if propagations is not None:
@@ -487,7 +624,7 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
         stats = s.accum_stats()
         model = None
         if answer is True:
-            model = s._core.model()
+            model = np.array(s.get_model(), dtype=np.int32)
             if model.size < cnf.nvars:  # variables in no clause: any value
                 model = np.concatenate(
                     [model, np.arange(model.size + 1, cnf.nvars + 1, dtype=np.int32)])
