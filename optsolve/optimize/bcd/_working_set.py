@@ -97,15 +97,21 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
             u = np.empty(n)
             loss = logistic_grad_pass(z, y, u)
         xt_dot(Xd, data, indices, indptr, u, np.flatnonzero(keep), 1.0, g)
-        gmax = float(np.max(np.abs(g[keep]))) if keep.any() else 0.0
+        # the dual point theta = -u / scale must satisfy v_j / scale <= alpha
+        # for every j, with v_j = |g_j|, or v_j = -g_j under the bound w >= 0
+        # (the conjugate of alpha sum(w) + the bound is one-sided). A bound on
+        # a screened v_j only matters if it exceeds max(alpha, max kept v_j)
+        vmax = float(np.max(-g[keep] if positive else np.abs(g[keep]))) if keep.any() else 0.0
+        vmax = max(vmax, alpha)
         for u_ref, idx, c in screened_groups:
+            # v_j <= v_ref_j + ||X_j|| ||u - u_ref|| (Cauchy-Schwarz)
             bound = c + col_norm[idx] * np.sqrt(_sqn(u - u_ref))
-            loose = bound > gmax
+            loose = bound > vmax
             if loose.any():
                 xt_dot(Xd, data, indices, indptr, u, idx[loose], 1.0, g)
-                # under the bound only -g_j enters the dual scaling: the
-                # exact value, else -bound (bound >= |g_j| >= -g_j)
-                bound[loose] = -g[idx[loose]] if positive else np.abs(g[idx[loose]])
+                gl = g[idx[loose]]
+                bound[loose] = -gl if positive else np.abs(gl)
+            # g_j stands in for v_j in the dual scaling
             g[idx] = -bound if positive else bound
         if is_ls:
             fun = problem._value(w, z)
@@ -117,9 +123,12 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
         if mon.check(nit, w, fun, measure):
             break
         if screen:
+            # Gap Safe sphere test on the same dual point and the same
+            # (one-sided under the bound) constraint as the gap: feature j is
+            # inactive if max over the sphere of v_j(theta) < alpha
             scale = problem._dual_scale(g)
-            dead = keep & (np.abs(g) / scale + col_norm * radius_factor * np.sqrt(measure)
-                           < alpha)
+            v = -g if positive else np.abs(g)
+            dead = keep & (v / scale + col_norm * radius_factor * np.sqrt(measure) < alpha)
             if dead.any():
                 moved = dead & (w != 0)
                 if moved.any():
@@ -132,7 +141,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
                         z += X[:, idx] @ delta
                 keep &= ~dead
                 idx = np.flatnonzero(dead)
-                screened_groups.append((u.copy(), idx, np.abs(g[idx])))
+                screened_groups.append((u.copy(), idx, v[idx]))
                 n_screened = int(p - keep.sum())
         n_keep = int(keep.sum())
         if n_keep == 0:  # everything screened: w = 0 is optimal
