@@ -9,7 +9,8 @@ the C solver runs, so that another thread (or a signal handler) can call
 from libc.stdint cimport int32_t, int64_t
 from libc.stdio cimport FILE, stdout, fflush
 
-import numpy as np
+# numpy is imported where arrays are made, so that `optsolve sat` (which
+# uses values_into) starts without it
 
 
 cdef extern from "osat.h" nogil:
@@ -188,6 +189,7 @@ cdef class CDCL:
     def model(self):
         """Signed literals of variables 1..nvars (after a SAT answer)."""
         self._check()
+        import numpy as np
         cdef int n = osat_nvars(self.s)
         out = np.empty(n, dtype=np.int32)
         cdef int32_t[::1] m = out
@@ -196,9 +198,20 @@ cdef class CDCL:
             m[v - 1] = osat_val(self.s, v)
         return out
 
+    def values_into(self, int32_t[::1] out):
+        """Fill ``out[v - 1]`` with the signed literal of variable v, for
+        v = 1..len(out) (a buffer no longer than :meth:`nvars`)."""
+        self._check()
+        cdef int v, n = <int> out.shape[0]
+        if n > osat_nvars(self.s):
+            raise ValueError("more values asked for than variables")
+        for v in range(1, n + 1):
+            out[v - 1] = osat_val(self.s, v)
+
     def failed(self, const int32_t[::1] assumptions):
         """Mask of the assumptions in the failed core (after UNSAT)."""
         self._check()
+        import numpy as np
         out = np.zeros(assumptions.shape[0], dtype=bool)
         cdef Py_ssize_t i
         for i in range(assumptions.shape[0]):
