@@ -48,6 +48,11 @@ static int search(osat *s) {
         return 20;
       }
       osat__analyze(s);
+      /* checked here too, so that a budget of N stops at exactly N */
+      if (s->conflict_limit >= 0 && s->stats.conflicts >= s->conflict_limit) {
+        s->limit_reached = OSAT_LIMIT_CONFLICTS;
+        return 0;
+      }
       continue;
     }
     if (limit_hit(s, &ticks))
@@ -92,6 +97,14 @@ static int search(osat *s) {
   }
 }
 
+/* The absolute count at which a budget of `budget` more ends the run;
+ * -1 (none) when negative or beyond what the counter can reach. */
+static int64_t limit_after(int64_t count, int64_t budget) {
+  if (budget < 0 || budget > INT64_MAX - count)
+    return -1;
+  return count + budget;
+}
+
 int osat_solve(osat *s) {
   double start = osat__now();
   s->solve_start = start;
@@ -103,12 +116,9 @@ int osat_solve(osat *s) {
   s->core.n = 0;
   s->limit_reached = OSAT_LIMIT_NONE;
   osat__reserve_levels(s);
-  s->conflict_limit = s->conflict_limit_next >= 0
-                          ? s->stats.conflicts + s->conflict_limit_next
-                          : -1;
-  s->propagation_limit = s->propagation_limit_next >= 0
-                             ? s->stats.propagations + s->propagation_limit_next
-                             : -1;
+  s->conflict_limit = limit_after(s->stats.conflicts, s->conflict_limit_next);
+  s->propagation_limit =
+      limit_after(s->stats.propagations, s->propagation_limit_next);
   s->deadline = s->time_limit_next >= 0 ? start + s->time_limit_next : -1;
   s->conflict_limit_next = s->propagation_limit_next = -1;
   s->time_limit_next = -1;

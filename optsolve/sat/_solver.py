@@ -336,14 +336,23 @@ class Solver:
         return self._status
 
     def conf_budget(self, budget=-1):
-        """Conflicts allowed to each later :meth:`solve_limited` call
-        (negative: no limit)."""
+        """Conflicts allowed to each later :meth:`solve_limited` call.
+
+        Any integer; 0 or negative: no limit (as in PySAT). Budgets beyond
+        what a 64-bit counter reaches are no limit in practice.
+        """
         self._conf_budget = _budget(budget, "budget")
 
     def prop_budget(self, budget=-1):
         """Propagations allowed to each later :meth:`solve_limited` call
-        (negative: no limit)."""
+        (any integer; 0 or negative: no limit, as in PySAT)."""
         self._prop_budget = _budget(budget, "budget")
+
+    def dec_budget(self, budget=-1):
+        """Not supported (as for most of PySAT's solvers): raises
+        NotImplementedError."""
+        raise NotImplementedError("a limit on decisions is not supported; "
+                                  "use conf_budget or prop_budget")
 
     def interrupt(self):
         """Stop the running solve (safe from another thread); later calls
@@ -466,10 +475,17 @@ def _unweighted(lits, weights, k):
     return np.array(out, dtype=np.int32), k
 
 
-def _budget(value, name):
-    if isinstance(value, bool) or not _is_int(value):
+_INT64_MAX = 2**63 - 1
+
+
+def _budget(value, name, zero_is_none=True):
+    """A budget -> the C core's int64 (-1: none), clamped at int64's max."""
+    if isinstance(value, (bool, np.bool_)) or not _is_int(value):
         raise ValueError(f"`{name}` must be an integer, got {value!r}")
-    return -1 if value < 0 else int(value)
+    value = operator.index(value)
+    if value < 0 or (value == 0 and zero_is_none):
+        return -1
+    return min(value, _INT64_MAX)
 
 
 def _run(core, assumptions, conflicts, props, time_limit):
@@ -616,10 +632,12 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
         if phases is not None:
             s.set_phases(phases)
         s.append_formula(formula if getattr(formula, "atmosts", None) else cnf)
+        # here 0 is a budget of nothing (PySAT's conf_budget(0) is none)
         if conflicts is not None:
-            s.conf_budget(conflicts)
+            s._conf_budget = _budget(conflicts, "conflicts", zero_is_none=False)
         if propagations is not None:
-            s.prop_budget(propagations)
+            s._prop_budget = _budget(propagations, "propagations",
+                                     zero_is_none=False)
         answer = s.solve_limited(assumptions)
         stats = s.accum_stats()
         model = None

@@ -218,10 +218,51 @@ def test_conflict_budget():
         s.conf_budget(50)
         assert s.solve_limited() is None
         assert s.get_status() is None and s.limit() == "conflicts"
-        assert 50 <= s.accum_stats()["conflicts"] <= 51
+        assert s.accum_stats()["conflicts"] == 50
         s.conf_budget(-1)
         s.prop_budget(1000)
         assert s.solve_limited() is None and s.limit() == "propagations"
+
+
+@pytest.mark.parametrize("budget", [1, 2, 7, 100, 1000])
+def test_conflict_budget_stops_at_exactly_the_budget(budget):
+    # it used to run one conflict over (--conflicts 20000 reported 20,001)
+    clauses = G.pigeonhole(8)
+    r = solve(clauses, conflicts=budget)
+    assert r.limit == "conflicts" and r.statistics["conflicts"] == budget
+    with Solver(bootstrap_with=clauses) as s:
+        for calls in (1, 2, 3):
+            s.conf_budget(budget)
+            assert s.solve_limited() is None and s.limit() == "conflicts"
+            assert s.accum_stats()["conflicts"] == calls * budget
+
+
+def test_zero_conflicts_in_solve_means_none_allowed():
+    r = solve(G.pigeonhole(6), conflicts=0)
+    assert r.status == "UNKNOWN" and r.statistics["conflicts"] == 0
+
+
+@pytest.mark.parametrize("budget", [0, -1, -(2**70), 2**63 - 1, 2**63, 2**70,
+                                    np.int64(2**62), np.uint64(2**64 - 1)])
+def test_budgets_of_any_integer(budget):
+    # 0 and negative mean no limit (PySAT's documented meaning); huge values
+    # are no limit in practice (they gave OverflowError)
+    clauses = G.pigeonhole(6)
+    with Solver(bootstrap_with=clauses) as s:
+        s.conf_budget(budget)
+        s.prop_budget(budget)
+        assert s.solve_limited() is False and s.limit() is None
+        assert s.accum_stats()["conflicts"] > 0
+    assert solve(clauses, conflicts=budget if budget > 0 else None,
+                 propagations=budget if budget > 0 else None).status == "UNSAT"
+
+
+@pytest.mark.parametrize("budget", [1.0, "3", None, True, np.float64(2), [1]])
+def test_budgets_reject_non_integers(budget):
+    with Solver() as s:
+        for method in (s.conf_budget, s.prop_budget):
+            with pytest.raises(ValueError, match="`budget` must be an integer"):
+                method(budget)
 
 
 def test_time_limit_returns_unknown():
