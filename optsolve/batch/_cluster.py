@@ -1,0 +1,68 @@
+"""The Dask client a batch runs on: the user's, one connected to a
+scheduler address, or a LocalCluster started and closed for the batch."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+
+__all__ = ["batch_client"]
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Worker processes inherit an ignored SIGINT: Ctrl-C in a terminal
+    reaches the whole process group, and the batch, not each worker,
+    decides what an interrupt means."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def batch_client(client=None, scheduler=None, workers=None, dashboard=False):
+    """Yield ``(client, owned)``; a client made here is closed on exit.
+
+    A LocalCluster made here has ``workers`` processes (default: one per
+    CPU) of one thread each, and a scheduler that gives up on a task the
+    first time a worker dies under it: the batch counts and retries such
+    tasks itself, so that ``attempts`` in the rows is exact.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError("optsolve.batch needs dask.distributed: "
+                          "pip install 'optsolve[dist]'") from None
+    if client is not None:
+        yield client, False
+        return
+    if scheduler is not None:
+        with Client(scheduler, timeout="30s") as c:
+            yield c, True
+        return
+    n = workers or _cpu_count()
+    with _sigint_ignored():
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True,
+            dashboard_address=":0" if dashboard else None,
+            scheduler_kwargs={"allowed_failures": 0},
+            silence_logs=logging.CRITICAL)
+    try:
+        with Client(cluster) as c:
+            yield c, True
+    finally:
+        cluster.close()

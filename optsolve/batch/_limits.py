@@ -1,0 +1,133 @@
+"""Limits of one solve inside a worker process: memory and wall time.
+
+Memory: ``RLIMIT_AS`` is lowered to the process's current address space plus
+the solve's allowance for the length of the solve, so that numpy, HiGHS and
+the C SAT core fail their allocations with :class:`MemoryError` instead of
+taking the machine down. A worker runs one task at a time (one thread), so
+the process-wide limit is the solve's.
+
+Time: a :class:`Watchdog` thread interrupts the solver a little after the
+engine's own limit should have stopped it, or as soon as the client cancels
+the task (a portfolio member that lost, Ctrl-C on the client); if the solve
+still has not returned after a grace period, it reports the kill to the
+scheduler and ends the worker process, which the Nanny then replaces.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import threading
+import time
+
+__all__ = ["memory_limit", "Watchdog", "grace_period", "KILL_TOPIC"]
+
+#: Scheduler event topic under which a watchdog reports the task it killed.
+KILL_TOPIC = "optsolve-batch-kill"
+
+
+def _address_space():
+    """Bytes of virtual memory mapped by this process now."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # not Linux: resident peak
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextlib.contextmanager
+def memory_limit(nbytes):
+    """Allow the process ``nbytes`` more address space inside the block."""
+    if nbytes is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + int(nbytes)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def grace_period(time_limit):
+    """Seconds the engine gets past its own limit before the interrupt, and
+    again between the interrupt and the kill."""
+    return 1.0 + 0.05 * time_limit
+
+
+class Watchdog(threading.Thread):
+    """Interrupts a solve at its deadline or on cancellation, kills the
+    process if the interrupt is not obeyed.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        The solve's limit in seconds, counted from the watchdog's start.
+    cancelled : callable or None
+        Polled; returns True when the client no longer wants the result.
+    on_kill : callable
+        ``on_kill(reason)``, called just before the process ends.
+    poll : float
+        Seconds between two looks.
+    """
+
+    def __init__(self, time_limit, cancelled=None, on_kill=None, poll=0.05):
+        super().__init__(name="optsolve-batch-watchdog", daemon=True)
+        self.start_time = time.monotonic()
+        self.deadline = None
+        self.grace = grace_period(time_limit or 0.0)
+        if time_limit is not None:
+            self.deadline = self.start_time + time_limit + self.grace
+        self.cancelled = cancelled
+        self.on_kill = on_kill
+        self.poll = poll
+        self.reason = None          # "time" or "cancelled" once interrupted
+        self._interrupt = None      # the running solver's interrupt
+        self._interrupted_at = None
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+
+    def arm(self, interrupt):
+        """Register the solver's interrupt; calls it at once if the
+        deadline or a cancellation has already passed."""
+        with self._lock:
+            self._interrupt = interrupt
+            late = self.reason is not None
+        if late:
+            interrupt()
+
+    def stop(self):
+        self._done.set()
+
+    def _fire(self, reason):
+        with self._lock:
+            self.reason = reason
+            interrupt = self._interrupt
+        self._interrupted_at = time.monotonic()
+        if interrupt is not None:
+            interrupt()
+
+    def run(self):
+        while not self._done.wait(self.poll):
+            now = time.monotonic()
+            if self.reason is None:
+                if self.deadline is not None and now >= self.deadline:
+                    self._fire("time")
+                elif self.cancelled is not None and self.cancelled():
+                    self._fire("cancelled")
+            elif now - self._interrupted_at >= self.grace:
+                if self._done.is_set():
+                    return
+                if self.on_kill is not None:
+                    try:
+                        self.on_kill(self.reason)
+                    except Exception:  # pragma: no cover - best effort
+                        pass
+                # the solve ignores its interrupt: only a new process frees
+                # the CPU and memory it holds
+                os._exit(70)
