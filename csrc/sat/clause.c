@@ -10,8 +10,9 @@
 #include "internal.h"
 
 void osat__watch_grow(watches_t *w) {
-  w->cap = w->cap ? 2 * w->cap : 4;
-  w->data = osat__realloc(w->data, w->cap * sizeof *w->data);
+  unsigned cap = w->cap ? 2 * w->cap : 4;
+  w->data = osat__realloc(w->data, cap * sizeof *w->data);
+  w->cap = cap;
 }
 
 void osat__watch_push(watches_t *w, unsigned blit, unsigned ref) {
@@ -31,10 +32,9 @@ void osat__add_binary(osat *s, unsigned a, unsigned b, int redundant) {
 unsigned osat__new_clause(osat *s, const unsigned *lits, unsigned size,
                           int redundant, unsigned glue) {
   size_t need = s->arena.n + HDR + size;
-  if (need >= BINTAG) {
-    fprintf(stderr, "osat: clause arena exceeds 2^31 words\n");
-    abort();
-  }
+  if (need >= BINTAG) /* arena offsets are 31-bit */
+    osat__out_of_memory("growing the clause arena past 2^31 words,",
+                        need * sizeof(unsigned));
   if (need > s->arena.cap) {
     size_t cap = s->arena.cap ? s->arena.cap : 1024;
     while (cap < need)

@@ -7,6 +7,7 @@
 #ifndef OSAT_INTERNAL_H
 #define OSAT_INTERNAL_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +111,8 @@ struct osat {
   unsigned stamp;
 
   int inconsistent;
+  int out_of_memory; /* an allocation failed: only osat_release is safe */
+  void *scratch;     /* a temporary array of reduce/vivify, freed by release */
   int adding_bad;
   int last_result;
   int limit_reached;
@@ -152,6 +155,27 @@ struct osat {
 };
 
 /* solver.c */
+
+/* Allocation failure: the API entry points (osat_add, osat_solve, ...) set
+ * a jump target (GUARD_BEGIN); osat__alloc/realloc jump there when an
+ * allocation fails, and the entry point marks the solver out of memory and
+ * returns its error value instead of aborting the process. */
+extern __thread jmp_buf *osat__oom_target;
+void osat__out_of_memory(const char *what, size_t bytes);
+
+#define GUARD_BEGIN(s, fail)                                                  \
+  jmp_buf guard_here_;                                                        \
+  jmp_buf *volatile guard_outer_ = osat__oom_target;                          \
+  if ((s)->out_of_memory)                                                     \
+    return (fail);                                                            \
+  if (setjmp(guard_here_)) {                                                  \
+    osat__oom_target = guard_outer_;                                          \
+    (s)->out_of_memory = 1;                                                   \
+    return (fail);                                                            \
+  }                                                                           \
+  osat__oom_target = &guard_here_
+#define GUARD_END() (osat__oom_target = guard_outer_)
+
 void *osat__alloc(size_t bytes);
 void *osat__realloc(void *p, size_t bytes);
 void osat__uvec_push(uvec *, unsigned);

@@ -23,6 +23,7 @@ enum osat_limit {
   OSAT_LIMIT_PROPAGATIONS = 2,
   OSAT_LIMIT_TIME = 3,
   OSAT_LIMIT_TERMINATE = 4,
+  OSAT_LIMIT_MEMORY = 5, /* out of memory: see osat_out_of_memory */
 };
 
 typedef struct osat_statistics {
@@ -35,8 +36,16 @@ typedef struct osat_statistics {
   double time; /* seconds spent inside osat_solve, all calls */
 } osat_statistics;
 
+/* NULL when out of memory. */
 osat *osat_new(void);
 void osat_release(osat *);
+
+/* Out of memory: every function that may allocate (add, add_clauses,
+ * assume, solve, phase, set_phases) returns its error value (-2, -1, -2, 0,
+ * -2, -2) when an allocation fails, and osat_out_of_memory is then 1 for
+ * good: the solver refuses all further work and only osat_release is
+ * useful.  The process is never aborted. */
+int osat_out_of_memory(const osat *);
 
 /* Clauses: literals one at a time, 0 ends the clause.  Returns 0, or -1 when
  * the literal is out of range (the clause being built is then dropped). */

@@ -26,7 +26,7 @@ static int locked(osat *s, unsigned ref) {
 void osat__reduce(osat *s) {
   unsigned *a = s->arena.data;
   size_t n = s->arena.n, count = 0, cap = 1024;
-  candidate *cands = osat__alloc(cap * sizeof *cands);
+  candidate *cands = s->scratch = osat__alloc(cap * sizeof *cands);
   for (size_t ref = 0; ref < n; ref += HDR + a[ref]) {
     unsigned flags = a[ref + 1];
     if ((flags & (F_REDUNDANT | F_GARBAGE)) != F_REDUNDANT)
@@ -43,7 +43,7 @@ void osat__reduce(osat *s) {
       continue;
     if (count == cap) {
       cap *= 2;
-      cands = osat__realloc(cands, cap * sizeof *cands);
+      cands = s->scratch = osat__realloc(cands, cap * sizeof *cands);
     }
     unsigned size = a[ref] > 0xfffff ? 0xfffff : a[ref];
     cands[count].key = ((uint64_t)glue << 20) | size;
@@ -55,6 +55,7 @@ void osat__reduce(osat *s) {
   for (size_t i = 0; i < target; i++)
     osat__mark_garbage(s, cands[i].ref);
   free(cands);
+  s->scratch = NULL;
   s->stats.deleted += (int64_t)target;
   s->stats.reductions++;
   s->reductions_done++;

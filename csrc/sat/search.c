@@ -105,7 +105,7 @@ static int64_t limit_after(int64_t count, int64_t budget) {
   return count + budget;
 }
 
-int osat_solve(osat *s) {
+static int solve(osat *s) {
   double start = osat__now();
   s->solve_start = start;
   s->stats.solves++;
@@ -135,5 +135,12 @@ int osat_solve(osat *s) {
   if (s->proof)
     fflush(s->proof);
   s->stats.time += osat__now() - start;
+  return res;
+}
+
+int osat_solve(osat *s) {
+  GUARD_BEGIN(s, 0);
+  int res = solve(s);
+  GUARD_END();
   return res;
 }

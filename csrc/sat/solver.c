@@ -6,28 +6,37 @@
 
 #include "internal.h"
 
+__thread jmp_buf *osat__oom_target;
+
+/* Every caller runs under an entry point's guard; abort only if one is
+ * missing (a bug), rather than continue with a NULL pointer. */
+void osat__out_of_memory(const char *what, size_t bytes) {
+  if (osat__oom_target)
+    longjmp(*osat__oom_target, 1);
+  fprintf(stderr, "osat: out of memory %s %zu bytes\n", what, bytes);
+  abort();
+}
+
 void *osat__alloc(size_t bytes) {
   void *p = calloc(1, bytes ? bytes : 1);
-  if (!p) {
-    fprintf(stderr, "osat: out of memory allocating %zu bytes\n", bytes);
-    abort();
-  }
+  if (!p)
+    osat__out_of_memory("allocating", bytes);
   return p;
 }
 
+/* On failure `p` stays valid (and owned by the solver), so release frees it. */
 void *osat__realloc(void *p, size_t bytes) {
   void *q = realloc(p, bytes ? bytes : 1);
-  if (!q) {
-    fprintf(stderr, "osat: out of memory reallocating %zu bytes\n", bytes);
-    abort();
-  }
+  if (!q)
+    osat__out_of_memory("reallocating", bytes);
   return q;
 }
 
 void osat__uvec_push(uvec *v, unsigned x) {
   if (v->n == v->cap) {
-    v->cap = v->cap ? 2 * v->cap : 16;
-    v->data = osat__realloc(v->data, v->cap * sizeof *v->data);
+    size_t cap = v->cap ? 2 * v->cap : 16;
+    v->data = osat__realloc(v->data, cap * sizeof *v->data);
+    v->cap = cap;
   }
   v->data[v->n++] = x;
 }
@@ -106,7 +115,9 @@ void osat__reserve_levels(osat *s) {
 }
 
 osat *osat_new(void) {
-  osat *s = osat__alloc(sizeof *s);
+  osat *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
 #define OSAT_OPTION_INIT(name, def, lo, hi, desc) s->opts.name = def;
   OSAT_OPTIONS(OSAT_OPTION_INIT)
 #undef OSAT_OPTION_INIT
@@ -135,7 +146,7 @@ void osat_release(osat *s) {
   free(s->analyzed.data);
   free(s->arena.data); free(s->clause.data); free(s->learnt.data);
   free(s->stack.data); free(s->toclear.data); free(s->assumptions.data);
-  free(s->levels.data); free(s->core.data);
+  free(s->levels.data); free(s->core.data); free(s->scratch);
   free(s);
 }
 
@@ -144,7 +155,7 @@ static int lit_ok(int lit) {
 }
 
 /* Clauses are added at level 0: the previous solve has already backtracked. */
-int osat_add(osat *s, int lit) {
+static int add_literal(osat *s, int lit) {
   if (lit) {
     if (!lit_ok(lit)) {
       s->adding_bad = 1;
@@ -164,8 +175,15 @@ int osat_add(osat *s, int lit) {
   return bad ? -1 : 0;
 }
 
-int64_t osat_add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
-                         int64_t nclauses) {
+int osat_add(osat *s, int lit) {
+  GUARD_BEGIN(s, -2);
+  int res = add_literal(s, lit);
+  GUARD_END();
+  return res;
+}
+
+static int64_t add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
+                           int64_t nclauses) {
   for (int64_t i = 0; i < nclauses; i++) {
     int64_t a = offsets[i], b = offsets[i + 1];
     int maxvar = 0;
@@ -187,7 +205,15 @@ int64_t osat_add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
   return 0;
 }
 
-int osat_assume(osat *s, int lit) {
+int64_t osat_add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
+                         int64_t nclauses) {
+  GUARD_BEGIN(s, -1);
+  int64_t res = add_clauses(s, lits, offsets, nclauses);
+  GUARD_END();
+  return res;
+}
+
+static int assume(osat *s, int lit) {
   if (!lit_ok(lit))
     return -1;
   unsigned v = (unsigned)abs(lit);
@@ -195,6 +221,13 @@ int osat_assume(osat *s, int lit) {
     osat__grow_vars(s, v);
   uvec_push(&s->assumptions, ext2int(lit));
   return 0;
+}
+
+int osat_assume(osat *s, int lit) {
+  GUARD_BEGIN(s, -2);
+  int res = assume(s, lit);
+  GUARD_END();
+  return res;
 }
 
 int osat_val(osat *s, int lit) {
@@ -213,7 +246,7 @@ int osat_failed(osat *s, int lit) {
   return s->failed[ext2int(lit)] ? 1 : 0;
 }
 
-int osat_phase(osat *s, int lit) {
+static int phase(osat *s, int lit) {
   if (!lit_ok(lit))
     return -1;
   unsigned v = (unsigned)abs(lit);
@@ -225,7 +258,14 @@ int osat_phase(osat *s, int lit) {
   return 0;
 }
 
-int osat_set_phases(osat *s, const int32_t *lits, int64_t n) {
+int osat_phase(osat *s, int lit) {
+  GUARD_BEGIN(s, -2);
+  int res = phase(s, lit);
+  GUARD_END();
+  return res;
+}
+
+static int set_phases(osat *s, const int32_t *lits, int64_t n) {
   int maxvar = 0;
   for (int64_t i = 0; i < n; i++) {
     if (lits[i] && !lit_ok(lits[i]))
@@ -237,8 +277,15 @@ int osat_set_phases(osat *s, const int32_t *lits, int64_t n) {
     osat__grow_vars(s, (unsigned)maxvar);
   for (int64_t i = 0; i < n; i++)
     if (lits[i])
-      osat_phase(s, lits[i]);
+      phase(s, lits[i]);
   return 0;
+}
+
+int osat_set_phases(osat *s, const int32_t *lits, int64_t n) {
+  GUARD_BEGIN(s, -2);
+  int res = set_phases(s, lits, n);
+  GUARD_END();
+  return res;
 }
 
 void osat_terminate(osat *s) { s->terminate = 1; }
@@ -254,7 +301,9 @@ void osat_set_propagation_limit(osat *s, int64_t n) {
   s->propagation_limit_next = n;
 }
 void osat_set_time_limit(osat *s, double t) { s->time_limit_next = t; }
-int osat_limit_reached(const osat *s) { return s->limit_reached; }
+int osat_limit_reached(const osat *s) {
+  return s->out_of_memory ? OSAT_LIMIT_MEMORY : s->limit_reached;
+}
 
 static const struct {
   const char *name, *desc;
@@ -320,3 +369,4 @@ void osat_get_statistics(const osat *s, osat_statistics *out) {
 
 int osat_nvars(const osat *s) { return (int)s->nvars; }
 int osat_inconsistent(const osat *s) { return s->inconsistent; }
+int osat_out_of_memory(const osat *s) { return s->out_of_memory; }

@@ -110,7 +110,7 @@ int osat__vivify(osat *s) {
   int64_t stop = s->stats.propagations + budget;
   unsigned *a = s->arena.data;
   size_t n = s->arena.n, count = 0, cap = 256;
-  candidate *cands = osat__alloc(cap * sizeof *cands);
+  candidate *cands = s->scratch = osat__alloc(cap * sizeof *cands);
   for (size_t ref = 0; ref < n; ref += HDR + a[ref]) {
     unsigned flags = a[ref + 1];
     if ((flags & (F_REDUNDANT | F_GARBAGE | F_VIVIFIED)) != F_REDUNDANT)
@@ -120,7 +120,7 @@ int osat__vivify(osat *s) {
       continue;
     if (count == cap) {
       cap *= 2;
-      cands = osat__realloc(cands, cap * sizeof *cands);
+      cands = s->scratch = osat__realloc(cands, cap * sizeof *cands);
     }
     cands[count].key = ((uint64_t)glue << 32) | a[ref];
     cands[count].ref = (unsigned)ref;
@@ -136,6 +136,7 @@ int osat__vivify(osat *s) {
     res = vivify_clause(s, cands[i].ref);
   }
   free(cands);
+  s->scratch = NULL;
   s->vivify_last = s->stats.propagations;
   if (!res)
     osat__collect(s);

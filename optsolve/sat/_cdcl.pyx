@@ -54,6 +54,7 @@ cdef extern from "osat.h" nogil:
     void osat_get_statistics(const osat *, osat_statistics *)
     int osat_nvars(const osat *)
     int osat_inconsistent(const osat *)
+    int osat_out_of_memory(const osat *)
 
 
 cdef extern from "Python.h":
@@ -70,7 +71,10 @@ cdef int _poll_signals(void *data) noexcept nogil:
 
 #: names of osat_limit_reached codes
 LIMIT_NAMES = {0: None, 1: "conflicts", 2: "propagations", 3: "time",
-               4: "interrupt"}
+               4: "interrupt", 5: "memory"}
+
+_OOM_LATER = ("the SAT solver ran out of memory in an earlier call and can "
+              "no longer be used; delete it and create a new one")
 
 
 def option_table():
@@ -95,6 +99,8 @@ cdef class CDCL:
     def __cinit__(self):
         self.s = osat_new()
         self.solving = False
+        if self.s is NULL:
+            raise MemoryError("out of memory creating a SAT solver")
 
     def __dealloc__(self):
         if self.s is not NULL:
@@ -106,6 +112,19 @@ cdef class CDCL:
             raise ValueError("the solver has been deleted")
         if self.solving:
             raise RuntimeError("the solver is busy solving in another thread")
+        if osat_out_of_memory(self.s):
+            raise RuntimeError(_OOM_LATER)
+
+    cdef inline void _check_memory(self) except *:
+        # after a call that may allocate: the C core reports a failed
+        # allocation instead of aborting; the solver is then unusable
+        if osat_out_of_memory(self.s):
+            raise MemoryError("the SAT solver ran out of memory; it can no "
+                              "longer be used (delete it and create a new one)")
+
+    @property
+    def out_of_memory(self):
+        return self.s is not NULL and osat_out_of_memory(self.s) != 0
 
     def release(self):
         if self.solving:
@@ -124,6 +143,7 @@ cdef class CDCL:
         for i in range(lits.shape[0]):
             osat_add(self.s, lits[i])
         osat_add(self.s, 0)
+        self._check_memory()
 
     def add_arrays(self, const int32_t[::1] lits, const int64_t[::1] offsets):
         """Add clause i = lits[offsets[i]:offsets[i+1]] for every i."""
@@ -135,6 +155,7 @@ cdef class CDCL:
         with nogil:
             bad = osat_add_clauses(self.s, &lits[0] if lits.shape[0] else NULL,
                                    &offsets[0], n)
+        self._check_memory()
         return bad
 
     cdef int _poll(self) noexcept:
@@ -161,6 +182,7 @@ cdef class CDCL:
         cdef int res
         for i in range(assumptions.shape[0]):
             osat_assume(self.s, assumptions[i])
+        self._check_memory()
         osat_set_conflict_limit(self.s, conflicts)
         osat_set_propagation_limit(self.s, propagations)
         osat_set_time_limit(self.s, time_limit)
@@ -175,6 +197,7 @@ cdef class CDCL:
             self.solving = False
             osat_set_poll(self.s, NULL, NULL)
         self.last_result = res
+        self._check_memory()
         if poll_signals and self.pending is None:
             self._poll()  # a signal that arrived after the last poll
         if self.pending is not None:
@@ -222,6 +245,7 @@ cdef class CDCL:
         self._check()
         if lits.shape[0]:
             osat_set_phases(self.s, &lits[0], lits.shape[0])
+        self._check_memory()
 
     def terminate(self):
         # safe while another thread is solving: only sets a flag
