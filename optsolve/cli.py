@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "milp": "optsolve.milp._cli",
     "bcd": "optsolve.optimize.bcd._cli",
     "bilevel": "optsolve.optimize.bilevel._cli",
+    "batch": "optsolve.batch._cli",
 }
 
 
@@ -30,6 +31,38 @@ class _Parser(argparse.ArgumentParser):
         # one line on stderr, exit status 2, as argparse does, but without
         # repeating the whole usage block
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def int_in(lo, hi):
+    """An argparse ``type`` accepting integers in [lo, hi]; anything else is
+    a one-line usage error naming the flag (exit status 2)."""
+    def convert(text):
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in {lo}..{hi}, got {text}")
+        return value
+    return convert
+
+
+def float_at_least(lo):
+    """An argparse ``type`` accepting numbers >= lo (``inf`` included, NaN
+    not); anything else is a one-line usage error naming the flag."""
+    def convert(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a number, got {text!r}") from None
+        if not value >= lo:  # also false for NaN
+            raise argparse.ArgumentTypeError(
+                f"must be a number >= {lo:g}, got {text}")
+        return value
+    return convert
 
 
 def build_parser(only=None) -> argparse.ArgumentParser:
@@ -63,7 +96,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first in SUBCOMMANDS else None)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2), --help or --version (0)
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2

@@ -20,6 +20,18 @@ def test_import_is_light():
     assert out.stdout.strip() == "False", out.stderr
 
 
+def test_sat_public_names():
+    # DimacsWarning was documented but not importable
+    import optsolve.sat
+    from optsolve.sat import DimacsWarning
+    assert issubclass(DimacsWarning, UserWarning)
+    for name in optsolve.sat.__all__:
+        assert getattr(optsolve.sat, name) is not None
+    assert set(optsolve.sat.__all__) <= set(dir(optsolve.sat))
+    with pytest.raises(AttributeError):
+        optsolve.sat.no_such_thing
+
+
 def test_compiled_extensions_import():
     mod = importlib.import_module("optsolve.sat._dimacs")
     assert mod.__file__.endswith((".so", ".pyd"))

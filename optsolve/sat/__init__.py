@@ -7,15 +7,30 @@
 """
 from importlib import import_module as _import_module
 
-from optsolve.sat._cnf import CNF, DimacsError, read_dimacs
+# name -> private module defining it; each is imported on first use, so that
+# `optsolve sat` (which needs only the C reader and solver) does not import
+# numpy through the CNF container
+_PUBLIC = {
+    "CNF": "_cnf",
+    "DimacsError": "_cnf",
+    "DimacsWarning": "_cnf",
+    "read_dimacs": "_cnf",
+    "Solver": "_solver",
+    "SolveResult": "_solver",
+    "solve": "_solver",
+}
 
-# The solver lives in its own module; it is imported on first use.
-_SOLVER_NAMES = ("Solver", "SolveResult", "solve")
-
-__all__ = ["CNF", "DimacsError", "read_dimacs", *_SOLVER_NAMES]
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name):
-    if name in _SOLVER_NAMES:
-        return getattr(_import_module("optsolve.sat._solver"), name)
-    raise AttributeError(f"module 'optsolve.sat' has no attribute {name!r}")
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optsolve.sat' has no attribute {name!r}")
+    value = getattr(_import_module(f"optsolve.sat.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

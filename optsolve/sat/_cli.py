@@ -2,36 +2,62 @@
 
 Output: ``c`` comment lines, one ``s`` line (``SATISFIABLE``,
 ``UNSATISFIABLE`` or ``UNKNOWN``), ``v`` lines of at most 78 columns ending
-in ``0``; exit status 10, 20 or 0. SIGINT/SIGTERM end the run with
-``s UNKNOWN``, the statistics and exit status 0. A malformed file: the
-reader's message (file, line, problem) on standard error and exit status 1.
+in ``0``; exit status 10, 20 or 0. SIGINT/SIGTERM (also while the file is
+read) and ``--time-limit`` (counted from the start, reading included) end the
+run with ``s UNKNOWN`` and exit status 0. A malformed file: one line on
+standard error naming the file, the line and the problem, and exit status 1;
+header counts that disagree with the body: a one-line warning there (an error
+with ``--strict``).
+
+The model printed holds every variable up to the header's count, as Kissat
+and CaDiCaL print it: the solver's values for the variables the clauses use,
+then the unused ones as positive literals, written in chunks as they are
+formatted (nothing is allocated per unused variable).
+
+This path imports neither numpy nor the :class:`~optsolve.sat.Solver`
+wrapper, so that a run on a small file starts in a few tens of
+milliseconds: it drives the C core (``_cdcl``) and the C reader
+(``_dimacs``) directly, with ``array.array`` buffers.
 """
 from __future__ import annotations
 
-import resource
+import array
+import mmap
+import os
 import signal
+import stat
 import sys
 import time
 
 import optsolve
-from optsolve._runtime import InterruptGuard
-from optsolve.sat._cnf import DimacsError, read_dimacs
-from optsolve.sat._solver import Solver, _option_table
+from optsolve._runtime import Deadline, InterruptGuard
+from optsolve.cli import float_at_least, int_in
+from optsolve.sat import _cdcl, _dimacs
 
 # options of the C core that have their own spelling on the command line
 _OWN = {"seed", "verbose"}
+_INT64_MAX = 2**63 - 1
+# input read and decompressed between two checks of the limits
+_CHUNK = 1 << 22
+# clauses handed to the solver between two checks of the limits
+_ADD_CHUNK = 1 << 18
+
+
+def _option_table():
+    return {row[0]: row[1:] for row in _cdcl.option_table()}
 
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "sat",
         help="solve a DIMACS CNF file (CDCL, DRAT proofs)",
-        description="Decide a DIMACS CNF formula (plain, .gz, .bz2, .xz) with "
-                    "the optsolve CDCL solver. Prints SAT-competition output "
-                    "and exits 10 (satisfiable), 20 (unsatisfiable) or 0 "
-                    "(unknown: a limit or SIGINT/SIGTERM). With PROOF, writes "
-                    "a DRAT proof of unsatisfiability there.")
-    p.add_argument("file", help="DIMACS CNF file")
+        description="Decide a DIMACS CNF formula (plain, .gz, .bz2, .xz; '-' "
+                    "reads standard input) with the optsolve CDCL solver. "
+                    "Prints SAT-competition output and exits 10 "
+                    "(satisfiable), 20 (unsatisfiable) or 0 (unknown: a limit "
+                    "or SIGINT/SIGTERM). With PROOF, writes a DRAT proof of "
+                    "unsatisfiability there.")
+    p.add_argument("file", help="DIMACS CNF file ('-' for standard input)")
     p.add_argument("proof", nargs="?", default=None,
                    help="write a DRAT proof to this file")
     fmt = p.add_mutually_exclusive_group()
@@ -40,11 +66,16 @@ def add_parser(subparsers):
     fmt.add_argument("--text-proof", dest="binary_proof", action="store_false",
                      help="text DRAT (the default)")
     p.set_defaults(binary_proof=False)
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="stop after this many seconds of wall time")
-    p.add_argument("--conflicts", type=int, default=None, metavar="N",
-                   help="stop after N conflicts")
-    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.add_argument("--time-limit", type=float_at_least(0.0),
+                   default=None, metavar="SECONDS",
+                   help="stop after this many seconds of wall time, reading "
+                        "the file included")
+    p.add_argument("--conflicts", type=int_in(0, _INT64_MAX),
+                   default=None, metavar="N", help="stop after N conflicts")
+    table = _option_table()
+    _, lo, hi, _ = table["seed"]
+    p.add_argument("--seed", type=int_in(lo, hi), default=None,
+                   metavar="N", help=f"random seed [range {lo}..{hi}]")
     p.add_argument("-n", "--no-model", action="store_true",
                    help="do not print the model (no 'v' lines)")
     p.add_argument("--strict", action="store_true",
@@ -55,10 +86,11 @@ def add_parser(subparsers):
                    help="progress lines while solving (-vv: more)")
     group = p.add_argument_group(
         "solver options", "Options of the C core (the table in csrc/sat/options.h).")
-    for name, (default, lo, hi, desc) in _option_table().items():
+    for name, (default, lo, hi, desc) in table.items():
         if name in _OWN:
             continue
-        group.add_argument(f"--{name}", type=int, default=None, metavar="N",
+        group.add_argument(f"--{name}", type=int_in(lo, hi),
+                           default=None, metavar="N",
                            help=f"{desc} [{default}, range {lo}..{hi}]")
     p.set_defaults(func=run)
     return p
@@ -69,19 +101,8 @@ def _comment(args, text=""):
         print(f"c {text}".rstrip())
 
 
-def _value_lines(model, width=78):
-    lines, line = [], "v"
-    for lit in list(model) + [0]:
-        tok = f" {lit}"
-        if len(line) + len(tok) > width:
-            lines.append(line)
-            line = "v"
-        line += tok
-    lines.append(line)
-    return lines
-
-
 def _statistics(args, stats, elapsed):
+    import resource
     if args.quiet:
         return
     t = max(stats["time"], 1e-9)
@@ -107,79 +128,210 @@ def _statistics(args, stats, elapsed):
     _comment(args, f"{'total time:':<17}{elapsed:>14.2f}   seconds")
 
 
+class _Stop(Exception):
+    """A limit (time) or an interrupt ended the run before the search."""
+
+
+class _FileError(Exception):
+    """A one-line message naming the file (and the line) of bad input."""
+
+
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
+
+
+def _decompressor(kind):
+    # imported on demand: plain files do not pay for the codecs
+    if kind == "gzip":
+        import zlib
+        return zlib.decompressobj(wbits=31), zlib.error
+    if kind == "bzip2":
+        import bz2
+        return bz2.BZ2Decompressor(), OSError
+    import lzma
+    return lzma.LZMADecompressor(), lzma.LZMAError
+
+
+def _chunks(f, first, size=_CHUNK):
+    if first:
+        yield first
+    while True:
+        block = f.read(size)
+        if not block:
+            return
+        yield block
+
+
+def _decompress(blocks, kind, name, check):
+    """Decompress an iterable of compressed blocks (several concatenated
+    streams allowed, as gzip and bzip2 write them), calling `check` after
+    each block."""
+    out = bytearray()
+    dec, error = _decompressor(kind)
+    try:
+        for block in blocks:
+            while block:
+                out += dec.decompress(block)
+                check()
+                block = dec.unused_data if dec.eof else b""
+                if block:
+                    dec, _ = _decompressor(kind)
+        if not dec.eof:
+            raise _FileError(f"{name}: corrupt {kind} data (truncated)")
+    except (error, EOFError, ValueError) as exc:
+        raise _FileError(f"{name}: corrupt {kind} data ({exc})") from None
+    return out
+
+
+def _read(path, check):
+    """(contents as a bytes-like object, name for messages); `check` is
+    called between chunks read or decompressed."""
+    if path == "-":
+        name, f, owned = "<stdin>", sys.stdin.buffer, False
+    else:
+        name = path
+        try:
+            f, owned = open(path, "rb"), True
+        except OSError as exc:
+            raise _FileError(f"{path}: cannot open DIMACS file: "
+                             f"{exc.strerror or exc}") from None
+    try:
+        head = f.read(6)
+        kind = next((k for magic, k in _MAGIC if head.startswith(magic)), None)
+        if kind is not None:
+            # compressed input in small blocks: CNF text compresses about
+            # tenfold, so each block decompresses to a few MB
+            return _decompress(_chunks(f, head, _CHUNK >> 2), kind, name, check), name
+        if owned:
+            st = os.fstat(f.fileno())
+            if stat.S_ISREG(st.st_mode) and st.st_size > 0:
+                # zero-copy view; the tokenizer copies what it keeps
+                return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), name
+        out = bytearray(head)
+        for block in _chunks(f, b""):
+            out += block
+            check()
+        return out, name
+    except OSError as exc:
+        raise _FileError(f"{name}: cannot read DIMACS file: "
+                         f"{exc.strerror or exc}") from None
+    finally:
+        if owned:
+            f.close()
+
+
+def _load(args, check):
+    """Read and tokenize the file: (lits, offsets, header variables, name)."""
+    data, name = _read(args.file, check)
+    try:
+        lits, offsets, info = _dimacs.parse_raw(data, args.strict, check)
+    except _dimacs.ParseError as exc:
+        raise _FileError(f"{name}:{exc.line}: {exc.problem}") from None
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+    for line, problem in _dimacs.header_problems(info, len(offsets) - 1):
+        # strict mode: the tokenizer already rejected excess variables
+        if args.strict:
+            raise _FileError(f"{name}:{line}: {problem}")
+        print(f"optsolve sat: warning: {name}:{line}: {problem}", file=sys.stderr)
+    return lits, offsets, max(info["header_vars"], info["max_var"]), name
+
+
+def _print_model(core, nvars):
+    """v lines: the solver's values, then the variables it never saw (up to
+    the header's count) as positive literals, streamed."""
+    known = min(core.nvars(), nvars)
+    values = array.array("i", [0]) * known
+    core.values_into(values)
+    sys.stdout.flush()
+    out = _dimacs.ValueLines(sys.stdout.buffer)
+    out.write(values)
+    del values
+    if nvars > known:
+        out.write_range(known + 1, nvars - known)
+    out.close()
+    sys.stdout.buffer.flush()
+
+
 def run(args) -> int:
-    start = time.perf_counter()
-    options = {}
-    for name in _option_table():
-        if name not in _OWN and getattr(args, name, None) is not None:
-            options[name] = getattr(args, name)
-    for flag, value in (("--time-limit", args.time_limit),
-                        ("--conflicts", args.conflicts)):
-        if value is not None and value < 0:
-            print(f"optsolve sat: error: {flag} must be non-negative", file=sys.stderr)
-            return 1
+    deadline = Deadline(args.time_limit)
+    start = deadline.start
     _comment(args, f"optsolve {optsolve.__version__} CDCL SAT solver")
-    _comment(args, f"reading {args.file}")
-    with InterruptGuard(signals=(signal.SIGINT, signal.SIGTERM)) as guard:
+    _comment(args, f"reading {'standard input' if args.file == '-' else args.file}")
+    sys.stdout.flush()
+    core = _cdcl.CDCL()
+    answer, limit, stats = None, None, None
+    with InterruptGuard(core.terminate, signals=(signal.SIGINT, signal.SIGTERM)) as guard:
+
+        def check():
+            if guard.interrupted or deadline.expired():
+                raise _Stop
+
         try:
-            cnf = read_dimacs(args.file, strict=args.strict)
-        except DimacsError as exc:
-            print(f"optsolve sat: error: {exc}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(f"optsolve sat: error: {exc.filename or args.file}: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
-            return 1
-        _comment(args, f"parsed {cnf.nvars} variables, {cnf.nclauses} clauses "
-                       f"in {time.perf_counter() - start:.2f} seconds")
-        try:
-            solver = Solver(proof=args.proof,
-                            proof_format="binary" if args.binary_proof else "text",
-                            seed=args.seed, options=options,
-                            time_limit=args.time_limit,
-                            verbose=args.verbose if not args.quiet else 0)
-        except ValueError as exc:
-            print(f"optsolve sat: error: {exc}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(f"optsolve sat: error: {exc}", file=sys.stderr)
-            return 1
-        if args.proof:
-            _comment(args, f"writing {'binary' if args.binary_proof else 'text'} "
-                           f"DRAT proof to {args.proof}")
-        if guard.interrupted:
-            answer = None
-        else:
-            # the guard's handler runs inside the search (polled from C)
-            guard.on_interrupt = solver.interrupt
-            solver.append_formula(cnf)
-            if args.conflicts is not None:
-                solver.conf_budget(args.conflicts)
+            try:
+                lits, offsets, nvars, name = _load(args, check)
+            except _dimacs.ParseStopped:
+                raise _Stop from None
+            _comment(args, f"parsed {nvars} variables, {len(offsets) - 1} clauses "
+                           f"in {time.perf_counter() - start:.2f} seconds")
+            if args.seed is not None:
+                core.set_option("seed", args.seed)
+            for key in _option_table():
+                if key not in _OWN and getattr(args, key, None) is not None:
+                    core.set_option(key, getattr(args, key))
+            if args.verbose and not args.quiet:
+                core.set_option("verbose", min(args.verbose, 3))
+                core.report_to_stdout(True)
+            if args.proof:
+                try:
+                    core.proof_path(args.proof, args.binary_proof)
+                except OSError as exc:
+                    raise _FileError(str(exc)) from None
+                _comment(args, f"writing {'binary' if args.binary_proof else 'text'} "
+                               f"DRAT proof to {args.proof}")
+            # in slices, so that a limit or Ctrl-C is honoured while loading
+            lim = memoryview(offsets)
+            for i in range(0, len(offsets) - 1, _ADD_CHUNK):
+                check()
+                core.add_arrays(lits, lim[i:i + _ADD_CHUNK + 1])
+            del lits, offsets, lim
+            check()
             if args.verbose and not args.quiet:
                 _comment(args, "t  seconds  conflicts restarts mode  redundant "
-                           "irredundant   glue average  remaining")
-            _comment(args, "                                                      "
-                           "     fast   slow")
+                               "irredundant   glue average  remaining")
+                _comment(args, " " * 59 + "fast   slow")
             sys.stdout.flush()
-            answer = solver.solve_limited()
-            if guard.interrupted:
-                answer = None
-        stats = solver.accum_stats()
-        limit = solver.limit() if answer is None else None
-        model = solver.get_model() if answer else None
-        solver.delete()
-    if answer is None and limit:
-        _comment(args, f"stopped by the {limit} limit")
-    elif answer is None:
-        _comment(args, "interrupted")
+            res = core.solve(array.array("i"),
+                             -1 if args.conflicts is None else args.conflicts, -1,
+                             -1.0 if args.time_limit is None else deadline.remaining(),
+                             True)
+            answer = {10: True, 20: False}.get(res)
+            if answer is None:
+                limit = "interrupt" if guard.interrupted else core.limit_reached()
+        except _Stop:
+            limit = "interrupt" if guard.interrupted else "time"
+            _comment(args, f"{'interrupted' if guard.interrupted else 'time limit reached'}"
+                           " before the search")
+        except _FileError as exc:
+            print(f"optsolve sat: error: {exc}", file=sys.stderr)
+            core.release()
+            return 1
+        stats = core.statistics()
+        try:
+            core.proof_close()
+        except OSError as exc:
+            print(f"optsolve sat: error: {exc}", file=sys.stderr)
+            return 1
+    if answer is None:
+        _comment(args, "interrupted" if limit == "interrupt"
+                 else f"stopped by the {limit} limit")
     print({True: "s SATISFIABLE", False: "s UNSATISFIABLE",
            None: "s UNKNOWN"}[answer])
     if answer and not args.no_model:
-        model = model + list(range(len(model) + 1, cnf.nvars + 1))
-        sys.stdout.write("\n".join(_value_lines(model)) + "\n")
+        _print_model(core, nvars)
+    core.release()
     _statistics(args, stats, time.perf_counter() - start)
     code = {True: 10, False: 20, None: 0}[answer]
     _comment(args, f"exit {code}")
     sys.stdout.flush()
     return code
-

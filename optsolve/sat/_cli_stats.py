@@ -56,7 +56,8 @@ def run(args) -> int:
         print(f"optsolve cnf-stats: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"optsolve cnf-stats: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        name = exc.filename or ("<stdin>" if args.file == "-" else args.file)
+        print(f"optsolve cnf-stats: error: {name}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - t0
     stats = cnf_stats(cnf)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def test_verbose_progress_and_options(tmp_path, capfd):
     assert sum(l.startswith("c 1 ") or l.startswith("c - ") for l in
                r.stdout.splitlines()) >= 1
     r = run_here(capfd, path, "--tier1", 0)
-    assert r.returncode == 1 and "tier1" in r.stderr
+    assert r.returncode == 2 and "--tier1" in r.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -136,12 +137,16 @@ def test_malformed_and_missing_files(tmp_path, capsys):
     assert r.returncode == 1 and "missing.cnf" in r.stderr
     mismatch = tmp_path / "mismatch.cnf"
     mismatch.write_text("p cnf 3 5\n1 -2 0\n2 3 0\n")
-    with pytest.warns(UserWarning):
-        assert run_here(capsys, mismatch).returncode == 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a one-line message, not a Python warning
+        r = run_here(capsys, mismatch)
+    assert r.returncode == 10
+    assert r.stderr == (f"optsolve sat: warning: {mismatch}:1: the header declares "
+                        f"5 clauses but the file has 2\n")
     r = run_here(capsys, mismatch, "--strict")
     assert r.returncode == 1 and "mismatch.cnf" in r.stderr
     r = run_here(capsys, bad, "--conflicts", -3)
-    assert r.returncode == 1
+    assert r.returncode == 2 and "--conflicts" in r.stderr
 
 
 def test_usage_error_exit_2():
@@ -170,3 +175,138 @@ def test_variables_beyond_the_solver_are_a_file_error(tmp_path, text, line, prob
     r = run(path)
     assert_one_line_error(r, f"{path}:{line}:")
     assert problem in r.stderr
+
+
+def test_model_covers_the_header_without_allocating_it(tmp_path):
+    # v lines were padded from the header in Python: a 30M-variable header
+    # with one clause took 20 s and 1.9 GB, 2e9 variables a MemoryError
+    n = 3_000_000
+    path = tmp_path / "wide.cnf"
+    path.write_text(f"p cnf {n} 1\n-1 2 0\n")
+    r = run(path)
+    assert r.returncode == 10 and r.stderr == ""
+    model = model_of(r.stdout)
+    assert len(model) == n
+    assert model[:2] in ([-1, 2], [-1, -2], [1, 2]) and model[2:] == list(range(3, n + 1))
+    peak = next(l for l in r.stdout.splitlines() if l.startswith("c maximum memory:"))
+    assert float(peak.split()[3]) < 150  # MiB; a list of n Python ints is 100+
+
+
+def test_model_lines_are_split_at_78_columns(tmp_path, capsys):
+    path = write(tmp_path, "neg.cnf", [[-v] for v in range(1, 40)] + [[1000000]],
+                 nvars=1000010)
+    r = run_here(capsys, path, "-q")
+    assert r.returncode == 10
+    lines = [l for l in r.stdout.splitlines() if l.startswith("v")]
+    assert all(len(l) <= 78 for l in lines)
+    assert max(len(l) for l in lines) >= 70  # filled, not one literal a line
+    model = model_of(r.stdout)
+    assert model == [-v for v in range(1, 40)] + [v if v == 1000000 else model[v - 1]
+                                                  for v in range(40, 1000011)]
+    assert model[999999] == 1000000 and model[1000000:] == list(range(1000001, 1000011))
+
+
+@pytest.mark.parametrize("flag,value", [
+    ("--conflicts", "99999999999999999999"),
+    ("--conflicts", "-1"),
+    ("--conflicts", "1e3"),
+    ("--time-limit", "nan"),
+    ("--time-limit", "-0.5"),
+    ("--time-limit", "soon"),
+    ("--seed", "2147483648"),
+    ("--seed", "-1"),
+    ("--tier1", "0"),
+    ("--tier1", "101"),
+    ("--stableinit", "99999999999999999999"),
+])
+def test_integer_flags_are_range_checked(tmp_path, capsys, flag, value):
+    path = write(tmp_path, "f.cnf", [[1, 2]])
+    r = run_here(capsys, path, flag, value)
+    assert_one_line_error(r, f"argument {flag}:", code=2)
+    assert value in r.stderr
+
+
+def test_huge_conflict_budget_in_a_real_process(tmp_path):
+    # was an OverflowError traceback
+    path = write(tmp_path, "f.cnf", [[1, 2], [-1]])
+    r = run(path, "--conflicts", "99999999999999999999")
+    assert_one_line_error(r, "--conflicts", code=2)
+    r = run(path, "--conflicts", str(2**63 - 1), "--time-limit", "inf")
+    assert r.returncode == 10, r.stderr
+
+
+def test_no_stray_header_without_verbose(tmp_path, capsys):
+    path = write(tmp_path, "f.cnf", [[1, 2], [-1]])
+    r = run_here(capsys, path)
+    assert r.returncode == 10
+    assert "fast" not in r.stdout and "slow" not in r.stdout
+    assert all(l.startswith(("c", "s ", "v ")) for l in r.stdout.splitlines())
+    # -v is a count; the C core's verbosity stops at 3
+    assert run_here(capsys, path, "-vvvvv").returncode == 10
+
+
+@pytest.mark.parametrize("text,line,problem", [
+    ("p cnf 3 5\n1 -2 0\n2 3 0\n", 1, "the header declares 5 clauses but the file has 2"),
+    ("p cnf 2 2\n1 -2 0\n\n2 3 0\n", 4,
+     "variable 3 exceeds the 2 variables declared in the header (line 1)"),
+])
+def test_header_mismatch_is_one_line(tmp_path, text, line, problem):
+    path = tmp_path / "mismatch.cnf"
+    path.write_text(text)
+    r = run(path)
+    assert r.returncode == 10
+    assert r.stderr.splitlines() == [f"optsolve sat: warning: {path}:{line}: {problem}"]
+    r = run(path, "--strict")
+    assert_one_line_error(r, f"{path}:{line}:")
+
+
+def test_standard_input_plain_and_compressed(tmp_path):
+    import bz2
+    import gzip
+    import lzma
+    clauses = G.random_ksat(60, 200, seed=2)
+    text = CNF.from_clauses(clauses, nvars=70).to_dimacs().encode()
+    half = len(text) // 2
+    inputs = {
+        "plain": text,
+        "gzip": gzip.compress(text),
+        "gzip members": gzip.compress(text[:half]) + gzip.compress(text[half:]),
+        "bzip2": bz2.compress(text),
+        "xz": lzma.compress(text),
+    }
+    for kind, data in inputs.items():
+        r = subprocess.run(["optsolve", "sat", "-"], input=data, capture_output=True,
+                           timeout=60)
+        assert r.returncode == 10, (kind, r.stderr)
+        model = model_of(r.stdout.decode())
+        assert len(model) == 70 and G.satisfies(clauses, model), kind
+    r = subprocess.run(["optsolve", "sat", "-"], input=gzip.compress(text)[:-9],
+                       capture_output=True, timeout=60)
+    assert_one_line_error(subprocess.CompletedProcess(
+        r.args, r.returncode, r.stdout.decode(), r.stderr.decode()), "<stdin>: corrupt gzip")
+
+
+def test_compressed_files(tmp_path, capsys):
+    clauses = G.random_ksat(40, 120, seed=5)
+    for suffix in (".gz", ".bz2", ".xz"):
+        path = write(tmp_path, "f.cnf" + suffix, clauses)
+        r = run_here(capsys, path, "-q")
+        assert r.returncode == 10 and G.satisfies(clauses, model_of(r.stdout))
+    broken = tmp_path / "broken.cnf.gz"
+    broken.write_bytes((tmp_path / "f.cnf.gz").read_bytes()[:-6])
+    assert_one_line_error(run_here(capsys, broken), f"{broken}: corrupt gzip data")
+
+
+@pytest.mark.parametrize("command", ["sat", "cnf-stats"])
+@pytest.mark.parametrize("content", [b"", b"  \n\n", "gzip"])
+def test_empty_file_names_the_file(tmp_path, command, content):
+    import gzip
+    path = tmp_path / "empty.cnf"
+    path.write_bytes(gzip.compress(b"") if content == "gzip" else content)
+    r = subprocess.run(["optsolve", command, str(path)], capture_output=True,
+                       text=True, timeout=60)
+    assert_one_line_error(r, f"{path}:")
+    assert "empty file" in r.stderr
+    r = subprocess.run(["optsolve", command, "-"], input="", capture_output=True,
+                       text=True, timeout=60)
+    assert_one_line_error(r, "<stdin>:1: empty file")
