@@ -24,10 +24,12 @@ from __future__ import annotations
 import array
 import mmap
 import os
+import select
 import signal
 import stat
 import sys
 import time
+from itertools import chain
 
 import optsolve
 from optsolve._runtime import Deadline, InterruptGuard
@@ -40,7 +42,7 @@ _INT64_MAX = 2**63 - 1
 # input read and decompressed between two checks of the limits
 _CHUNK = 1 << 22
 # clauses handed to the solver between two checks of the limits
-_ADD_CHUNK = 1 << 18
+_ADD_CHUNK = 1 << 16
 
 
 def _option_table():
@@ -139,6 +141,10 @@ class _FileError(Exception):
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
 
 
+def _compression(head):
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
 def _decompressor(kind):
     # imported on demand: plain files do not pay for the codecs
     if kind == "gzip":
@@ -151,11 +157,15 @@ def _decompressor(kind):
     return lzma.LZMADecompressor(), lzma.LZMAError
 
 
-def _chunks(f, first, size=_CHUNK):
-    if first:
-        yield first
+def _blocks(fd, size, check):
+    """Blocks read from a file descriptor until end of file. A pipe or a
+    terminal is waited on in short slices with `check` between them, so that
+    a limit or Ctrl-C ends a read that is blocked waiting for input."""
+    wait = not stat.S_ISREG(os.fstat(fd).st_mode)
     while True:
-        block = f.read(size)
+        while wait and not select.select([fd], [], [], 0.05)[0]:
+            check()
+        block = os.read(fd, size)
         if not block:
             return
         yield block
@@ -184,39 +194,39 @@ def _decompress(blocks, kind, name, check):
 
 def _read(path, check):
     """(contents as a bytes-like object, name for messages); `check` is
-    called between chunks read or decompressed."""
-    if path == "-":
-        name, f, owned = "<stdin>", sys.stdin.buffer, False
-    else:
-        name = path
-        try:
-            f, owned = open(path, "rb"), True
-        except OSError as exc:
-            raise _FileError(f"{path}: cannot open DIMACS file: "
-                             f"{exc.strerror or exc}") from None
+    called between blocks read or decompressed."""
+    name = "<stdin>" if path == "-" else path
     try:
-        head = f.read(6)
-        kind = next((k for magic, k in _MAGIC if head.startswith(magic)), None)
-        if kind is not None:
-            # compressed input in small blocks: CNF text compresses about
-            # tenfold, so each block decompresses to a few MB
-            return _decompress(_chunks(f, head, _CHUNK >> 2), kind, name, check), name
-        if owned:
-            st = os.fstat(f.fileno())
-            if stat.S_ISREG(st.st_mode) and st.st_size > 0:
-                # zero-copy view; the tokenizer copies what it keeps
-                return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), name
-        out = bytearray(head)
-        for block in _chunks(f, b""):
-            out += block
-            check()
-        return out, name
+        fd = sys.stdin.fileno() if path == "-" else os.open(path, os.O_RDONLY)
     except OSError as exc:
-        raise _FileError(f"{name}: cannot read DIMACS file: "
-                         f"{exc.strerror or exc}") from None
+        raise _FileError(f"{name}: cannot open DIMACS file: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0:
+            head = os.pread(fd, 6, 0)
+            if st.st_size > 0 and not _compression(head):
+                # zero-copy view; the tokenizer copies what it keeps
+                return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), name
+        head = bytearray()
+        # CNF text compresses about tenfold: blocks of a quarter of a chunk
+        # decompress to a few MB each
+        blocks = _blocks(fd, _CHUNK >> 2, check)
+        for block in blocks:
+            head += block
+            if len(head) >= 6:
+                break
+        kind = _compression(head)
+        if kind is not None:
+            return _decompress(chain([bytes(head)], blocks), kind, name, check), name
+        for block in blocks:
+            head += block
+            check()
+        return head, name
+    except OSError as exc:
+        raise _FileError(f"{name}: cannot read DIMACS file: {exc.strerror or exc}") from None
     finally:
-        if owned:
-            f.close()
+        if path != "-":
+            os.close(fd)
 
 
 def _load(args, check):
@@ -260,7 +270,7 @@ def run(args) -> int:
     _comment(args, f"reading {'standard input' if args.file == '-' else args.file}")
     sys.stdout.flush()
     core = _cdcl.CDCL()
-    answer, limit, stats = None, None, None
+    answer, limit, stats, when = None, None, None, ""
     with InterruptGuard(core.terminate, signals=(signal.SIGINT, signal.SIGTERM)) as guard:
 
         def check():
@@ -310,8 +320,7 @@ def run(args) -> int:
                 limit = "interrupt" if guard.interrupted else core.limit_reached()
         except _Stop:
             limit = "interrupt" if guard.interrupted else "time"
-            _comment(args, f"{'interrupted' if guard.interrupted else 'time limit reached'}"
-                           " before the search")
+            when = " before the search"
         except _FileError as exc:
             print(f"optsolve sat: error: {exc}", file=sys.stderr)
             core.release()
@@ -323,8 +332,8 @@ def run(args) -> int:
             print(f"optsolve sat: error: {exc}", file=sys.stderr)
             return 1
     if answer is None:
-        _comment(args, "interrupted" if limit == "interrupt"
-                 else f"stopped by the {limit} limit")
+        _comment(args, ("interrupted" if limit == "interrupt"
+                        else f"stopped by the {limit} limit") + when)
     print({True: "s SATISFIABLE", False: "s UNSATISFIABLE",
            None: "s UNKNOWN"}[answer])
     if answer and not args.no_model:

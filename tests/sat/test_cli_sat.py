@@ -310,3 +310,88 @@ def test_empty_file_names_the_file(tmp_path, command, content):
     r = subprocess.run(["optsolve", command, "-"], input="", capture_output=True,
                        text=True, timeout=60)
     assert_one_line_error(r, "<stdin>:1: empty file")
+
+
+def big_hard_cnf(path, megabytes=40):
+    """About `megabytes` MB of DIMACS: pigeonhole(11) (no quick answer) plus
+    a block of random clauses over other variables, repeated."""
+    php = G.pigeonhole(11)
+    base = max(abs(l) for c in php for l in c)
+    filler = [[l + base if l > 0 else l - base for l in c]
+              for c in G.random_ksat(200_000, 40_000, seed=1)]
+    block = "".join(" ".join(map(str, c)) + " 0\n" for c in filler).encode()
+    reps = max(1, int(megabytes * 1e6 / len(block)))
+    with open(path, "wb") as f:
+        f.write(f"p cnf {base + 200_000} {len(php) + reps * len(filler)}\n".encode())
+        f.write("".join(" ".join(map(str, c)) + " 0\n" for c in php).encode())
+        for _ in range(reps):
+            f.write(block)
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    return big_hard_cnf(tmp_path_factory.mktemp("big") / "big.cnf")
+
+
+def test_time_limit_counts_reading(big_file):
+    # the limit used to start with the search: a 100 MB file with
+    # --time-limit 10 took 12.8 s; now a limit that ends while the file is
+    # read stops the reader
+    r = run(big_file, "--time-limit", "0.001")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert s_lines(r.stdout) == ["s UNKNOWN"]
+    assert "c stopped by the time limit before the search" in r.stdout
+    assert "c parsed" not in r.stdout
+
+
+def sat_on_open_pipe(*args, data=b"p cnf 3 2\n1 2 0\n"):
+    """`optsolve sat -` whose standard input stays open after `data`."""
+    p = subprocess.Popen(["optsolve", "sat", "-", *map(str, args)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
+    p.stdin.write(data)
+    p.stdin.flush()
+    return p
+
+
+def test_limits_end_a_read_waiting_on_standard_input():
+    p = sat_on_open_pipe("--time-limit", 1)
+    try:
+        p.wait(timeout=30)  # standard input is still open
+        out, err = p.stdout.read().decode(), p.stderr.read().decode()
+    finally:
+        p.kill()
+        p.stdin.close()
+    assert p.returncode == 0, err
+    assert s_lines(out) == ["s UNKNOWN"] and err == ""
+    assert "c stopped by the time limit before the search" in out
+
+
+@pytest.mark.parametrize("source", ["pipe", "file"])
+def test_sigint_while_loading(big_file, source):
+    if source == "pipe":
+        p = sat_on_open_pipe()
+    else:
+        p = subprocess.Popen(["optsolve", "sat", "-n", str(big_file)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline()
+        while line and not line.startswith(b"c reading"):
+            line = p.stdout.readline()
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+        seconds = time.perf_counter() - t0
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    out, err = out.decode(), err.decode()
+    assert p.returncode == 0, err
+    assert err == "" and s_lines(out) == ["s UNKNOWN"]
+    assert "c interrupted" in out
+    if source == "pipe":  # still waiting for input: stopped in the reader
+        assert "c interrupted before the search" in out and "c parsed" not in out
+    # the contract is 0.5 s (measured: 0.02-0.12 s); the bound here leaves
+    # room for a loaded test machine
+    assert seconds < 3
