@@ -107,6 +107,7 @@ struct osat {
 
   /* scratch */
   uvec clause, learnt, stack, toclear, assumptions, levels, core;
+  uvec implied; /* DIMACS literals found by osat_propagate */
   unsigned *level_stamp; /* per level (size levels_cap + 1) */
   unsigned stamp;
 

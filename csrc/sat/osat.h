@@ -58,6 +58,16 @@ int64_t osat_add_clauses(osat *, const int32_t *lits, const int64_t *offsets,
 int osat_assume(osat *, int lit);
 int osat_solve(osat *);
 
+/* Propagate the assumptions lits[0..n) one level each, without search, then
+ * backtrack (saving phases only if phase_saving is non-zero): 1 when no
+ * conflict arose, 0 when an assumption was false or propagation failed,
+ * -1 for a bad literal, -2 out of memory.  osat_implied copies the literals
+ * assigned (assumptions and implications, in trail order; on a conflict also
+ * a literal of the conflicting clause) to `out` (may be NULL) and returns
+ * their number. */
+int osat_propagate(osat *, const int32_t *lits, int64_t n, int phase_saving);
+int64_t osat_implied(const osat *, int32_t *out);
+
 /* After 10: lit if lit is true in the model, -lit if false.  After 20:
  * osat_failed(lit) is 1 when the assumption lit is in the failed core. */
 int osat_val(osat *, int lit);
@@ -97,6 +107,7 @@ int osat_option_info(int index, const char **name, int64_t *def, int64_t *lo,
 int osat_proof_file(osat *, FILE *file, int binary);
 int osat_proof_path(osat *, const char *path, int binary);
 int osat_proof_close(osat *); /* flush (and close if owned) */
+int osat_proof_flush(osat *);
 
 /* Progress lines ("c ..." like kissat's) to `file` when verbose option > 0. */
 void osat_set_report(osat *, FILE *file);

@@ -97,3 +97,7 @@ int osat_proof_close(osat *s) {
   s->proof_owned = 0;
   return rc;
 }
+
+int osat_proof_flush(osat *s) {
+  return s->proof && fflush(s->proof) ? -1 : 0;
+}

@@ -1,6 +1,8 @@
 /* The CDCL loop (Marques-Silva & Sakallah 1999; Een & Sorensson 2003):
  * propagate, analyze conflicts, and between conflicts restart, simplify,
  * rephase, reduce, switch modes, then decide (assumptions first). */
+#include <stdlib.h>
+
 #include "internal.h"
 
 static int limit_hit(osat *s, int64_t *ticks) {
@@ -143,4 +145,64 @@ int osat_solve(osat *s) {
   int res = solve(s);
   GUARD_END();
   return res;
+}
+
+/* PySAT's propagate (MiniSat's prop_check): each assumption not yet true
+ * opens a level and is propagated, until one is false or a conflict occurs;
+ * the literals assigned above level 0 (and on a conflict, the first literal
+ * of the conflicting clause) are kept for osat_implied. */
+static int propagate_only(osat *s, const int32_t *lits, int64_t n,
+                          int phase_saving) {
+  s->implied.n = 0;
+  int maxvar = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (!lits[i] || lits[i] < -OSAT_MAX_VAR || lits[i] > OSAT_MAX_VAR)
+      return -1;
+    if (abs(lits[i]) > maxvar)
+      maxvar = abs(lits[i]);
+  }
+  if ((unsigned)maxvar > s->nvars)
+    osat__grow_vars(s, (unsigned)maxvar);
+  if (s->inconsistent)
+    return 0;
+  osat__backtrack(s, 0);
+  osat__reserve_levels(s);
+  int ok = 1, conflict = 0;
+  for (int64_t i = 0; ok && !conflict && i < n; i++) {
+    unsigned p = ext2int(lits[i]);
+    if (s->vals[p] < 0)
+      ok = 0;
+    else if (!s->vals[p]) {
+      osat__new_level(s, p);
+      conflict = osat__propagate(s);
+    }
+  }
+  if (s->nlevels) {
+    for (unsigned k = s->control[0]; k < s->trail_n; k++)
+      uvec_push(&s->implied, (unsigned)int2ext(s->trail[k]));
+    if (conflict) {
+      unsigned l = s->conflict == BINTAG ? s->conflict_bin[1]
+                                         : clause_lits(s, s->conflict)[0];
+      uvec_push(&s->implied, (unsigned)int2ext(l));
+    }
+    int save = s->save_phases;
+    s->save_phases = phase_saving != 0;
+    osat__backtrack(s, 0);
+    s->save_phases = save;
+  }
+  return ok && !conflict;
+}
+
+int osat_propagate(osat *s, const int32_t *lits, int64_t n, int phase_saving) {
+  GUARD_BEGIN(s, -2);
+  int res = propagate_only(s, lits, n, phase_saving);
+  GUARD_END();
+  return res;
+}
+
+int64_t osat_implied(const osat *s, int32_t *out) {
+  if (out)
+    for (size_t i = 0; i < s->implied.n; i++)
+      out[i] = (int32_t)s->implied.data[i];
+  return (int64_t)s->implied.n;
 }

@@ -147,6 +147,7 @@ void osat_release(osat *s) {
   free(s->arena.data); free(s->clause.data); free(s->learnt.data);
   free(s->stack.data); free(s->toclear.data); free(s->assumptions.data);
   free(s->levels.data); free(s->core.data); free(s->scratch);
+  free(s->implied.data);
   free(s);
 }
 

@@ -32,6 +32,8 @@ cdef extern from "osat.h" nogil:
                              int64_t nclauses)
     int osat_assume(osat *, int lit)
     int osat_solve(osat *)
+    int osat_propagate(osat *, const int32_t *lits, int64_t n, int phase_saving)
+    int64_t osat_implied(const osat *, int32_t *out)
     int osat_val(osat *, int lit)
     int osat_failed(osat *, int lit)
     int osat_phase(osat *, int lit)
@@ -50,6 +52,7 @@ cdef extern from "osat.h" nogil:
                          int64_t *lo, int64_t *hi, const char **description)
     int osat_proof_path(osat *, const char *path, int binary)
     int osat_proof_close(osat *)
+    int osat_proof_flush(osat *)
     void osat_set_report(osat *, FILE *)
     void osat_get_statistics(const osat *, osat_statistics *)
     int osat_nvars(const osat *)
@@ -205,6 +208,23 @@ cdef class CDCL:
             raise exc
         return res
 
+    def propagate(self, const int32_t[::1] assumptions, bint phase_saving):
+        """(no conflict, int32 array of the literals assigned)."""
+        self._check()
+        cdef int res
+        with nogil:
+            res = osat_propagate(self.s, &assumptions[0] if assumptions.shape[0] else NULL,
+                                 assumptions.shape[0], phase_saving)
+        self._check_memory()
+        if res == -1:
+            raise ValueError("bad literal")
+        import numpy as np
+        out = np.empty(osat_implied(self.s, NULL), dtype=np.int32)
+        cdef int32_t[::1] view = out
+        if out.shape[0]:
+            osat_implied(self.s, &view[0])
+        return res == 1, out
+
     def limit_reached(self):
         self._check()
         return LIMIT_NAMES[osat_limit_reached(self.s)]
@@ -278,6 +298,11 @@ cdef class CDCL:
 
     def proof_close(self):
         if self.s is not NULL and osat_proof_close(self.s):
+            raise OSError("error writing the proof file")
+
+    def proof_flush(self):
+        self._check()
+        if osat_proof_flush(self.s):
             raise OSError("error writing the proof file")
 
     def report_to_stdout(self, bint on):

@@ -7,8 +7,10 @@ thread ends a run with the answer "unknown" instead of an exception.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import os
+import tempfile
 import threading
 import time
 
@@ -18,9 +20,53 @@ from optsolve._runtime import check_count_limit, check_time_limit
 from optsolve.sat import _cdcl
 from optsolve.sat._cnf import CNF, _is_int, _literal_array, read_dimacs
 
-__all__ = ["Solver", "SolveResult", "solve"]
+__all__ = ["NoSuchSolverError", "Solver", "SolveResult", "solve"]
 
 _PROOF_FORMATS = ("text", "binary")
+
+
+#: names meaning this engine besides PySAT's (``pysat.solvers.SolverNames``)
+_OWN_NAMES = ("optsolve", "osat")
+
+
+@functools.lru_cache(maxsize=None)
+def _no_such_solver_error():
+    # built on first use: importing pysat.solvers costs the CLI ~20 ms
+    try:
+        from pysat.solvers import NoSuchSolverError as base
+    except ImportError:  # pragma: no cover - python-sat is a dependency
+        base = Exception
+    return type("NoSuchSolverError", (base, ValueError), {
+        "__module__": __name__,
+        "__doc__": "An unknown solver name (PySAT's error, and a ValueError)."})
+
+
+def __getattr__(name):
+    if name == "NoSuchSolverError":
+        return _no_such_solver_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _check_name(name):
+    if name is None or name in _OWN_NAMES:
+        return
+    from pysat.solvers import SolverNames
+    known = {alias for aliases in vars(SolverNames).values()
+             if isinstance(aliases, tuple) for alias in aliases}
+    if name not in known:
+        raise _no_such_solver_error()(
+            f"`name`: unknown solver {name!r}; give one of PySAT's solver "
+            f"names or 'optsolve' (all run this engine)")
+
+
+def _pysat_method(method):
+    """As in PySAT, a method of a deleted solver does nothing, returns None."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if self._core is None or not self._core.alive:
+            return None
+        return method(self, *args, **kwargs)
+    return call
 
 
 def _option_table():
@@ -79,12 +125,31 @@ class Solver:
     Parameters
     ----------
     name : str, optional
-        Accepted for compatibility with PySAT and ignored: there is one
-        engine.
+        PySAT's solver names (``"m22"``, ``"g4"``, ``"cadical195"``, ...,
+        see ``pysat.solvers.SolverNames``) and ``"optsolve"`` are accepted
+        and all mean this one engine; any other name raises
+        :class:`NoSuchSolverError` (a subclass of PySAT's and of
+        ``ValueError``).
     bootstrap_with : CNF or iterable of clauses, optional
-        Clauses to add at once (see :meth:`append_formula`).
+        Clauses to add at once (see :meth:`append_formula`); a PySAT
+        ``CNFPlus`` brings its cardinality constraints (:meth:`add_atmost`).
     use_timer : bool, optional
         Accepted for compatibility; timing is always on (:meth:`time`).
+    incr : bool, optional
+        Accepted for compatibility, a no-op: the solver is always
+        incremental (PySAT's Glucose uses it to tune for incremental use).
+    with_proof : bool, optional
+        Record a DRAT proof (text), returned by :meth:`get_proof`; with
+        ``proof`` it is written to that path, else to a temporary file
+        removed by :meth:`delete`.
+    warm_start : bool, optional
+        Accepted for compatibility, a no-op (see :meth:`start_mode`).
+    native_card : bool, optional
+        Accepted for compatibility, a no-op: cardinality constraints are
+        always supported, by an encoding (:meth:`add_atmost`).
+    sync_with : object, optional
+        Accepted for compatibility (PySAT's CaDiCaL 3 keeps an ``IDPool``
+        in step with its variables), a no-op: the pool is not touched.
     proof : str or path-like, optional
         Write a DRAT proof of unsatisfiability to this file. Set it before
         clauses are added (here), so that the proof covers every clause.
@@ -117,14 +182,22 @@ class Solver:
     [-3, 1]
     """
 
-    def __init__(self, name=None, bootstrap_with=None, use_timer=False, *,
-                 proof=None, proof_format="text", time_limit=None, phases=None,
-                 seed=None, options=None, verbose=0, **kwargs):
+    def __init__(self, name=None, bootstrap_with=None, use_timer=False,
+                 incr=False, with_proof=False, warm_start=False,
+                 native_card=False, *, proof=None, proof_format="text",
+                 time_limit=None, phases=None, seed=None, options=None,
+                 verbose=0, sync_with=None, **kwargs):
+        self._core = None  # (delete() works on a half-built solver)
+        self._proof_temp = None
         if kwargs:
             raise ValueError(f"unknown arguments {sorted(kwargs)}")
+        _check_name(name)
         if proof_format not in _PROOF_FORMATS:
             raise ValueError(f"`proof_format` must be 'text' or 'binary', "
                              f"got {proof_format!r}")
+        if with_proof and proof_format != "text":
+            raise ValueError("`with_proof` records a text proof; "
+                             "`proof_format` must be 'text'")
         self._core = _cdcl.CDCL()
         self._time_limit = check_time_limit(time_limit)
         self._conf_budget = -1
@@ -132,13 +205,15 @@ class Solver:
         self._status = None
         self._core_lits = None
         self._last_time = 0.0
+        self._accum_time = 0.0
         self._limit = None
-        self._nclauses = 0
         self._proof = None
         # user variable -> solver variable, once cardinality constraints
         # have added auxiliary variables (None: the identity)
         self._map = None
         self._ntop = 0  # largest solver variable handed out (with a map)
+        self._inverse = None  # solver variable -> user variable (0: auxiliary)
+        self._proof_text = False
         if seed is not None:
             self._set_option("seed", seed, "seed")
         for key, value in (options or {}).items():
@@ -146,8 +221,13 @@ class Solver:
         if verbose:
             self._set_option("verbose", int(verbose), "verbose")
             self._core.report_to_stdout(True)
+        if with_proof and proof is None:
+            fd, proof = tempfile.mkstemp(prefix="optsolve-", suffix=".drat")
+            os.close(fd)
+            self._proof_temp = proof
         if proof is not None:
             self._proof = os.fspath(proof)
+            self._proof_text = proof_format == "text"
             self._core.proof_path(self._proof, proof_format == "binary")
         if phases is not None:
             self.set_phases(phases)
@@ -178,6 +258,7 @@ class Solver:
         self._core.set_option(key, int(value))
 
     # -- clauses -----------------------------------------------------------
+    @_pysat_method
     def add_clause(self, clause, no_return=True):
         """Add one clause (an iterable of non-zero integers).
 
@@ -186,10 +267,9 @@ class Solver:
         """
         lits = self._internal(_as_lits(clause, "clause"))
         self._core.add_clause(lits)
-        self._nclauses += 1
-        if not no_return:
-            return not self._core.inconsistent()
+        return self._consistent(no_return)
 
+    @_pysat_method
     def append_formula(self, formula, no_return=True):
         """Add many clauses: a :class:`~optsolve.sat.CNF` (passed to C as
         flat arrays in one call), a PySAT ``CNF`` or ``CNFPlus`` (its
@@ -205,12 +285,11 @@ class Solver:
                              f"{_cdcl.MAX_VAR}")
         constraints = [_as_atmost(c, i) for i, c in enumerate(atmosts)]
         self._core.add_arrays(self._internal(lits), offsets)
-        self._nclauses += cnf.nclauses
         for lits_, bound, weights in constraints:
             self.add_atmost(lits_, bound, weights)
-        if not no_return:
-            return not self._core.inconsistent()
+        return self._consistent(no_return)
 
+    @_pysat_method
     def add_atmost(self, lits, k, weights=(), no_return=True):
         """Add the cardinality constraint "at most `k` of `lits` are true"
         (with `weights`: the pseudo-Boolean ``sum w_i * lits_i <= k``).
@@ -219,7 +298,7 @@ class Solver:
         ``pysat.card``) on auxiliary variables that the solver numbers apart
         from yours: models, :meth:`nof_vars`, assumptions and phases speak
         only of your variables, and a variable you use later is never one
-        of the auxiliaries. It counts as one clause in :meth:`nof_clauses`.
+        of the auxiliaries.
         Weights (integers; a negative weight is moved onto the negated
         literal) repeat a literal in the counter, so their sum is limited to
         1,000,000.
@@ -242,7 +321,6 @@ class Solver:
         lits = self._internal(lits)
         if weights is not None and len(weights):
             lits, k = _unweighted(lits, weights, k)
-        self._nclauses += 1
         if k < 0:
             self._core.add_clause(np.empty(0, dtype=np.int32))
         elif k < len(lits):
@@ -252,8 +330,14 @@ class Solver:
             self._ntop = max(self._ntop, enc.nv)
             cnf = CNF.from_clauses(enc.clauses)
             self._core.add_arrays(cnf.lits, cnf.offsets)
-        if not no_return:
-            return not self._core.inconsistent()
+        return self._consistent(no_return)
+
+    def _consistent(self, no_return):
+        # as PySAT: the status is False once the clauses are inconsistent
+        if self._core.inconsistent():
+            self._status = False
+            return None if no_return else False
+        return None if no_return else True
 
     def supports_atmost(self):
         """True: :meth:`add_atmost` and ``CNFPlus`` formulas are supported
@@ -286,6 +370,18 @@ class Solver:
         out = self._map[np.abs(lits)]
         return np.where(lits < 0, -out, out).astype(np.int32)
 
+    def _user_lits(self, lits):
+        """Solver literals -> user literals, auxiliary ones left out."""
+        if self._map is None or not lits.size:
+            return lits
+        if self._inverse is None or self._inverse.size <= self._ntop:
+            inv = np.zeros(self._ntop + 1, dtype=np.int32)
+            inv[self._map] = np.arange(self._map.size, dtype=np.int32)
+            self._inverse = inv
+        v = self._inverse[np.abs(lits)]
+        keep = v > 0
+        return np.where(lits < 0, -v, v)[keep]
+
     def _user_values(self, internal_model):
         """Signed literals of user variables 1..n from the solver's model."""
         if self._map is None:
@@ -302,6 +398,7 @@ class Solver:
         self.append_formula(formula)
 
     # -- solving -----------------------------------------------------------
+    @_pysat_method
     def solve(self, assumptions=()):
         """Decide satisfiability under ``assumptions`` (no budgets).
 
@@ -310,6 +407,7 @@ class Solver:
         """
         return self._solve(assumptions, limited=False)
 
+    @_pysat_method
     def solve_limited(self, assumptions=(), expect_interrupt=False):
         """Like :meth:`solve`, within :meth:`conf_budget`, :meth:`prop_budget`
         and ``time_limit``; returns None when one of them (or an interrupt)
@@ -327,6 +425,7 @@ class Solver:
         start = time.perf_counter()
         res, limit = _run(self._core, internal, conflicts, props, tlim)
         self._last_time = time.perf_counter() - start
+        self._accum_time += self._last_time
         self._limit = limit
         self._status = {10: True, 20: False}.get(res)
         self._core_lits = None
@@ -335,6 +434,7 @@ class Solver:
             self._core_lits = list(dict.fromkeys(assumptions[mask].tolist()))
         return self._status
 
+    @_pysat_method
     def conf_budget(self, budget=-1):
         """Conflicts allowed to each later :meth:`solve_limited` call.
 
@@ -343,6 +443,7 @@ class Solver:
         """
         self._conf_budget = _budget(budget, "budget")
 
+    @_pysat_method
     def prop_budget(self, budget=-1):
         """Propagations allowed to each later :meth:`solve_limited` call
         (any integer; 0 or negative: no limit, as in PySAT)."""
@@ -359,15 +460,18 @@ class Solver:
         return None at once until :meth:`clear_interrupt`."""
         self._core.terminate()
 
+    @_pysat_method
     def clear_interrupt(self):
         """Allow solving again after :meth:`interrupt`."""
         self._core.clear_terminate()
 
     # -- answers -----------------------------------------------------------
+    @_pysat_method
     def get_status(self):
         """True, False, or None (unknown / not solved yet) of the last call."""
         return self._status
 
+    @_pysat_method
     def get_model(self):
         """The model as a list of signed literals of variables 1..n after a
         True answer, else None."""
@@ -375,13 +479,16 @@ class Solver:
             return None
         return self._user_values(self._core.model()).tolist()
 
+    @_pysat_method
     def get_core(self):
         """After a False answer: the assumptions that together are
-        unsatisfiable with the formula (empty if the formula alone is)."""
-        if self._status is not False:
+        unsatisfiable with the formula; None if the formula alone is
+        unsatisfiable (as in PySAT) or the answer was not False."""
+        if self._status is not False or not self._core_lits:
             return None
         return list(self._core_lits)
 
+    @_pysat_method
     def set_phases(self, literals=()):
         """Preferred initial value of variables: ``v`` true, ``-v`` false.
 
@@ -390,11 +497,13 @@ class Solver:
         """
         self._core.set_phases(self._internal(_as_lits(literals, "literals")))
 
+    @_pysat_method
     def accum_stats(self):
         """Statistics accumulated over all calls (dict: ``conflicts``,
         ``decisions``, ``propagations``, ``restarts``, ...)."""
         return self._core.statistics()
 
+    @_pysat_method
     def nof_vars(self):
         """Largest variable seen (auxiliary variables of cardinality
         constraints are not counted)."""
@@ -402,28 +511,107 @@ class Solver:
             return len(self._map) - 1
         return self._core.nvars()
 
+    @_pysat_method
     def nof_clauses(self):
-        """Number of clauses added."""
-        return self._nclauses
+        """Number of original clauses the solver keeps, counted as PySAT's
+        solvers count them: units (assigned at once), tautologies and
+        clauses already satisfied when added are not kept, nor clauses the
+        solver later finds satisfied at level 0; the clauses encoding
+        cardinality constraints are."""
+        return self._core.statistics()["irredundant"]
 
+    @_pysat_method
+    def propagate(self, assumptions=(), phase_saving=0):
+        """Unit propagation of `assumptions` without search (PySAT's).
+
+        Each assumption not yet true is propagated in turn, until one is
+        false or a clause is falsified. Returns ``(status, literals)``:
+        status False when that happened (or the formula is unsatisfiable at
+        level 0), and the literals assigned, assumptions included, in order
+        (on a conflict also a literal of the falsified clause), not those
+        fixed before any assumption. ``phase_saving`` non-zero keeps the
+        values as the phases of the next search.
+
+        Examples
+        --------
+        >>> with Solver(bootstrap_with=[[-1, 2], [-2, 3], [-3, -4]]) as s:
+        ...     s.propagate(assumptions=[1])
+        ...     s.propagate(assumptions=[1, 4])
+        (True, [1, 2, 3, -4])
+        (False, [1, 2, 3, -4])
+        """
+        user = _as_lits(assumptions, "assumptions")
+        if isinstance(phase_saving, (bool, np.bool_)) or not _is_int(phase_saving):
+            raise ValueError(f"`phase_saving` must be an integer, got "
+                             f"{phase_saving!r}")
+        ok, lits = self._core.propagate(self._internal(user), phase_saving != 0)
+        return ok, self._user_lits(lits).tolist()
+
+    def enum_models(self, assumptions=()):
+        """Iterate over the models (under `assumptions`), PySAT's way: each
+        model found is blocked by adding its negation as a clause, which
+        stays in the formula.
+
+        Examples
+        --------
+        >>> with Solver(bootstrap_with=[[1, 2], [-1, -2]]) as s:
+        ...     sorted(s.enum_models())
+        [[-1, 2], [1, -2]]
+        """
+        while self._core is not None and self._core.alive:
+            if not self.solve(assumptions=assumptions):
+                return
+            model = self.get_model()
+            self.add_clause([-lit for lit in model])
+            yield model
+
+    @_pysat_method
+    def get_proof(self):
+        """The DRAT proof so far as a list of lines (``with_proof=True``, or
+        a text ``proof`` file), else None."""
+        if self._proof is None or not self._proof_text:
+            return None
+        self._core.proof_flush()
+        with open(self._proof, encoding="ascii") as f:
+            return f.read().splitlines()
+
+    def start_mode(self, warm=False):
+        """Accepted for compatibility, a no-op: every call starts from the
+        phases the previous one saved (PySAT's warm start)."""
+
+    @_pysat_method
     def time(self):
         """Seconds taken by the last solve call."""
         return self._last_time
 
+    @_pysat_method
     def time_accum(self):
         """Seconds spent solving, all calls."""
-        return self._core.statistics()["time"]
+        return self._accum_time
 
+    @_pysat_method
     def limit(self):
         """Which limit stopped the last call (None, ``"conflicts"``,
         ``"propagations"``, ``"time"`` or ``"interrupt"``)."""
         return self._limit
 
     def delete(self):
-        """Free the C solver (and flush and close the proof file)."""
-        if self._core.alive:
-            self._core.proof_close()
-            self._core.release()
+        """Free the C solver (and flush and close the proof file).
+
+        As in PySAT, the methods of a deleted solver do nothing and return
+        None.
+        """
+        if self._core is not None and self._core.alive:
+            try:
+                self._core.proof_close()
+            finally:
+                self._core.release()
+        if self._proof_temp is not None:
+            try:
+                os.unlink(self._proof_temp)
+            except OSError:
+                pass
+            self._proof_temp = None
 
     def __enter__(self):
         return self
