@@ -258,16 +258,25 @@ class Solver:
         self._core.set_option(key, int(value))
 
     # -- clauses -----------------------------------------------------------
-    @_pysat_method
     def add_clause(self, clause, no_return=True):
         """Add one clause (an iterable of non-zero integers).
 
         Returns None, or with ``no_return=False`` whether the formula can
         still be satisfiable (False once the empty clause is derived).
         """
-        lits = self._internal(_as_lits(clause, "clause"))
-        self._core.add_clause(lits)
-        return self._consistent(no_return)
+        # the checks of _pysat_method and _internal inlined: incremental
+        # users make many such calls
+        core = self._core
+        if core is None or not core.alive:
+            return None
+        lits = _as_lits(clause, "clause")
+        if self._map is not None:
+            lits = self._internal(lits)
+        core.add_clause(lits)
+        if core.inconsistent():
+            self._status = False
+            return None if no_return else False
+        return None if no_return else True
 
     @_pysat_method
     def append_formula(self, formula, no_return=True):

@@ -8,7 +8,9 @@ simplification all run on small inputs. Any disagreement fails; every model
 is checked against the formula and every core is a subset of the
 assumptions that CaDiCaL confirms unsatisfiable with the formula.
 
-A longer run: ``python tests/sat/test_fuzz_solver.py --count 100000 --seed 7``.
+A longer run: ``python tests/sat/test_fuzz_solver.py --count 100000 --seed 7``;
+the fuller differential run (more references, budgets, propagate, cardinality
+constraints, proofs) is ``python -m bench sat_fuzz --cases N``.
 """
 import argparse
 import importlib.util
@@ -123,3 +125,25 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _bench_fuzz():
+    path = Path(__file__).resolve().parents[2] / "bench" / "sat_fuzz.py"
+    spec = importlib.util.spec_from_file_location("optsolve_bench_sat_fuzz", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_bench_fuzz_cases(block, tmp_path):
+    # the CI-size run of bench/sat_fuzz.py (MiniSat, Glucose, CaDiCaL and
+    # Minicard references, random options, budgets, propagate, cardinality
+    # constraints, DRAT proofs); the long run: python -m bench sat_fuzz
+    fuzz = _bench_fuzz()
+    stats = dict(models=0, cores=0, proofs=0, propagate=0, unknown=0)
+    bad = []
+    for seed in range(block * 100, block * 100 + 100):
+        bad += fuzz.run_case(seed, str(tmp_path), 5, stats)
+    assert not bad, "\n".join(bad)
+    assert stats["models"] and stats["cores"] and stats["proofs"]
