@@ -2,6 +2,8 @@
 and bound."""
 from __future__ import annotations
 
+import time
+
 from optsolve.milp.bnb import solve_problem
 from optsolve.milp.problem import milp_iv
 
@@ -80,5 +82,6 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     >>> res.fun, res.status, res.mip_gap
     (-2.0, 0, 0.0)
     """
+    start = time.perf_counter()
     problem = milp_iv(c, integrality, bounds, constraints)
-    return solve_problem(problem, options)
+    return solve_problem(problem, options, start=start)

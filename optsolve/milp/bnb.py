@@ -26,8 +26,8 @@ from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.propagation import Propagator
 from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
-                              LP_ITERATION_LIMIT, LP_OPTIMAL, LP_TIME_LIMIT,
-                              LP_UNBOUNDED, LPRelaxation)
+                              LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
+                              LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
 from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
 
@@ -207,7 +207,8 @@ class _Search:
         self.rule = opts["branching"]
         self.tol = opts["integrality_tolerance"]
         self.lp = LPRelaxation(work.c, work.A, work.row_lower, work.row_upper,
-                               work.lb, work.ub, deadline)
+                               work.lb, work.ub, deadline,
+                               stop=self._interrupted)
         self.pseudocosts = Pseudocosts(work.c.size)
         self.glb = work.lb.copy()
         self.gub = work.ub.copy()
@@ -395,6 +396,9 @@ class _Search:
         if self.callback(res):
             self.limit = "callback"
 
+    def _interrupted(self):
+        return self.guard.interrupted
+
     def should_stop_early(self):
         return self.deadline.expired() or self.guard.interrupted
 
@@ -499,13 +503,13 @@ class _Search:
                                         stop=self.should_stop_early)
             if status in (LP_ERROR, LP_ITERATION_LIMIT):
                 status = lp.solve_robust()
-        if status == LP_TIME_LIMIT:
+        if status in (LP_TIME_LIMIT, LP_INTERRUPTED):
             if rnd == 0:
                 self.nodes -= 1
             node.lower = max(node.lower, self.current_lower) \
                 if math.isfinite(self.current_lower) else node.lower
             self._push(node)          # keep its bound in the tree
-            self.limit = "time"
+            self.limit = "time" if status == LP_TIME_LIMIT else "interrupt"
             return False
         if status == LP_UNBOUNDED and node.depth == 0:
             self.root_unbounded = True
@@ -770,19 +774,27 @@ class _Search:
             self._push(c)
 
 
-def solve_problem(problem: Problem, options=None):
-    """Branch and bound on a :class:`Problem`; see :func:`optsolve.milp`."""
-    if not isinstance(problem, Problem):
-        raise ValueError("`problem` must be an optsolve.milp.Problem")
-    o = options_iv(options)
-    deadline = Deadline(o["time_limit"])
-    pre = presolve(problem) if o["presolve"] else None
-    reduced = problem if pre is None else pre.problem
-    if reduced is None:              # presolve proved infeasibility
-        reduced = problem
-    work = _Work(reduced)
-    sense = 1.0 if problem.sense == "minimize" else -1.0
+def solve_problem(problem: Problem, options=None, *, start=None):
+    """Branch and bound on a :class:`Problem`; see :func:`optsolve.milp`.
+
+    ``start`` is the :func:`time.perf_counter` reading at which the user's
+    call began: the time limit counts from it (default: now)."""
+    # Ctrl-C is a flag from the first line on: presolve and the first call's
+    # kernel loading end with the interrupt status, never a traceback
     with InterruptGuard() as guard:
+        if not isinstance(problem, Problem):
+            raise ValueError("`problem` must be an optsolve.milp.Problem")
+        o = options_iv(options)
+        deadline = Deadline(o["time_limit"])
+        if start is not None:
+            deadline.start = start
+        stop = lambda: guard.interrupted or deadline.expired()  # noqa: E731
+        pre = presolve(problem, stop=stop) if o["presolve"] else None
+        reduced = problem if pre is None else pre.problem
+        if reduced is None:              # presolve proved infeasibility
+            reduced = problem
+        work = _Work(reduced)
+        sense = 1.0 if problem.sense == "minimize" else -1.0
         search = _Search(work, o, deadline, guard)
         search.sense, search.offset = sense, reduced.offset
         if pre is not None:

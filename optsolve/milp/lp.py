@@ -12,6 +12,12 @@ cannot beat it.
 
 HiGHS's ``time_limit`` counts the object's whole life, so each solve sets it
 to the run time already spent plus what the caller has left.
+
+Ctrl-C: HiGHS runs with the GIL released, so Python's SIGINT handler only
+runs when Python code runs on the main thread. With a ``stop`` callable, a
+simplex-interrupt callback (called by HiGHS at every iteration) gives the
+handler that chance and asks HiGHS to stop once ``stop()`` is true; the solve
+then ends with :data:`LP_INTERRUPTED`.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ import highspy
 import numpy as np
 
 __all__ = ["LPRelaxation", "tableau_ready", "LP_OPTIMAL", "LP_INFEASIBLE", "LP_UNBOUNDED",
-           "LP_CUTOFF", "LP_ITERATION_LIMIT", "LP_TIME_LIMIT", "LP_ERROR"]
+           "LP_CUTOFF", "LP_ITERATION_LIMIT", "LP_TIME_LIMIT", "LP_ERROR",
+           "LP_INTERRUPTED"]
 
 LP_OPTIMAL = 0
 LP_INFEASIBLE = 1
@@ -30,6 +37,7 @@ LP_CUTOFF = 3
 LP_ITERATION_LIMIT = 4
 LP_TIME_LIMIT = 5
 LP_ERROR = 6
+LP_INTERRUPTED = 7
 
 _MS = highspy.HighsModelStatus
 _STATUS = {
@@ -40,9 +48,15 @@ _STATUS = {
     _MS.kObjectiveTarget: LP_CUTOFF,
     _MS.kIterationLimit: LP_ITERATION_LIMIT,
     _MS.kTimeLimit: LP_TIME_LIMIT,
+    _MS.kInterrupt: LP_INTERRUPTED,
 }
 _UNBOUNDED_OR_INFEASIBLE = _MS.kUnboundedOrInfeasible
 _BIG_ITER = 2**31 - 1
+
+
+def _interrupt_callback(callback_type, message, data_out, data_in, stop):
+    if stop():
+        data_in.user_interrupt = True
 
 
 def tableau_ready(h):
@@ -90,6 +104,9 @@ class LPRelaxation:
         The relaxation (minimisation; ``A`` CSR).
     deadline : optsolve._runtime.Deadline, optional
         Wall-clock budget shared with the search.
+    stop : callable, optional
+        Asked at every simplex iteration; once it returns True the solve
+        ends with :data:`LP_INTERRUPTED` (Ctrl-C, see the module notes).
 
     Attributes
     ----------
@@ -101,10 +118,12 @@ class LPRelaxation:
         Number of LP solves.
     """
 
-    def __init__(self, c, A, row_lower, row_upper, lb, ub, deadline=None):
+    def __init__(self, c, A, row_lower, row_upper, lb, ub, deadline=None,
+                 stop=None):
         self.n = c.size
         self.m = A.shape[0]
         self.deadline = deadline
+        self.stop = stop
         h = highspy._Highs()  # the raw binding: no per-run callback set-up
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")
@@ -112,6 +131,9 @@ class LPRelaxation:
         h.setOptionValue("simplex_strategy", 1)  # dual simplex: warm after bound changes
         h.setOptionValue("threads", 1)
         h.passModel(_highs_lp(c, A, row_lower, row_upper, lb, ub))
+        if stop is not None:
+            h.setCallback(_interrupt_callback, stop)
+            h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
         self.h = h
         self.lb = np.array(lb, dtype=np.float64)
         self.ub = np.array(ub, dtype=np.float64)
@@ -165,6 +187,9 @@ class LPRelaxation:
         the dual bound at which the solve stopped, which exceeds the cutoff).
         """
         h = self.h
+        if self.stop is not None and self.stop():
+            self.status = LP_INTERRUPTED
+            return LP_INTERRUPTED
         if self.deadline is not None and self.deadline.limit is not None:
             rem = self.deadline.remaining()
             if rem <= 0:
@@ -277,8 +302,8 @@ class LPRelaxation:
             out.append((st, self.obj))
             self.h.changeColBounds(int(j), float(lo), float(hi))
             self.set_basis(basis)
-            if st == LP_TIME_LIMIT:
-                out.append((LP_TIME_LIMIT, self.obj))
+            if st in (LP_TIME_LIMIT, LP_INTERRUPTED):
+                out.append((st, self.obj))
                 break
         self._set_iteration_limit(None)
         return out[0], out[1]

@@ -300,7 +300,7 @@ def _fixed_activity(A, lb, fixed, alive):
     return A @ v
 
 
-def presolve(problem: Problem, max_rounds=20):
+def presolve(problem: Problem, max_rounds=20, stop=None):
     """Reduce ``problem``; see the module docstring for the reductions.
 
     Parameters
@@ -310,6 +310,9 @@ def presolve(problem: Problem, max_rounds=20):
     max_rounds : int
         Rounds of all reductions at most (a round that changes nothing ends
         the loop).
+    stop : callable, optional
+        Asked before each round; True ends the rounds (a time limit or
+        Ctrl-C: the reductions made so far stand).
 
     Returns
     -------
@@ -340,6 +343,8 @@ def presolve(problem: Problem, max_rounds=20):
         if np.any(s.lb > s.ub):
             raise _Infeasible
         for rnd in range(int(max_rounds)):
+            if stop is not None and stop():
+                break
             s.stats["rounds"] = rnd + 1
             k = s.rows_pass()
             k += s.tighten(3)
