@@ -24,13 +24,14 @@ _FUNCTIONS = {
 __all__ = ["__version__", "sat", "milp", "optimize", "bcd", "minimize_bilevel",
            "OptimizeResult", "ConvergenceWarning"]
 
-from optsolve._runtime import ConvergenceWarning  # noqa: E402
-
 
 def __getattr__(name):
     if name == "OptimizeResult":
         from scipy.optimize import OptimizeResult
         return OptimizeResult
+    if name == "ConvergenceWarning":
+        from optsolve._runtime import ConvergenceWarning
+        return ConvergenceWarning
     if name in _SUBMODULES:
         return _import_module(f"optsolve.{name}")
     if name in _FUNCTIONS:
@@ -40,4 +41,5 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES | set(_FUNCTIONS) | {"OptimizeResult"})
+    return sorted(set(globals()) | _SUBMODULES | set(_FUNCTIONS)
+                  | {"OptimizeResult", "ConvergenceWarning"})

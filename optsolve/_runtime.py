@@ -24,7 +24,6 @@ them all:
 """
 from __future__ import annotations
 
-import inspect
 import math
 import signal
 import sys
@@ -254,6 +253,7 @@ def wrap_callback(callback):
         return None
     if not callable(callback):
         raise ValueError("`callback` must be callable or None")
+    import inspect  # here: `optsolve sat` imports this module and starts in ms
     try:
         params = list(inspect.signature(callback).parameters)
     except (TypeError, ValueError):  # builtins without a signature

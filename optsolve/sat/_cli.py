@@ -254,13 +254,15 @@ def _print_model(core, nvars):
     values = array.array("i", [0]) * known
     core.values_into(values)
     sys.stdout.flush()
-    out = _dimacs.ValueLines(sys.stdout.buffer)
+    binary = getattr(sys.stdout, "buffer", None)  # None: a text-only stream
+    out = _dimacs.ValueLines(binary.write if binary is not None
+                             else lambda data: sys.stdout.write(str(data, "ascii")))
     out.write(values)
     del values
     if nvars > known:
         out.write_range(known + 1, nvars - known)
     out.close()
-    sys.stdout.buffer.flush()
+    sys.stdout.flush()
 
 
 def run(args) -> int:
@@ -270,6 +272,8 @@ def run(args) -> int:
     _comment(args, f"reading {'standard input' if args.file == '-' else args.file}")
     sys.stdout.flush()
     core = _cdcl.CDCL()
+    # freed with `args`, or by the OS when main ends the process (cli.main)
+    args.exit_at_once, args.keep_alive = True, core
     answer, limit, stats, when = None, None, None, ""
     with InterruptGuard(core.terminate, signals=(signal.SIGINT, signal.SIGTERM)) as guard:
 
@@ -321,25 +325,29 @@ def run(args) -> int:
         except _Stop:
             limit = "interrupt" if guard.interrupted else "time"
             when = " before the search"
+        except MemoryError:  # the reader's or the solver's allocation failed
+            limit = "memory"
         except _FileError as exc:
             print(f"optsolve sat: error: {exc}", file=sys.stderr)
-            core.release()
             return 1
-        stats = core.statistics()
-        try:
-            core.proof_close()
-        except OSError as exc:
-            print(f"optsolve sat: error: {exc}", file=sys.stderr)
-            return 1
+        if core.out_of_memory:  # the solver is unusable: nothing to ask it
+            answer, limit = None, "memory"
+        else:
+            stats = core.statistics()
+            try:
+                core.proof_close()
+            except OSError as exc:
+                print(f"optsolve sat: error: {exc}", file=sys.stderr)
+                return 1
     if answer is None:
-        _comment(args, ("interrupted" if limit == "interrupt"
-                        else f"stopped by the {limit} limit") + when)
+        _comment(args, {"interrupt": "interrupted", "memory": "out of memory"}.get(
+            limit, f"stopped by the {limit} limit") + when)
     print({True: "s SATISFIABLE", False: "s UNSATISFIABLE",
            None: "s UNKNOWN"}[answer])
     if answer and not args.no_model:
         _print_model(core, nvars)
-    core.release()
-    _statistics(args, stats, time.perf_counter() - start)
+    if stats is not None:
+        _statistics(args, stats, time.perf_counter() - start)
     code = {True: 10, False: 20, None: 0}[answer]
     _comment(args, f"exit {code}")
     sys.stdout.flush()

@@ -171,18 +171,19 @@ def format_clauses(const int32_t[::1] lits not None, const int64_t[::1] offsets 
 
 
 cdef class ValueLines:
-    """Writes a model as ``v`` lines to a binary stream, chunk by chunk.
+    """Writes a model as ``v`` lines through ``write`` (a callable taking a
+    bytes-like object), chunk by chunk.
 
     ``write(lits)`` takes signed literals (any int32 buffer);
     ``write_range(first, n)`` the positive literals ``first..first+n-1``
     without storing them; ``close()`` writes the final ``0``.
     """
     cdef int column
-    cdef object stream
+    cdef object write_bytes
     cdef bytearray buf
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, write):
+        self.write_bytes = write
         self.column = 0
         self.buf = bytearray()
 
@@ -194,7 +195,7 @@ cdef class ValueLines:
         o = self.buf
         with nogil:
             size = osat_dimacs_format_values(lits, first, n, &self.column, o)
-        self.stream.write(memoryview(self.buf)[:size])
+        self.write_bytes(memoryview(self.buf)[:size])
 
     def write(self, const int32_t[::1] lits not None):
         cdef int64_t i, n = lits.shape[0], step = 1 << 16

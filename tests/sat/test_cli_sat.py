@@ -395,3 +395,45 @@ def test_sigint_while_loading(big_file, source):
     # the contract is 0.5 s (measured: 0.02-0.12 s); the bound here leaves
     # room for a loaded test machine
     assert seconds < 3
+
+
+def test_cli_path_imports_no_numpy(tmp_path):
+    # `optsolve sat` on a small file started in 0.11 s, most of it numpy's
+    # import; the CLI path now reaches the C reader and solver without it
+    # (start-up is measured by `python -m bench sat_startup`, not here)
+    sat = write(tmp_path, "f.cnf", [[1, -2], [2, 3]])
+    unsat = write(tmp_path, "u.cnf", [[1], [-1]])
+    code = (
+        "import sys\n"
+        "from optsolve.cli import main\n"
+        f"codes = [main(['sat', {str(sat)!r}]), main(['sat', '-q', {str(unsat)!r}, "
+        f"{str(tmp_path / 'p.drat')!r}]), main(['sat', '--strict', '--seed', '3', "
+        f"'--tier1', '3', {str(sat)!r} + '.missing'])]\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'scipy', 'numba', 'highspy', 'torch'))\n"
+        "print('RESULT', codes, heavy)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60)
+    assert "RESULT [10, 20, 1] []" in r.stdout, (r.stdout, r.stderr)
+    r = subprocess.run([sys.executable, "-c", "import sys, optsolve.cli; "
+                        "sys.argv = ['optsolve', '--version']; "
+                        "code = optsolve.cli.main(); "
+                        "print('RESULT', code, 'optsolve.sat' in sys.modules)"],
+                       capture_output=True, text=True, timeout=60)
+    assert "RESULT 0 False" in r.stdout, r.stderr
+
+
+def test_out_of_memory_is_unknown_not_a_traceback(tmp_path):
+    # the largest variable the reader accepts needs GBs in the solver; with
+    # 1 GiB of address space the solver's allocation fails
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    path = tmp_path / "wide.cnf"
+    path.write_text("p cnf 1073741823 1\n1073741823 -1 0\n")
+    r = subprocess.run(["optsolve", "sat", str(path)], capture_output=True, text=True,
+                       preexec_fn=cap, timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert s_lines(r.stdout) == ["s UNKNOWN"] and "c out of memory" in r.stdout
