@@ -172,7 +172,8 @@ def format_clauses(const int32_t[::1] lits not None, const int64_t[::1] offsets 
 
 cdef class ValueLines:
     """Writes a model as ``v`` lines through ``write`` (a callable taking a
-    bytes-like object), chunk by chunk.
+    bytes-like object and done with it when it returns, as ``file.write``
+    is: the buffer is reused), chunk by chunk.
 
     ``write(lits)`` takes signed literals (any int32 buffer);
     ``write_range(first, n)`` the positive literals ``first..first+n-1``

@@ -257,3 +257,36 @@ def test_from_arrays_validation():
         CNF.from_arrays([1, 2], [0, 3])
     with pytest.raises(ValueError, match="`lits`"):
         CNF.from_arrays([1, 0], [0, 2])
+
+
+def test_tokenizer_poll_hook_stops_and_propagates():
+    from optsolve.sat import _dimacs
+    text = b"p cnf 3 1000000\n" + b"1 -2 3 0\n" * 1_000_000  # 9 MB: two polls
+    calls = []
+    lits, offsets, info = _dimacs.parse_raw(text, False, lambda: calls.append(1) or False)
+    assert len(calls) == 2 and len(offsets) == 1_000_001 and lits[-1] == 3
+    with pytest.raises(_dimacs.ParseStopped) as stopped:
+        _dimacs.parse_raw(text, False, lambda: True)
+    assert 1 < stopped.value.line < 1_000_000
+
+    def boom():
+        raise KeyError("from poll")
+    with pytest.raises(KeyError, match="from poll"):
+        _dimacs.parse_raw(text, False, boom)
+
+
+def test_value_lines_formatter():
+    import array
+    from optsolve.sat import _dimacs
+    chunks = []
+    out = _dimacs.ValueLines(lambda data: chunks.append(bytes(data)))
+    out.write(array.array("i", [-1, 2, -1073741823]))
+    out.write_range(4, 30)
+    out.close()
+    text = b"".join(chunks).decode()
+    lines = text.splitlines()
+    assert text.endswith(" 0\n") and all(l.startswith("v ") and len(l) <= 78 for l in lines)
+    assert [int(x) for l in lines for x in l[1:].split()] == \
+        [-1, 2, -1073741823] + list(range(4, 34)) + [0]
+    with pytest.raises(ValueError):
+        out.write_range(1073741823, 2)
