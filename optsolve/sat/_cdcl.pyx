@@ -76,6 +76,15 @@ cdef int _poll_signals(void *data) noexcept nogil:
 LIMIT_NAMES = {0: None, 1: "conflicts", 2: "propagations", 3: "time",
                4: "interrupt", 5: "memory"}
 
+class SolverMemoryError(MemoryError, RuntimeError):
+    """The C solver could not allocate memory.
+
+    A MemoryError, and a RuntimeError as PySAT raises for its solvers' out
+    of memory (its message also says "allocator limit"), so that code
+    written for either catches it.
+    """
+
+
 _OOM_LATER = ("the SAT solver ran out of memory in an earlier call and can "
               "no longer be used; delete it and create a new one")
 
@@ -103,7 +112,8 @@ cdef class CDCL:
         self.s = osat_new()
         self.solving = False
         if self.s is NULL:
-            raise MemoryError("out of memory creating a SAT solver")
+            raise SolverMemoryError("out of memory creating a SAT solver "
+                                    "(allocator limit reached)")
 
     def __dealloc__(self):
         if self.s is not NULL:
@@ -122,8 +132,9 @@ cdef class CDCL:
         # after a call that may allocate: the C core reports a failed
         # allocation instead of aborting; the solver is then unusable
         if osat_out_of_memory(self.s):
-            raise MemoryError("the SAT solver ran out of memory; it can no "
-                              "longer be used (delete it and create a new one)")
+            raise SolverMemoryError(
+                "the SAT solver ran out of memory (allocator limit reached); it "
+                "can no longer be used (delete it and create a new one)")
 
     @property
     def out_of_memory(self):

@@ -284,7 +284,12 @@ class CNF:
 
     @classmethod
     def from_pysat(cls, formula):
-        """Convert a ``pysat.formula.CNF``."""
+        """Convert a ``pysat.formula.CNF`` (a ``CNFPlus`` with cardinality
+        constraints is refused: pass it to ``Solver`` itself)."""
+        if getattr(formula, "atmosts", None):
+            raise ValueError("`formula` has cardinality constraints (atmosts), "
+                             "which a CNF cannot hold; give it to "
+                             "Solver(bootstrap_with=...) or solve() instead")
         return cls.from_clauses(formula.clauses, nvars=formula.nv)
 
     def to_pysat(self):

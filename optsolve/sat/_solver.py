@@ -20,10 +20,17 @@ from optsolve._runtime import check_count_limit, check_time_limit
 from optsolve.sat import _cdcl
 from optsolve.sat._cnf import CNF, _is_int, _literal_array, read_dimacs
 
-__all__ = ["NoSuchSolverError", "Solver", "SolveResult", "solve"]
+__all__ = ["NoSuchSolverError", "Solver", "SolverMemoryError", "SolveResult",
+           "solve"]
+
+SolverMemoryError = _cdcl.SolverMemoryError
 
 _PROOF_FORMATS = ("text", "binary")
 
+
+#: PySAT's names of CaDiCaL 3, the one solver there that keeps an IDPool in
+#: step with its variables (``sync_with``)
+_POOL_SYNCING_NAMES = ("cd30", "cd300", "cdl30", "cdl300", "cadical300")
 
 #: names meaning this engine besides PySAT's (``pysat.solvers.SolverNames``)
 _OWN_NAMES = ("optsolve", "osat")
@@ -147,9 +154,11 @@ class Solver:
     native_card : bool, optional
         Accepted for compatibility, a no-op: cardinality constraints are
         always supported, by an encoding (:meth:`add_atmost`).
-    sync_with : object, optional
-        Accepted for compatibility (PySAT's CaDiCaL 3 keeps an ``IDPool``
-        in step with its variables), a no-op: the pool is not touched.
+    sync_with : pysat.formula.IDPool, optional
+        As in PySAT, only with a CaDiCaL 3 name (``"cadical300"``, ``"cd30"``,
+        ...): the pool's ``top`` is kept at least :meth:`nof_vars`, so that
+        its new ids are fresh variables (see :meth:`attach_vpool`). With
+        other names it is accepted and left alone, as PySAT does.
     proof : str or path-like, optional
         Write a DRAT proof of unsatisfiability to this file. Set it before
         clauses are added (here), so that the proof covers every clause.
@@ -192,6 +201,7 @@ class Solver:
         if kwargs:
             raise ValueError(f"unknown arguments {sorted(kwargs)}")
         _check_name(name)
+        self._pool = None
         if proof_format not in _PROOF_FORMATS:
             raise ValueError(f"`proof_format` must be 'text' or 'binary', "
                              f"got {proof_format!r}")
@@ -231,6 +241,8 @@ class Solver:
             self._core.proof_path(self._proof, proof_format == "binary")
         if phases is not None:
             self.set_phases(phases)
+        if sync_with is not None and name in _POOL_SYNCING_NAMES:
+            self.attach_vpool(sync_with)
         if bootstrap_with is not None:
             self.append_formula(bootstrap_with)
 
@@ -273,6 +285,8 @@ class Solver:
         if self._map is not None:
             lits = self._internal(lits)
         core.add_clause(lits)
+        if self._pool is not None:
+            self._sync_pool()
         if core.inconsistent():
             self._status = False
             return None if no_return else False
@@ -341,8 +355,24 @@ class Solver:
             self._core.add_arrays(cnf.lits, cnf.offsets)
         return self._consistent(no_return)
 
+    def attach_vpool(self, pool):
+        """Keep ``pool.top`` (a ``pysat.formula.IDPool``) at least
+        :meth:`nof_vars` from now on, as PySAT's CaDiCaL 3 does, so that
+        ``pool.id()`` gives variables the solver has not seen."""
+        if not hasattr(pool, "top"):
+            raise ValueError(f"`pool` must be an IDPool, got {pool!r}")
+        self._pool = pool
+        self._sync_pool()
+
+    def _sync_pool(self):
+        n = self.nof_vars() or 0
+        if self._pool.top < n:
+            self._pool.top = n
+
     def _consistent(self, no_return):
         # as PySAT: the status is False once the clauses are inconsistent
+        if self._pool is not None:
+            self._sync_pool()
         if self._core.inconsistent():
             self._status = False
             return None if no_return else False

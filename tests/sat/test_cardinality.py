@@ -10,7 +10,7 @@ import pytest
 from pysat.card import CardEnc, EncType
 from pysat.formula import CNFPlus
 
-from optsolve.sat import Solver, solve
+from optsolve.sat import CNF, Solver, solve
 
 
 def holds(model, clauses, atmosts):
@@ -69,6 +69,12 @@ def test_cnfplus_atmost_unsat_when_it_must_be():
     assert solve(f).status == "UNSAT"
     f = CNFPlus(from_string="p cnf+ 4 2\n1 2 3 4 >= 3\n1 2 3 4 <= 2\n")
     assert Solver(bootstrap_with=f).solve() is False
+
+
+def test_cnf_refuses_what_it_cannot_hold():
+    f = CardEnc.atmost(lits=[1, 2, 3], bound=1, encoding=EncType.native)
+    with pytest.raises(ValueError, match="cardinality constraints"):
+        CNF.from_pysat(f)
 
 
 def test_solve_function_keeps_atmosts():

@@ -202,3 +202,19 @@ def test_timer_and_misc():
             s.dec_budget(10)
         s.conf_budget(0)  # PySAT: 0 and -1 switch the budget off
         assert s.solve_limited() is False
+
+
+def test_sync_with_pool_as_cadical3():
+    pool = IDPool()
+    with Solver(name="cadical300", bootstrap_with=[[5]], sync_with=pool) as s:
+        assert s.nof_vars() == 5 and pool.top == 5 and pool.id() == 6
+        s.add_clause([pool.id(), -7])
+        assert pool.top == 7 and pool.id() == 8
+        s.add_atmost([1, 2, 9], 1)
+        assert pool.top == 9  # auxiliary variables are not the pool's
+    pool = IDPool()
+    with Solver(bootstrap_with=[[5]]) as s:
+        s.attach_vpool(pool)
+        assert pool.top == 5 and pool.id() == 6
+    with pytest.raises(ValueError, match="`pool`"):
+        Solver().attach_vpool(5)
