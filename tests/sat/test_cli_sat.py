@@ -2,6 +2,7 @@
 files; output format, exit codes, proofs checked by dratify, limits,
 signals, malformed input."""
 import importlib.util
+import os
 import signal
 import subprocess
 import sys
@@ -188,8 +189,16 @@ def test_model_covers_the_header_without_allocating_it(tmp_path):
     model = model_of(r.stdout)
     assert len(model) == n
     assert model[:2] in ([-1, 2], [-1, -2], [1, 2]) and model[2:] == list(range(3, n + 1))
-    peak = next(l for l in r.stdout.splitlines() if l.startswith("c maximum memory:"))
-    assert float(peak.split()[3]) < 150  # MiB; a list of n Python ints is 100+
+    # against the same command on a 2-variable header (sanitizer builds use
+    # more memory throughout): a list of n Python ints alone is 100+ MiB
+    small = tmp_path / "narrow.cnf"
+    small.write_text("p cnf 2 1\n-1 2 0\n")
+    assert peak_mib(r.stdout) - peak_mib(run(small).stdout) < 50
+
+
+def peak_mib(stdout):
+    line = next(l for l in stdout.splitlines() if l.startswith("c maximum memory:"))
+    return float(line.split()[3])
 
 
 def test_model_lines_are_split_at_78_columns(tmp_path, capsys):
@@ -423,6 +432,8 @@ def test_cli_path_imports_no_numpy(tmp_path):
     assert "RESULT 0 False" in r.stdout, r.stderr
 
 
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer needs more address space than the cap")
 def test_out_of_memory_is_unknown_not_a_traceback(tmp_path):
     # the largest variable the reader accepts needs GBs in the solver; with
     # 1 GiB of address space the solver's allocation fails
