@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="reads /proc/self/status, caps RLIMIT_AS")
+
 ASAN = "asan" in os.environ.get("LD_PRELOAD", "")
 # AddressSanitizer reserves terabytes of address space, so RLIMIT_AS cannot
 # cap it; there its allocator is told to fail any single allocation over
