@@ -18,6 +18,8 @@ _PUBLIC = {
     "Solver": "_solver",
     "SolveResult": "_solver",
     "solve": "_solver",
+    "NoSuchSolverError": "_solver",
+    "SolverMemoryError": "_solver",
 }
 
 __all__ = list(_PUBLIC)

@@ -19,7 +19,7 @@ from pysat.solvers import NoSuchSolverError as PySATNoSuchSolverError
 from pysat.solvers import Solver as PySATSolver
 
 from optsolve.sat import Solver
-from optsolve.sat._solver import NoSuchSolverError
+from optsolve.sat import NoSuchSolverError, SolverMemoryError
 
 _spec = importlib.util.spec_from_file_location(
     "optsolve_sat_test_gen", Path(__file__).with_name("_gen.py"))
@@ -57,6 +57,7 @@ def test_unknown_name_is_pysat_error():
     with pytest.raises(ValueError, match="`name`"):
         Solver(name="minisat23")
     assert issubclass(NoSuchSolverError, PySATNoSuchSolverError)
+    assert issubclass(SolverMemoryError, (MemoryError, RuntimeError))
     with pytest.raises(PySATNoSuchSolverError):  # PySAT's own, the same way
         PySATSolver(name="nosuch")
 
