@@ -282,6 +282,13 @@ def run(args) -> int:
                 raise _Stop
 
         try:
+            if args.proof:  # opened first: a bad path fails before a long read
+                try:
+                    core.proof_path(args.proof, args.binary_proof)
+                except OSError as exc:
+                    raise _FileError(str(exc)) from None
+                _comment(args, f"writing {'binary' if args.binary_proof else 'text'} "
+                               f"DRAT proof to {args.proof}")
             try:
                 lits, offsets, nvars, name = _load(args, check)
             except _dimacs.ParseStopped:
@@ -296,13 +303,6 @@ def run(args) -> int:
             if args.verbose and not args.quiet:
                 core.set_option("verbose", min(args.verbose, 3))
                 core.report_to_stdout(True)
-            if args.proof:
-                try:
-                    core.proof_path(args.proof, args.binary_proof)
-                except OSError as exc:
-                    raise _FileError(str(exc)) from None
-                _comment(args, f"writing {'binary' if args.binary_proof else 'text'} "
-                               f"DRAT proof to {args.proof}")
             # in slices, so that a limit or Ctrl-C is honoured while loading
             lim = memoryview(offsets)
             for i in range(0, len(offsets) - 1, _ADD_CHUNK):

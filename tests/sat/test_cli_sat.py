@@ -448,3 +448,11 @@ def test_out_of_memory_is_unknown_not_a_traceback(tmp_path):
                        preexec_fn=cap, timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert s_lines(r.stdout) == ["s UNKNOWN"] and "c out of memory" in r.stdout
+
+
+def test_unwritable_proof_fails_before_reading(tmp_path, capsys):
+    bad = tmp_path / "bad.cnf"
+    bad.write_text("p cnf 1 1\n1 x 0\n")  # would be an error at line 2
+    proof = tmp_path / "no" / "such" / "dir" / "p.drat"
+    r = run_here(capsys, bad, proof)
+    assert_one_line_error(r, f"cannot open proof file '{proof}'")
