@@ -4,7 +4,8 @@ Output: ``c`` comment lines, one ``s`` line (``SATISFIABLE``,
 ``UNSATISFIABLE`` or ``UNKNOWN``), ``v`` lines of at most 78 columns ending
 in ``0``; exit status 10, 20 or 0. SIGINT/SIGTERM (also while the file is
 read) and ``--time-limit`` (counted from the start, reading included) end the
-run with ``s UNKNOWN`` and exit status 0. A malformed file: one line on
+run with ``s UNKNOWN`` and exit status 0, as does running out of memory.
+A malformed file: one line on
 standard error naming the file, the line and the problem, and exit status 1;
 header counts that disagree with the body: a one-line warning there (an error
 with ``--strict``).
