@@ -1,7 +1,7 @@
 """The PySAT contract of optsolve.sat.Solver.
 
-What PySAT's own solver tests (python-sat's tests/: accum_stats, cnfplus,
-propagate, proof, unique_model, warmstart, oom) check of a solver object,
+What PySAT's own solver tests (python-sat's tests/: accum_stats, cnfplus, equals1,
+process, propagate, proof, unique_model, warmstart, oom) check of a solver object,
 restated as tests of this solver, plus the rest of what a PySAT user calls:
 solver names, constructor keywords, enum_models, get_core, nof_clauses,
 deleted solvers. The out-of-memory case is in test_out_of_memory.py.
@@ -219,3 +219,34 @@ def test_sync_with_pool_as_cadical3():
         assert pool.top == 5 and pool.id() == 6
     with pytest.raises(ValueError, match="`pool`"):
         Solver().attach_vpool(5)
+
+
+def test_equals_one_and_k_models_with_every_clausal_encoding():
+    # PySAT's test_equals1: "exactly b of l" has l models for b in (1, l-1),
+    # counted over the first l variables whatever the encoding
+    encodings = [e for e in dir(EncType) if not e.startswith("__") and e != "native"]
+    for l in (10, 13):
+        for enc in encodings:
+            for b in (1, l - 1):
+                cnf = CardEnc.equals(lits=list(range(1, l + 1)), bound=b,
+                                     encoding=getattr(EncType, enc))
+                with Solver(bootstrap_with=cnf) as s:
+                    count = 0
+                    for model in s.enum_models():
+                        count += 1
+                        s.add_clause([-lit for lit in model[:l]])
+                assert count == l, (l, enc, b)
+
+
+def test_preprocessed_formula_and_restored_model():
+    # PySAT's test_process: solve what pysat.process leaves, restore the model
+    from pysat.process import Processor
+    unsat = PySATCNF(from_clauses=[[-1, 2], [-2, 3], [-3, 4], [1, -5], [1, 5], [-4, 6], [-4, -6]])
+    sat = PySATCNF(from_clauses=[[-1, 2], [-2, 3], [-3, 4], [1, -5], [1, 5], [-4, 6]])
+    with Processor(unsat) as p, Solver(bootstrap_with=p.process()) as s:
+        assert s.solve() is False
+    with Processor(sat) as p, Solver(bootstrap_with=p.process()) as s:
+        assert s.solve() is True
+        restored = p.restore(s.get_model())
+        with Solver(bootstrap_with=sat) as check:
+            assert check.solve(assumptions=restored) is True
