@@ -93,6 +93,8 @@ def test_limits_give_unknown(tmp_path, capsys):
     r = run_here(capsys, path, "--conflicts", 20)
     assert r.returncode == 0 and s_lines(r.stdout) == ["s UNKNOWN"]
     assert "conflicts limit" in r.stdout
+    # exactly the budget (`--conflicts 20000` reported 20,001)
+    assert any(l.split()[:3] == ["c", "conflicts:", "20"] for l in r.stdout.splitlines())
     t0 = time.perf_counter()
     r = run_here(capsys, path, "--time-limit", 0.5, "-n")
     assert r.returncode == 0 and s_lines(r.stdout) == ["s UNKNOWN"]
