@@ -317,8 +317,9 @@ class Solver:
         """Add the cardinality constraint "at most `k` of `lits` are true"
         (with `weights`: the pseudo-Boolean ``sum w_i * lits_i <= k``).
 
-        The constraint is encoded into clauses (a sequential counter,
-        ``pysat.card``) on auxiliary variables that the solver numbers apart
+        The constraint is encoded into clauses (``pysat.card``'s sequential
+        counter, or for n*k over 100,000 its k-modulo totalizer) on auxiliary
+        variables that the solver numbers apart
         from yours: models, :meth:`nof_vars`, assumptions and phases speak
         only of your variables, and a variable you use later is never one
         of the auxiliaries.
@@ -348,8 +349,13 @@ class Solver:
             self._core.add_clause(np.empty(0, dtype=np.int32))
         elif k < len(lits):
             from pysat.card import CardEnc, EncType
+            # the sequential counter (2nk clauses) is the smaller for small
+            # n*k; beyond, the k-modulo totalizer (3000 literals at most 1500:
+            # 183 thousand clauses against 4.5 million)
+            encoding = (EncType.seqcounter if len(lits) * k <= _SEQCOUNTER_MAX
+                        else EncType.kmtotalizer)
             enc = CardEnc.atmost(lits.tolist(), bound=k, top_id=self._ntop,
-                                 encoding=EncType.seqcounter)
+                                 encoding=encoding)
             self._ntop = max(self._ntop, enc.nv)
             cnf = CNF.from_clauses(enc.clauses)
             self._core.add_arrays(cnf.lits, cnf.offsets)
@@ -680,6 +686,7 @@ def _as_atmost(constraint, i):
 
 
 _MAX_WEIGHT_SUM = 1_000_000
+_SEQCOUNTER_MAX = 100_000  # n*k up to which add_atmost uses a sequential counter
 
 
 def _unweighted(lits, weights, k):

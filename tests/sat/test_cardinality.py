@@ -85,8 +85,16 @@ def test_solve_function_keeps_atmosts():
     assert r.status == "SAT" and r.model.tolist() == [-1, 2, -3]
 
 
+@pytest.fixture(params=["seqcounter", "kmtotalizer"])
+def encoding(request, monkeypatch):
+    # the totalizer is used for large constraints only: force it here
+    if request.param == "kmtotalizer":
+        monkeypatch.setattr("optsolve.sat._solver._SEQCOUNTER_MAX", -1)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(40))
-def test_random_atmosts_match_brute_force(seed):
+def test_random_atmosts_match_brute_force(seed, encoding):
     rng = random.Random(seed)
     n = rng.randint(3, 8)
     clauses = [[rng.choice([-1, 1]) * rng.randint(1, n) for _ in range(rng.randint(1, 3))]
@@ -144,3 +152,16 @@ def test_add_atmost_arguments():
     assert s.supports_atmost() is True
     assert s.add_atmost([1, 2], 1, no_return=False) is True
     assert s.add_atmost([1, 2], -1, no_return=False) is False
+
+
+def test_large_constraint_uses_a_compact_encoding():
+    # 3000 literals, at most 1500: the sequential counter would take 4.5
+    # million clauses, the totalizer about 183 thousand
+    n, k = 3000, 1500
+    with Solver() as s:
+        s.add_atmost(list(range(1, n + 1)), k)
+        assert s.nof_clauses() < 500_000
+        assert s.solve(assumptions=list(range(1, k + 1))) is True
+        assert sum(l > 0 for l in s.get_model()) <= k and s.nof_vars() == n
+        assert s.solve(assumptions=list(range(1, k + 2))) is False
+        assert len(s.get_core()) == k + 1
