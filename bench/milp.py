@@ -110,7 +110,7 @@ def run_ours(path, rule, tl, **options):
                     time=time.perf_counter() - t0, gap=None)
     t = time.perf_counter() - t0
     return dict(status={0: "optimal", 1: "limit"}.get(r.status, str(r.status)),
-                obj=r.fun, nodes=r.mip_node_count,
+                obj=r.fun, nodes=r.nodes,
                 lp_iters=r.lp_iterations + r.heuristic_lp_iterations,
                 sb_iters=r.sb_lp_iterations, time=t, gap=r.mip_gap)
 

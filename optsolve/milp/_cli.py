@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import sys
 
-from optsolve._runtime import STATUS_MESSAGES
+from optsolve.milp.bnb import MESSAGES
 from optsolve.milp.branching import RULES
 from optsolve.milp.mps import MPSError, read_mps
 
@@ -93,7 +93,7 @@ def run(args) -> int:
     word = _STATUS_WORDS.get(res.status, "other")
     print(f"problem            : {problem!r}", file=out)
     print(f"status             : {word} ({res.status}) {res.message}"
-          if res.message != STATUS_MESSAGES.get(res.status) else
+          if res.message != MESSAGES.get(res.status) else
           f"status             : {word} ({res.status})", file=out)
     print(f"primal bound       : {_fmt(res.fun)}", file=out)
     print(f"dual bound         : {_fmt(res.mip_dual_bound)}", file=out)
@@ -101,7 +101,7 @@ def run(args) -> int:
     print("gap                : " + ("-" if gap is None else
                                      f"{100 * gap:.4f} %" if math.isfinite(gap)
                                      else "infinite"), file=out)
-    print(f"nodes              : {res.mip_node_count} (max depth {res.max_depth}, "
+    print(f"nodes              : {res.nodes} (max depth {res.max_depth}, "
           f"{res.nodes_per_second:.1f} nodes/s)", file=out)
     print(f"LP iterations      : {res.lp_iterations} nodes, "
           f"{res.sb_lp_iterations} strong branching, "

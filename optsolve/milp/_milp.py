@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from optsolve.milp.bnb import solve_problem
-from optsolve.milp.problem import milp_iv
+from optsolve.milp.bnb import empty_domain_result, options_iv, solve_problem
+from optsolve.milp.problem import EmptyDomain, milp_iv
 
 __all__ = ["milp"]
 
@@ -52,21 +52,31 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     Returns
     -------
     res : scipy.optimize.OptimizeResult
-        ``x`` (None without a feasible solution), ``fun``, ``status`` (0
-        optimal, 1 limit reached, 2 infeasible, 3 unbounded, 4 other),
-        ``success``, ``message``, ``mip_node_count``, ``mip_dual_bound``,
-        ``mip_gap`` (as scipy), and ``limit`` (``"time"``, ``"node"``,
-        ``"interrupt"``, ``"callback"`` or None), ``lp_iterations`` (node
+        ``x``, ``fun``, ``status`` (0 optimal, 1 limit reached, 2
+        infeasible, 3 unbounded, 4 other), ``success``, ``message`` (worded
+        as scipy's), ``mip_node_count``, ``mip_dual_bound``, ``mip_gap``
+        (``(fun - mip_dual_bound) / |fun|``) as scipy: ``x``, ``fun``,
+        ``mip_node_count``, ``mip_dual_bound`` and ``mip_gap`` are None
+        without a feasible solution. Ours: ``limit`` (``"time"``,
+        ``"node"``, ``"interrupt"``, ``"callback"`` or None), ``nodes``
+        (nodes solved, whatever the outcome), ``lp_iterations`` (node
         LPs), ``sb_lp_iterations`` (strong branching),
         ``heuristic_lp_iterations``, ``max_depth``, ``nodes_per_second``,
         ``time``, ``root_bound``, ``incumbents_found``, ``branching``.
 
     Notes
     -----
+    Bad arguments raise ``ValueError`` with scipy's messages; a lower bound
+    of ``+inf`` or an upper bound of ``-inf`` (column or row) makes the
+    problem infeasible (status 2), as in scipy. The time limit counts from
+    the call, including the first load of the compiled kernels in a process
+    (loaded in the background; a run with a time limit goes without node
+    propagation and c-MIR cuts until they are there).
     Integer columns get their bounds rounded inwards. When the LP relaxation
     is unbounded the problem is unbounded if it is feasible, which is decided
-    by a second search with a zero objective. Ctrl-C ends the search with
-    the incumbent (status 1, ``limit="interrupt"``).
+    by a second search with a zero objective. Ctrl-C, from the start of
+    the call (presolve, a long LP solve in HiGHS included), ends the search
+    with the incumbent (status 1, ``limit="interrupt"``).
 
     Examples
     --------
@@ -83,5 +93,9 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     (-2.0, 0, 0.0)
     """
     start = time.perf_counter()
-    problem = milp_iv(c, integrality, bounds, constraints)
+    try:
+        problem = milp_iv(c, integrality, bounds, constraints)
+    except EmptyDomain:
+        options_iv(options)          # bad options raise all the same
+        return empty_domain_result(start)
     return solve_problem(problem, options, start=start)

@@ -21,6 +21,7 @@ from optsolve._runtime import (INFEASIBLE, LIMIT, OTHER, STATUS_MESSAGES,
                                SUCCESS, UNBOUNDED, Deadline, InterruptGuard,
                                OptimizeResult, Progress, check_count_limit,
                                check_time_limit, wrap_callback)
+from optsolve.milp import _kernels
 from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
 from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.propagation import Propagator
@@ -31,7 +32,8 @@ from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
 from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
 
-__all__ = ["OPTIONS", "solve_problem", "options_iv"]
+__all__ = ["OPTIONS", "MESSAGES", "solve_problem", "options_iv",
+           "empty_domain_result"]
 
 #: The options table: name -> (default, description). Validation, the CLI and
 #: the documentation read it.
@@ -69,6 +71,17 @@ OPTIONS = {
                  "coefficient tightening; see optsolve.milp.presolve)"),
     "integrality_tolerance": (1e-6, "a value within this of an integer is "
                               "integral"),
+}
+#: Result messages as :func:`scipy.optimize.milp` words them, with the HiGHS
+#: model status of the same meaning (keys: status codes and ``limit``s).
+MESSAGES = {
+    SUCCESS: "Optimization terminated successfully. (HiGHS Status 7: Optimal)",
+    INFEASIBLE: "The problem is infeasible. (HiGHS Status 8: Infeasible)",
+    UNBOUNDED: "The problem is unbounded. (HiGHS Status 10: Unbounded)",
+    "time": "Time limit reached. (HiGHS Status 13: Time limit reached)",
+    "node": "Iteration limit reached. (HiGHS Status 14: Node limit reached)",
+    "interrupt": "Interrupted. (HiGHS Status 17: Interrupted by Ctrl-C)",
+    "callback": "Interrupted. (HiGHS Status 17: Stopped by the callback)",
 }
 _SELECTIONS = ("best-bound", "best-estimate", "depth-first")
 # sub-MIP heuristics: node limits, the share of integer columns that must be
@@ -463,7 +476,9 @@ class _Search:
             if np.any(lb[node.idx] > ub[node.idx]):
                 return
         if self.propagator is not None:
-            if node.var >= 0:      # only the rows the branching column touches
+            if node.var >= 0 and not self.o.get("_kernels", True):
+                k = 0                  # no node propagation without its kernel
+            elif node.var >= 0:    # only the rows the branching column touches
                 k = self.propagator.propagate_from(lb, ub, (node.var,))
             else:
                 k = self.propagator.propagate(lb, ub)
@@ -789,6 +804,7 @@ def solve_problem(problem: Problem, options=None, *, start=None):
         if start is not None:
             deadline.start = start
         stop = lambda: guard.interrupted or deadline.expired()  # noqa: E731
+        _use_kernels(o, guard)
         pre = presolve(problem, stop=stop) if o["presolve"] else None
         reduced = problem if pre is None else pre.problem
         if reduced is None:              # presolve proved infeasibility
@@ -807,6 +823,20 @@ def solve_problem(problem: Problem, options=None, *, start=None):
     return _result(problem, search, deadline)
 
 
+def _use_kernels(o, guard):
+    """Node propagation and c-MIR need Numba kernels, whose first load in a
+    process is long: a run with a time limit goes without them until they
+    are loaded (see :mod:`optsolve.milp._kernels`)."""
+    if not (o["propagation"] or (o["cuts"] and "mir" in o["cut_families"])):
+        return
+    if o["time_limit"] is None:
+        o["_kernels"] = _kernels.wait(lambda: guard.interrupted)
+    else:
+        o["_kernels"] = _kernels.ready()
+    if not o["_kernels"]:
+        o["cut_families"] = tuple(f for f in o["cut_families"] if f != "mir")
+
+
 def _unbounded_or_infeasible(problem, o, deadline, search):
     """The root LP is unbounded: the MILP is unbounded iff it is feasible
     (Meyer 1974, rational data). Decide feasibility with a zero objective."""
@@ -819,22 +849,41 @@ def _unbounded_or_infeasible(problem, o, deadline, search):
     fo = {k: v for k, v in fo.items() if k in OPTIONS}
     inner = solve_problem(feas, fo)
     res = _result(problem, search, deadline)
-    res.x = None
-    res.fun = None
-    res.mip_dual_bound = None
-    res.mip_gap = None
+    res.x = res.fun = res.mip_dual_bound = res.mip_gap = None
+    res.mip_node_count = None
     if inner.status == SUCCESS:
-        res.status, res.message = UNBOUNDED, STATUS_MESSAGES[UNBOUNDED]
+        res.status, res.message = UNBOUNDED, MESSAGES[UNBOUNDED]
     elif inner.status == INFEASIBLE:
-        res.status, res.message = INFEASIBLE, STATUS_MESSAGES[INFEASIBLE]
+        res.status, res.message = INFEASIBLE, MESSAGES[INFEASIBLE]
     else:
         res.status = inner.status
         res.limit = inner.limit
         res.message = ("The LP relaxation is unbounded; deciding feasibility "
                        "stopped early: " + inner.message)
     res.success = False
-    res.mip_node_count = search.nodes + inner.mip_node_count
+    res.nodes = search.nodes + inner.nodes
     return res
+
+
+def empty_domain_result(start):
+    """The answer for bounds no point satisfies by their values (``lb`` of
+    ``+inf``, ``ub`` of ``-inf``): infeasible, as scipy reports it."""
+    elapsed = time.perf_counter() - start
+    return OptimizeResult(
+        x=None, fun=None, status=INFEASIBLE, success=False,
+        message=MESSAGES[INFEASIBLE] + " A lower bound is +inf or an upper "
+        "bound -inf.", mip_node_count=None, mip_dual_bound=None, mip_gap=None,
+        limit=None, nodes=0, time=elapsed)
+
+
+def _reported_gap(fun, dual, sense):
+    """HiGHS's |primal - dual| / |primal| on the values reported to the user
+    (so that ``mip_gap == (fun - mip_dual_bound) / fun`` holds exactly, as
+    scipy documents)."""
+    diff = sense * (fun - dual)
+    if diff <= 0:
+        return 0.0
+    return diff / abs(fun) if fun != 0 else math.inf
 
 
 def _result(problem, search, deadline):
@@ -849,49 +898,45 @@ def _result(problem, search, deadline):
                 message = (f"The LP relaxation failed at {search.dropped} nodes; "
                            "the solution may not be optimal.")
             else:
-                status, message = SUCCESS, STATUS_MESSAGES[SUCCESS]
+                status, message = SUCCESS, MESSAGES[SUCCESS]
         elif search.dropped:
             status = OTHER
             message = (f"The LP relaxation failed at {search.dropped} nodes; "
                        "no feasible solution was found.")
         else:
-            status, message = INFEASIBLE, STATUS_MESSAGES[INFEASIBLE]
+            status, message = INFEASIBLE, MESSAGES[INFEASIBLE]
     else:
         status = LIMIT
-        what = {"time": "Time limit reached.", "node": "Node limit reached.",
-                "interrupt": "Interrupted.", "callback": "Stopped by the callback."}
-        message = what.get(search.limit, STATUS_MESSAGES[LIMIT])
+        message = MESSAGES.get(search.limit, STATUS_MESSAGES[LIMIT])
         if inc is None:
             message += " No feasible solution found."
     sense = search.sense
     offset = search.offset           # the reduced problem's offset
+    x = fun = dual_ext = gap = nodes = None
     if inc is not None:
+        if status == SUCCESS:
+            # a closed tree proves the incumbent optimal within the gaps
+            dual = min(max(dual, search.root_bound), search.incumbent_obj)
         x = search.user_x(inc) + 0.0  # -0.0 (from rounding negatives) -> 0.0
         fun = problem.objective(x)
-        gap = _gap(search.incumbent_obj, dual)
-        dual_ext = sense * dual + offset if math.isfinite(dual) else None
-    else:
-        x = fun = None
-        if status == INFEASIBLE:
-            dual_ext = gap = None
+        nodes = search.nodes
+        if math.isfinite(dual):
+            dual_ext = sense * dual + offset
+            # the bound never passes the answer (rounding in the offset)
+            dual_ext = min(dual_ext, fun) if sense > 0 else max(dual_ext, fun)
+            gap = _reported_gap(fun, dual_ext, sense)
         else:
-            dual_ext = sense * dual + offset if math.isfinite(dual) else None
-            gap = math.inf
-    if status == SUCCESS:
-        # a closed tree proves the incumbent optimal within the gaps
-        dual = min(max(dual, search.root_bound), search.incumbent_obj)
-        dual_ext = sense * dual + offset
-        gap = _gap(search.incumbent_obj, dual)
+            dual_ext, gap = sense * dual, math.inf
     search.progress.message(
-        f"{message} nodes {search.nodes}, LP iterations {search.lp.iterations} "
+        f"{message} Nodes {search.nodes}, LP iterations {search.lp.iterations} "
         f"(+{search.lp.sb_iterations} strong branching, "
         f"+{search.heuristic_iterations} heuristics), time {elapsed:.2f}s, "
         f"primal {fun}, dual {dual_ext}, gap "
         f"{'-' if gap is None else f'{100 * gap:.4f}%'}")
     return OptimizeResult(
         x=x, fun=fun, status=status, success=status == SUCCESS, message=message,
-        mip_node_count=search.nodes, mip_dual_bound=dual_ext, mip_gap=gap,
-        limit=search.limit,
+        mip_node_count=nodes, mip_dual_bound=dual_ext, mip_gap=gap,
+        limit=search.limit, nodes=search.nodes,
         lp_iterations=search.lp.iterations,
         sb_lp_iterations=search.lp.sb_iterations,
         heuristic_lp_iterations=search.heuristic_iterations,
@@ -908,8 +953,10 @@ def _result(problem, search, deadline):
         cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1
                     if search.separator is not None else 0),
+        # never an empty dict: OptimizeResult's repr fails on one
         cuts_by_family=(dict(search.separator.family_added)
-                        if search.separator is not None else {}),
+                        if search.separator is not None else
+                        {f: 0 for f in search.o["cut_families"]} or None),
         cut_time=(sum(search.separator.times.values())
                   if search.separator is not None else 0.0),
         branching=getattr(search.rule, "name", type(search.rule).__name__),

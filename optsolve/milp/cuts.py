@@ -209,7 +209,7 @@ def _finish(full, rhs, x, lb, ub):
 
 
 def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act,
-                max_candidates=200, tol=1e-6):
+                max_candidates=200, tol=1e-6, stop=None):
     """Gomory mixed-integer cuts from the optimal basis held by ``h``.
 
     Parameters
@@ -230,6 +230,8 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
         Column values and row activities of the LP solution.
     max_candidates : int
         Tableau rows tried, most fractional first.
+    stop : callable, optional
+        Asked before each tableau row; True ends the separation early.
 
     Returns
     -------
@@ -282,6 +284,8 @@ def gomory_cuts(h, A, row_lower, row_upper, lb, ub, is_integer, int_rows, x, act
     At = A.T.tocsr()
     cuts = []
     for k in order:
+        if stop is not None and stop():
+            break
         st, u = h.getBasisInverseRow(int(pos[k]))
         u = np.asarray(u, dtype=np.float64)
         if st != highspy.HighsStatus.kOk or u.size != basic.size:
@@ -485,7 +489,7 @@ class RootSeparator:
             if fam == "gomory":
                 A, rl, ru, irows = self._rows()
                 found = gomory_cuts(lp.h, A, rl, ru, lb, ub, self.is_integer,
-                                    irows, x, act, tol=self.tol)
+                                    irows, x, act, tol=self.tol, stop=stop)
             elif fam == "mir":
                 if self._mir is None:
                     self._mir = MIRSeparator(self.A, self.rl, self.ru,
@@ -496,7 +500,7 @@ class RootSeparator:
                 if self._cover is None:
                     self._cover = CoverSeparator(self.A, self.rl, self.ru,
                                                  self.is_integer, lb, ub)
-                found = self._cover.separate(x, act[:m0], lb, ub)
+                found = self._cover.separate(x, act[:m0], lb, ub, stop=stop)
             self.times[fam] += time.perf_counter() - t0
             self.family_found[fam] += len(found)
             self._idle[fam] = 0 if found else self._idle[fam] + 1

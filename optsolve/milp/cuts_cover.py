@@ -268,14 +268,17 @@ class CoverSeparator:
         ok &= ~unit
         self.rows = np.flatnonzero(ok)
 
-    def separate(self, x, act, lb, ub):
+    def separate(self, x, act, lb, ub, stop=None):
         """Lifted cover cuts violated by ``x``; a list of
-        :class:`~optsolve.milp.cuts.Cut`."""
+        :class:`~optsolve.milp.cuts.Cut`. ``stop``, a callable, is asked
+        at every row and ends the round early when it returns True."""
         A = self.A
         cuts = []
         lb = np.ceil(np.asarray(lb, float) - 1e-9)
         ub = np.floor(np.asarray(ub, float) + 1e-9)
-        for r in self.rows:
+        for k, r in enumerate(self.rows):
+            if stop is not None and stop():
+                break
             i0, i1 = A.indptr[r], A.indptr[r + 1]
             cols, vals = A.indices[i0:i1], A.data[i0:i1]
             for sign, side in ((1.0, self.ru[r]), (-1.0, self.rl[r])):

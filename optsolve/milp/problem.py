@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint
 
-__all__ = ["Problem", "milp_iv"]
+__all__ = ["Problem", "milp_iv", "EmptyDomain"]
 
 CONTINUOUS, INTEGER = 0, 1
 
@@ -27,15 +27,15 @@ CONTINUOUS, INTEGER = 0, 1
 def _check_c(c):
     """`c` as a 1-D float array of finite numbers, or ValueError."""
     if sp.issparse(c):
-        raise ValueError("`c` must be a dense array")
+        raise ValueError("`c` must be a dense array.")
     try:
         c = np.atleast_1d(np.asarray(c, dtype=np.float64))
     except (TypeError, ValueError) as exc:
         raise ValueError("`c` must be a one-dimensional array of finite numbers "
-                         "with at least one element") from exc
+                         "with at least one element.") from exc
     if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
         raise ValueError("`c` must be a one-dimensional array of finite numbers "
-                         "with at least one element")
+                         "with at least one element.")
     return c
 
 
@@ -286,41 +286,41 @@ class Problem:
                 f"nonzeros={self.A.nnz})")
 
 
-def _constraint_parts(constraints, n):
-    """Turn scipy's accepted `constraints` forms into (A, lower, upper)."""
-    if isinstance(constraints, (LinearConstraint, dict)):
+_CONSTRAINTS_MESSAGE = ("`constraints` (or each element within `constraints`) "
+                        "must be convertible into an instance of "
+                        "`scipy.optimize.LinearConstraint`.")
+
+
+def _constraints_to_components(constraints):
+    """scipy's reading of `constraints`: a LinearConstraint, one
+    ``(A, lb, ub)`` tuple, or a sequence of those; ``(A, lb, ub)`` as parts
+    (``A`` CSR with finite entries)."""
+    if isinstance(constraints, LinearConstraint):
         constraints = [constraints]
-    elif isinstance(constraints, tuple) and len(constraints) == 3 and \
-            not isinstance(constraints[0], (LinearConstraint, tuple)):
-        constraints = [constraints]
+    else:
+        try:
+            iter(constraints)
+        except TypeError as exc:
+            raise ValueError(_CONSTRAINTS_MESSAGE) from exc
+        if len(constraints) == 3:
+            # one tuple that stands for a LinearConstraint?
+            try:
+                constraints = [LinearConstraint(*constraints)]
+            except (TypeError, ValueError, np.exceptions.VisibleDeprecationWarning):
+                pass
     mats, los, his = [], [], []
     for con in constraints:
-        if isinstance(con, LinearConstraint):
-            A, lo, hi = con.A, con.lb, con.ub
-        elif isinstance(con, dict):
-            raise ValueError("`constraints` must be LinearConstraint objects or "
-                             "(A, lb, ub) tuples, not dicts")
-        else:
+        if not isinstance(con, LinearConstraint):
             try:
-                A, lo, hi = con
-            except (TypeError, ValueError) as exc:
-                raise ValueError("`constraints` (or each element within "
-                                 "`constraints`) must be convertible into an "
-                                 "instance of `scipy.optimize.LinearConstraint`"
-                                 ) from exc
-        A = _as_csr(A, n, "constraints")
-        m = A.shape[0]
-        try:
-            lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (m,))
-            hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (m,))
-        except (TypeError, ValueError) as exc:
-            raise ValueError("`constraints` bounds must be reals broadcastable "
-                             f"to the number of rows ({m})") from exc
+                con = LinearConstraint(*con)
+            except TypeError as exc:
+                raise ValueError(_CONSTRAINTS_MESSAGE) from exc
+        A = con.A
+        A = sp.csr_matrix(A, dtype=np.float64) if sp.issparse(A) else \
+            sp.csr_matrix(np.atleast_2d(np.asarray(A, dtype=np.float64)))
         mats.append(A)
-        los.append(lo)
-        his.append(hi)
-    if not mats:
-        return sp.csr_matrix((0, n)), np.empty(0), np.empty(0)
+        los.append(np.atleast_1d(con.lb).astype(np.float64))
+        his.append(np.atleast_1d(con.ub).astype(np.float64))
     return (sp.vstack(mats, format="csr"), np.concatenate(los),
             np.concatenate(his))
 
@@ -334,19 +334,29 @@ def _none_to(v, default):
     return a
 
 
+class EmptyDomain(Exception):
+    """Raised by :func:`milp_iv` for bounds that no point satisfies by their
+    very values (a lower bound of ``+inf`` or an upper bound of ``-inf``):
+    scipy reports such a problem as infeasible (status 2), not as an
+    error."""
+
+
 def milp_iv(c, integrality=None, bounds=None, constraints=None):
     """Validate :func:`scipy.optimize.milp`-style arguments into a Problem.
 
-    Accepts everything scipy accepts: dense ``c``; ``integrality`` broadcast
-    to ``c``; ``bounds`` as :class:`scipy.optimize.Bounds` or ``(lb, ub)``
-    (default ``(0, inf)``); ``constraints`` as a
-    :class:`scipy.optimize.LinearConstraint`, an ``(A, lb, ub)`` tuple or a
-    sequence of those, with dense or sparse ``A``.
+    Accepts what scipy accepts, with scipy's messages: dense ``c``;
+    ``integrality`` broadcast to ``c``; ``bounds`` as
+    :class:`scipy.optimize.Bounds` or ``(lb, ub)`` (default ``(0, inf)``;
+    ``None`` entries mean no bound, as in :func:`scipy.optimize.linprog`);
+    ``constraints`` as a :class:`scipy.optimize.LinearConstraint`, an
+    ``(A, lb, ub)`` tuple or a sequence of those, with dense or sparse ``A``.
+    Raises :class:`EmptyDomain` for a lower bound of ``+inf`` or an upper
+    bound of ``-inf`` (on a column or a row).
     """
     c = _check_c(c)
     n = c.size
     if sp.issparse(integrality):
-        raise ValueError("`integrality` must be a dense array")
+        raise ValueError("`integrality` must be a dense array.")
     if integrality is None:
         integrality = 0
     try:
@@ -356,7 +366,7 @@ def milp_iv(c, integrality=None, bounds=None, constraints=None):
         bad = True
     if bad:
         raise ValueError("`integrality` must contain integers 0-3 and be "
-                         "broadcastable to `c.shape`")
+                         "broadcastable to `c.shape`.")
     if np.any(integ >= 2):
         raise ValueError("`integrality` values 2 and 3 (semi-continuous, "
                          "semi-integer) are not supported")
@@ -367,21 +377,30 @@ def milp_iv(c, integrality=None, bounds=None, constraints=None):
             bounds = Bounds(*bounds)
         except TypeError as exc:
             raise ValueError("`bounds` must be convertible into an instance of "
-                             "`scipy.optimize.Bounds`") from exc
+                             "`scipy.optimize.Bounds`.") from exc
     try:
-        # None means no bound, as in scipy.optimize.linprog
         lb = np.broadcast_to(_none_to(bounds.lb, -np.inf), (n,))
         ub = np.broadcast_to(_none_to(bounds.ub, np.inf), (n,))
     except (ValueError, TypeError) as exc:
         raise ValueError("`bounds.lb` and `bounds.ub` must contain reals and be "
-                         "broadcastable to `c.shape`") from exc
+                         "broadcastable to `c.shape`.") from exc
     if np.any(np.isnan(lb)) or np.any(np.isnan(ub)):
         raise ValueError("`bounds` must not contain NaN")
     if constraints is None or (isinstance(constraints, (list, tuple))
                                and len(constraints) == 0):
         A, lo, hi = sp.csr_matrix((0, n)), np.empty(0), np.empty(0)
     else:
-        A, lo, hi = _constraint_parts(constraints, n)
+        try:
+            A, lo, hi = _constraints_to_components(constraints)
+        except ValueError as exc:
+            raise ValueError(_CONSTRAINTS_MESSAGE) from exc
+        if A.shape != (lo.size, n):
+            raise ValueError("The shape of `A` must be (len(b_l), len(c)).")
+    if A.nnz and not np.all(np.isfinite(A.data)):
+        raise ValueError("`constraints` matrices must contain finite numbers")
     if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
         raise ValueError("`constraints` bounds must not contain NaN")
+    if (np.any(lb == np.inf) or np.any(ub == -np.inf)
+            or np.any(lo == np.inf) or np.any(hi == -np.inf)):
+        raise EmptyDomain
     return Problem(c, A, lo, hi, lb, ub, integ)

@@ -108,6 +108,6 @@ def test_cli_sigint_in_the_root_lp_ends_the_run(tmp_path):
     out, err = proc.communicate(timeout=120)
     elapsed = time.perf_counter() - sent
     assert proc.returncode == 0, (out, err)
-    assert "limit reached (1) Interrupted." in out
+    assert "limit reached (1) Interrupted." in out, out
     assert "nodes              : 0" in out
     assert elapsed < 1.5         # the process exits too: a little more room

@@ -134,7 +134,7 @@ def test_infeasibility_found_by_presolve():
     assert pre.status == "infeasible" and pre.problem is None
     res = milp(**kw)
     check_answer(res, kw)
-    assert res.status == 2 and res.mip_node_count == 0
+    assert res.status == 2 and res.nodes == 0 and res.mip_node_count is None
 
 
 def test_everything_fixed_by_presolve():

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -47,10 +49,15 @@ def test_problem_fields_and_violation():
     (dict(c=[1, 2], integrality=2), "semi-continuous"),
     (dict(c=[1, 2], bounds=(0, [1, 2, 3])), "`bounds.lb` and `bounds.ub`"),
     (dict(c=[1, 2], bounds=5), "`bounds` must be convertible"),
-    (dict(c=[1, 2], constraints=([[1, 2, 3]], 0, 1)), "must have len\\(c\\) = 2"),
+    (dict(c=[1, 2], constraints=([[1, 2, 3]], 0, 1)),
+     re.escape("The shape of `A` must be (len(b_l), len(c)).")),
     (dict(c=[1, 2], constraints=([[1, np.nan]], 0, 1)), "finite numbers"),
     (dict(c=[1, 2], constraints=[5]), "`constraints`"),
-    (dict(c=[1, 2], constraints=([[1, 2]], [0, 0, 0], 1)), "`constraints` bounds"),
+    (dict(c=[1, 2], constraints=([[1, 2]], [0, 0, 0], 1)),
+     re.escape("`constraints` (or each element within `constraints`) must be "
+               "convertible into an instance of "
+               "`scipy.optimize.LinearConstraint`.")),
+    (dict(c=[1, 2], constraints=([[1, 2]], [np.nan], 1)), "`constraints` bounds"),
     (dict(c=[1, 2], bounds=(np.nan, 1)), "`bounds` must not contain NaN"),
 ])
 def test_validation_messages(kwargs, match):
