@@ -294,3 +294,27 @@ def test_lasso_gram_inner_solve_matches_sklearn(sparse):
     assert 0 < sweeps < 10_000
     np.testing.assert_allclose(r, y - X @ w, atol=1e-12)   # residual kept exact
     np.testing.assert_allclose(w, _sk_lasso(X, y, alpha), atol=1e-9)
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (lambda X, y: Softmax(X, y % 3, 0.01, "l1"),
+     dict(rule="cyclic", blocks="contiguous", block_size=3, update="newton")),
+    (lambda X, y: Lasso(X, y, 0.01), dict(rule="cyclic", blocks="contiguous")),
+    (lambda X, y: Lasso(X, y, 0.01, positive=True), dict(rule="random", blocks="contiguous")),
+    (lambda X, y: Logistic(X, np.sign(y - 0.5), 0.01, "l1"),
+     dict(rule="cyclic", blocks="contiguous")),
+])
+def test_all_zero_column_in_the_block_loop(make, kwargs):
+    # a zero column has L_j = 0: the step 1/L_j once gave NaN coefficients
+    # (gap nan, status 1) or a ZeroDivisionError
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    X[:, 2] = 0.0
+    y = rng.integers(0, 6, 40).astype(float)
+    prob = make(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = bcd(prob, tol=1e-10, random_state=0, **kwargs)
+    assert res.status == 0 and np.all(np.isfinite(res.x))
+    k = getattr(prob, "n_classes", 1)
+    assert not np.any(res.x[2 * k:3 * k])

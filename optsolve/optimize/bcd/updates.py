@@ -24,6 +24,11 @@ def gradient_step(problem, x_b, g_b, L, b):
     """Change of x_b for the (proximal, projected) gradient step of length
     1/L: the prox of the problem's L1 or group term and of the bound
     x >= 0 (``b`` the block's variables)."""
+    if L <= 0:
+        # all-zero columns: the smooth part is flat in x_b (g_b = 0), so the
+        # nonsmooth part alone decides: its minimum is at 0
+        return -x_b if (problem._nonsmooth and (problem.alpha > 0 or problem.positive)) \
+            else np.zeros_like(x_b)
     u = x_b - g_b / L
     if problem._nonsmooth:
         u = problem._prox(u, b, 1.0 / L)
