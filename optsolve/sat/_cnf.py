@@ -412,16 +412,16 @@ def _integer_array(values, name):
         except TypeError:
             raise ValueError(f"`{name}` must be a sequence of integers, "
                              f"got {values!r}") from None
-    kinds = set(map(type, values))
-    if kinds - {int}:
+    if set(map(type, values)) - {int}:
         for x in values:
             if isinstance(x, (bool, np.bool_)) or not _is_int(x):
                 raise ValueError(f"`{name}` must contain integers, got {x!r}")
         values = [operator.index(x) for x in values]
-    if values and (min(values) < _INT64.min or max(values) > _INT64.max):
+    try:  # Python ints only now: numpy refuses, never wraps, one beyond int64
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
         bad = min(values) if min(values) < _INT64.min else max(values)
-        raise ValueError(f"`{name}` contains a value out of range: {bad}")
-    return np.array(values, dtype=np.int64)
+        raise ValueError(f"`{name}` contains a value out of range: {bad}") from None
 
 
 def _literal_array(values, name, bound, beyond=None, zero=""):
