@@ -13,6 +13,9 @@ nothing changes (the techniques of Savelsbergh 1994 and Achterberg et al.,
 * rows: empty ones checked and dropped, singleton rows turned into column
   bounds, sides that the activity bounds make redundant dropped (a row with
   no side left is dropped), infeasibility from activities detected;
+* integral sides: a row over integer columns with integer coefficients has
+  an activity that is a multiple of the coefficients' gcd; its sides round
+  inwards to such multiples (``2 x - 2 y = 1`` is infeasible);
 * dual fixing: a column whose objective pushes it down (up) and that no row
   stops from moving down (up) is fixed at that bound;
 * coefficient tightening of binary columns in one-sided rows: if the row is
@@ -128,7 +131,7 @@ class _State:
         self.row_alive = np.ones(A.shape[0], bool)
         self.stats = dict(rounds=0, fixed_columns=0, removed_rows=0,
                           tightened_bounds=0, dual_fixed=0, singleton_rows=0,
-                          coefficients=0)
+                          coefficients=0, integral_sides=0)
 
     # -- one round of each reduction; each returns its number of changes or
     # -- raises _Infeasible
@@ -196,6 +199,46 @@ class _State:
             self.stats["singleton_rows"] += k
             self.stats["removed_rows"] += k
         return changes
+
+    def integral_sides(self):
+        """Rows over integer columns with integer coefficients: the activity
+        is a multiple of the coefficients' gcd, so each side rounds inwards
+        to one (an equality row with no such multiple between its sides is
+        infeasible: a search on it need not end)."""
+        A, alive = self.A, self.row_alive
+        m = A.shape[0]
+        if A.nnz == 0:
+            return 0
+        rows = np.repeat(np.arange(m), np.diff(A.indptr))
+        a = A.data
+        ok = self.integ[A.indices] & (a == np.round(a)) & (np.abs(a) < 2.0**31)
+        good = alive & (np.bincount(rows[~ok], minlength=m) == 0) \
+            & (np.diff(A.indptr) > 0)
+        if not good.any():
+            return 0
+        g = np.zeros(m, np.int64)
+        np.gcd.at(g, rows[good[rows]], np.abs(a[good[rows]]).astype(np.int64))
+        with np.errstate(invalid="ignore"):
+            frac = (np.isfinite(self.rl) & (self.rl != np.round(self.rl))) \
+                | (np.isfinite(self.ru) & (self.ru != np.round(self.ru)))
+        r = np.flatnonzero(good & ((g > 1) | frac))
+        if r.size == 0:
+            return 0
+        gr = g[r].astype(float)
+        rl, ru = self.rl[r], self.ru[r]
+        with np.errstate(invalid="ignore"):
+            q = rl / gr
+            new_l = np.where(np.isfinite(rl), np.ceil(q - 1e-9 * (1 + np.abs(q))) * gr, rl)
+            q = ru / gr
+            new_u = np.where(np.isfinite(ru), np.floor(q + 1e-9 * (1 + np.abs(q))) * gr, ru)
+        if np.any(new_l > new_u):
+            raise _Infeasible
+        moved = (new_l != rl) | (new_u != ru)
+        self.rl[r] = new_l
+        self.ru[r] = new_u
+        k = int(moved.sum())
+        self.stats["integral_sides"] += k
+        return k
 
     def tighten(self, prop_rows):
         """Activity-based bound tightening of integer columns."""
@@ -346,7 +389,8 @@ def presolve(problem: Problem, max_rounds=20, stop=None):
             if stop is not None and stop():
                 break
             s.stats["rounds"] = rnd + 1
-            k = s.rows_pass()
+            k = s.integral_sides()
+            k += s.rows_pass()
             k += s.tighten(3)
             k += s.dual_fix()
             k += s.rows_pass()

@@ -188,3 +188,27 @@ def test_bad_arguments():
         presolve("not a problem")
     with pytest.raises(ValueError, match="`presolve` must be a bool"):
         milp([1.0], integrality=1, bounds=(0, 1), options={"presolve": "yes"})
+
+
+def test_integral_sides_round_to_the_gcd():
+    """An equality no integer point meets, over unbounded integer columns:
+    without the gcd rounding the tree is infinite (found by the fuzz)."""
+    kw = dict(c=[1.0, -1.0, 0.0], integrality=[1, 1, 1], bounds=(None, None),
+              constraints=LinearConstraint([[2.0, -2.0, 4.0]], 1, 1))
+    pre = presolve(as_problem(kw))
+    assert pre.status == "infeasible"
+    res = milp(**kw, options={"node_limit": 1000})
+    assert res.status == 2 and res.nodes == 0
+    # 2 x0 + 4 x1 <= 5 is 2 x0 + 4 x1 <= 4; 3 x0 - 6 x1 >= -7.5 is >= -6
+    kw = dict(c=[-1.0, -1.0], integrality=1, bounds=(0, 10),
+              constraints=LinearConstraint([[2.0, 4.0], [3.0, -6.0]],
+                                           [-np.inf, -7.5], [5.0, np.inf]))
+    pre = presolve(as_problem(kw))
+    assert pre.stats["integral_sides"] == 2
+    check_answer(milp(**kw), kw)
+    # a continuous column or a fractional coefficient leaves the row alone
+    for integ, a in (([1, 0], [2.0, 4.0]), ([1, 1], [2.0, 0.5])):
+        kw = dict(c=[-1.0, -1.0], integrality=integ, bounds=(0, 10),
+                  constraints=LinearConstraint([a], -np.inf, 5.0))
+        assert presolve(as_problem(kw)).stats["integral_sides"] == 0
+        check_answer(milp(**kw), kw)
