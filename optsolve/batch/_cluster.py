@@ -38,9 +38,10 @@ def batch_client(client=None, scheduler=None, workers=None, dashboard=False):
     """Yield ``(client, owned)``; a client made here is closed on exit.
 
     A LocalCluster made here has ``workers`` processes (default: one per
-    CPU) of one thread each, and a scheduler that gives up on a task the
-    first time a worker dies under it: the batch counts and retries such
-    tasks itself, so that ``attempts`` in the rows is exact.
+    CPU) of one thread each, and a scheduler that hands a worker one task
+    at a time and gives up on a task the first time a worker dies under
+    it: the batch counts and retries such tasks itself, so that
+    ``attempts`` in the rows is exact.
     """
     try:
         from distributed import Client, LocalCluster
@@ -54,12 +55,17 @@ def batch_client(client=None, scheduler=None, workers=None, dashboard=False):
         with Client(scheduler, timeout="30s") as c:
             yield c, True
         return
+    import dask
+
     n = workers or _cpu_count()
-    with _sigint_ignored():
+    # one task per worker thread at a time: a task queued on a worker that
+    # dies would otherwise count as killed by it without having run
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), \
+            _sigint_ignored():
         cluster = LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True,
-            dashboard_address=":0" if dashboard else None,
-            scheduler_kwargs={"allowed_failures": 0},
+            dashboard_address=":0",  # any free port: no clash with 8787
+            scheduler_kwargs={"allowed_failures": 0, "dashboard": dashboard},
             silence_logs=logging.CRITICAL)
     try:
         with Client(cluster) as c:

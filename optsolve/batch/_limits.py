@@ -4,7 +4,9 @@ Memory: ``RLIMIT_AS`` is lowered to the process's current address space plus
 the solve's allowance for the length of the solve, so that numpy, HiGHS and
 the C SAT core fail their allocations with :class:`MemoryError` instead of
 taking the machine down. A worker runs one task at a time (one thread), so
-the process-wide limit is the solve's.
+the process-wide limit is the solve's. Small blocks can still land in
+address space malloc reserved earlier, so the watchdog also stops a solve
+whose resident size grows past the allowance.
 
 Time: a :class:`Watchdog` thread interrupts the solver a little after the
 engine's own limit should have stopped it, or as soon as the client cancels
@@ -20,10 +22,14 @@ import resource
 import threading
 import time
 
-__all__ = ["memory_limit", "Watchdog", "grace_period", "KILL_TOPIC"]
+__all__ = ["memory_limit", "Watchdog", "grace_period", "KILL_TOPIC",
+           "START_TOPIC"]
 
 #: Scheduler event topic under which a watchdog reports the task it killed.
 KILL_TOPIC = "optsolve-batch-kill"
+#: Topic of the tasks that started: a task that was only waiting on a
+#: worker that died has not used up an attempt.
+START_TOPIC = "optsolve-batch-start"
 
 
 def _address_space():
@@ -35,12 +41,41 @@ def _address_space():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _resident():
+    """Bytes of this process in memory now."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_malloc_tuned = False
+
+
+def _fixed_mmap_threshold():
+    """Large blocks always come from mmap, so that they count against
+    RLIMIT_AS: glibc otherwise raises its threshold after large frees and
+    serves them from address space already reserved (arena slack)."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD: fixed at 128 KiB
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 @contextlib.contextmanager
 def memory_limit(nbytes):
     """Allow the process ``nbytes`` more address space inside the block."""
     if nbytes is None:
         yield
         return
+    _fixed_mmap_threshold()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = _address_space() + int(nbytes)
     if hard != resource.RLIM_INFINITY:
@@ -74,9 +109,12 @@ class Watchdog(threading.Thread):
         ``on_kill(reason)``, called just before the process ends.
     poll : float
         Seconds between two looks.
+    memory : int or None
+        Bytes the process may grow (resident) before the solve is stopped.
     """
 
-    def __init__(self, time_limit, cancelled=None, on_kill=None, poll=0.05):
+    def __init__(self, time_limit, cancelled=None, on_kill=None, poll=0.05,
+                 memory=None):
         super().__init__(name="optsolve-batch-watchdog", daemon=True)
         self.start_time = time.monotonic()
         self.deadline = None
@@ -84,9 +122,12 @@ class Watchdog(threading.Thread):
         if time_limit is not None:
             self.deadline = self.start_time + time_limit + self.grace
         self.cancelled = cancelled
+        # resident size above which the solve is stopped (memout): the
+        # address-space limit alone lets allocations into reserved slack
+        self.rss_limit = None if memory is None else _resident() + memory
         self.on_kill = on_kill
         self.poll = poll
-        self.reason = None          # "time" or "cancelled" once interrupted
+        self.reason = None          # "time", "cancelled" or "memory" once fired
         self._interrupt = None      # the running solver's interrupt
         self._interrupted_at = None
         self._done = threading.Event()
@@ -120,6 +161,8 @@ class Watchdog(threading.Thread):
                     self._fire("time")
                 elif self.cancelled is not None and self.cancelled():
                     self._fire("cancelled")
+                elif self.rss_limit is not None and _resident() > self.rss_limit:
+                    self._fire("memory")
             elif now - self._interrupted_at >= self.grace:
                 if self._done.is_set():
                     return

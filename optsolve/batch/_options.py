@@ -46,12 +46,13 @@ def check_options(engine, options, name="options"):
             Solver(options=core).delete()
         except ValueError as exc:
             raise ValueError(str(exc).replace("`options`", f"`{name}`")) from None
-        for key in ("seed", "conflicts", "propagations"):
+        for key, low in (("seed", 0), ("conflicts", 1), ("propagations", 1)):
             if key in options:
                 value = options[key]
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ValueError(f"`{name}`: {key!r} must be a non-negative "
-                                     f"integer, got {value!r}")
+                if isinstance(value, bool) or not isinstance(value, int) \
+                        or value < low:
+                    raise ValueError(f"`{name}`: {key!r} must be an integer "
+                                     f">= {low}, got {value!r}")
         if "seed" in options:
             Solver(seed=options["seed"]).delete()
     else:

@@ -8,7 +8,7 @@ import itertools
 import uuid
 from collections import deque
 
-from optsolve.batch._limits import KILL_TOPIC
+from optsolve.batch._limits import KILL_TOPIC, START_TOPIC
 from optsolve.batch._rows import DEFINITIVE, blank_row
 from optsolve.batch._task import run_task
 
@@ -56,6 +56,7 @@ class Scheduler:
         self.window = window
         self.prefix = f"optsolve-batch-{uuid.uuid4().hex[:8]}"
         self.meta = {}                  # key -> (instance, config index, attempt)
+        self.waits = {}                 # key -> times it waited on a worker that died
         self.interrupted = False
 
     # -- submission ------------------------------------------------------
@@ -69,6 +70,7 @@ class Scheduler:
         self.meta[key] = (inst, index, attempt)
         inst.futures[key] = fut
         self.ac.add(fut)
+        return key
 
     def _fill(self):
         while self.queue and len(self.meta) + len(self.configs) <= max(
@@ -78,17 +80,24 @@ class Scheduler:
                 self._submit(inst, index, 1)
 
     # -- completion ------------------------------------------------------
-    def _killed_by_watchdog(self, key):
+    def _events(self, topic):
         try:
-            events = self.client.get_events(KILL_TOPIC)
+            return self.client.get_events(topic)
         except Exception:  # pragma: no cover - an old scheduler
-            return None
-        for _, msg in events:
+            return ()
+
+    def _killed_by_watchdog(self, key):
+        for _, msg in self._events(KILL_TOPIC):
             if isinstance(msg, dict) and msg.get("key") == key:
-                return msg.get("reason")
+                return msg
         return None
 
+    def _started(self, key):
+        return any(msg == key for _, msg in self._events(START_TOPIC))
+
     def _row_of_error(self, inst, index, attempt, fut):
+        """The row of a task that raised, or None after submitting it
+        again (a worker died under it)."""
         from distributed.scheduler import KilledWorker
 
         exc = fut.exception()
@@ -99,14 +108,29 @@ class Scheduler:
             row.update(status="failed", error=" ".join(
                 f"{type(exc).__name__}: {exc}".split()))
             return row
-        reason = self._killed_by_watchdog(fut.key)
+        kill = self._killed_by_watchdog(fut.key) or {}
+        reason = kill.get("reason")
+        row["worker"] = kill.get("worker")
+        if reason == "memory":
+            row.update(status="memout",
+                       error=f"the solve needed more than its memory limit of "
+                             f"{self.memory_limit:g} MB and ignored its "
+                             f"interrupt; its worker was restarted")
+            return row
         if reason == "time":
             row.update(status="UNKNOWN" if self.engine == "sat" else "time_limit",
                        error="the solve ignored its interrupt after the time "
                              "limit; its worker was restarted")
             return row
+        waited = self.waits.pop(fut.key, 0)
+        if not self._started(fut.key) and waited < 3:
+            # it was waiting on that worker, not running there: the attempt
+            # is not used up (bounded, as a start event can be lost)
+            self.waits[self._submit(inst, index, attempt)] = waited + 1
+            return None
         if attempt <= self.retries:
-            return None  # run it again
+            self._submit(inst, index, attempt + 1)
+            return None
         row.update(status="failed",
                    error=f"the worker running it died {attempt} times "
                          f"(killed, crashed or out of memory)")
@@ -126,7 +150,6 @@ class Scheduler:
         else:
             row = self._row_of_error(inst, index, attempt, fut)
             if row is None:
-                self._submit(inst, index, attempt + 1)
                 return
         inst.results.append(row)
         decided = row["status"] in DEFINITIVE and row["verified"] is not False

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from optsolve.batch._limits import KILL_TOPIC, Watchdog, memory_limit
+from optsolve.batch._limits import KILL_TOPIC, START_TOPIC, Watchdog, memory_limit
 from optsolve.batch._rows import blank_row
 from optsolve.batch._verify import check_milp_solution, check_model, model_hash
 
@@ -48,11 +48,13 @@ def _cancel_probe(worker):
 
 
 def _kill_reporter(worker, instance):
+    if worker is None:
+        return None
+    key = str(worker.get_current_task())  # only known in the task's thread
+
     def report(reason):
-        if worker is None:
-            return
-        worker.log_event(KILL_TOPIC, {"key": str(worker.get_current_task()),
-                                      "instance": instance, "reason": reason})
+        worker.log_event(KILL_TOPIC, {"key": key, "instance": instance,
+                                      "reason": reason})
         time.sleep(0.5)  # the event travels on the worker's batched stream
     return report
 
@@ -69,13 +71,17 @@ def run_task(instance, item, engine, time_limit=None, memory_limit_mb=None,
     row = blank_row(instance, engine, config)
     worker = _worker()
     row["worker"] = worker.address if worker is not None else "local"
-    dog = Watchdog(time_limit, _cancel_probe(worker),
-                   _kill_reporter(worker, instance))
-    dog.start()
+    if worker is not None:
+        worker.log_event(START_TOPIC, str(worker.get_current_task()))
     nbytes = None if memory_limit_mb is None else int(memory_limit_mb * 2**20)
+    dog = Watchdog(time_limit, _cancel_probe(worker),
+                   _kill_reporter(worker, instance), memory=nbytes)
+    dog.start()
     try:
         solve = _solve_sat if engine == "sat" else _solve_milp
         solve(item, row, dict(options or {}), time_limit, start, nbytes, dog)
+        if dog.reason == "memory":
+            raise MemoryError
     except MemoryError:
         row.update(_empty_answer(), status="memout", verified=None,
                    error=f"the solve needed more than its memory limit of "

@@ -1,0 +1,139 @@
+"""Limits that hold: memory (memout, the worker goes on), a worker killed
+mid-task (retried, nothing lost, nothing twice), a solve that ignores its
+interrupt (its worker is replaced), Ctrl-C (running tasks stop)."""
+import importlib.util
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optsolve.batch import solve_many
+from optsolve.sat import CNF
+
+_spec = importlib.util.spec_from_file_location(
+    "optsolve_batch_test_gen", Path(__file__).with_name("_gen.py"))
+gen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen)
+
+
+def test_memory_limit_gives_memout_and_the_batch_goes_on(tmp_path, idle_client):
+    big = tmp_path / "big.cnf"
+    rng = np.random.default_rng(0)
+    lits = rng.integers(1, 5000, (200_000, 3)) * np.where(
+        rng.random((200_000, 3)) < 0.5, -1, 1)
+    CNF.from_arrays(lits.ravel(), np.arange(0, lits.size + 1, 3)).to_dimacs(big)
+    small = {f"s{i}": gen.random_3sat(40, 4.0, seed=i) for i in range(4)}
+    items = {"big": str(big), **small}
+    rows = solve_many(items, client=idle_client, memory_limit=2, progress=False)
+    by = {r["instance"]: r for r in rows}
+    assert by["big"]["status"] == "memout"
+    assert "memory limit of 2 MB" in by["big"]["error"]
+    for name, cnf in small.items():
+        assert by[name]["status"] == gen.pysat_answer(cnf)
+    # the worker that hit the limit survived and its limit was lifted
+    assert all(r["attempts"] == 1 for r in rows)
+    row, = solve_many({"big": str(big)}, client=idle_client, progress=False,
+                      options={"conflicts": 1})
+    assert row["status"] in ("UNKNOWN", "SAT", "UNSAT")
+
+
+def _kill_worker_running(client, killed, done):
+    """SIGKILL, once, the worker of a batch task running for 0.3 s."""
+    while not done.is_set():
+        before = client.processing()
+        time.sleep(0.3)
+        after = client.processing()
+        for addr, keys in after.items():
+            if set(keys) & set(before.get(addr, ())):
+                pid = client.run(os.getpid, workers=[addr])[addr]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(addr)
+                return
+
+
+def test_worker_killed_mid_task_is_retried(tmp_path, idle_client):
+    items = {"php": gen.pigeonhole(11)}
+    items.update({f"s{i}": gen.random_3sat(40, 4.0, seed=i) for i in range(3)})
+    out = tmp_path / "rows.csv"
+    killed, done = [], threading.Event()
+    killer = threading.Thread(target=_kill_worker_running,
+                              args=(idle_client, killed, done), daemon=True)
+    killer.start()
+    try:
+        rows = solve_many(items, client=idle_client, out=out, progress=False,
+                          time_limit=1.5)
+    finally:
+        done.set()
+        killer.join()
+    assert killed
+    assert sorted(r["instance"] for r in rows) == sorted(items)
+    attempts = {r["instance"]: r["attempts"] for r in rows}
+    assert attempts == {"php": 2, "s0": 1, "s1": 1, "s2": 1}
+    lines = out.read_text().splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in lines) == sorted(items)
+    for r in rows:
+        expected = "UNKNOWN" if r["instance"] == "php" else gen.pysat_answer(items[r["instance"]])
+        assert r["status"] == expected, r
+    idle_client.wait_for_workers(2, timeout=30)
+
+
+def test_worker_killed_too_often_gives_failed_row(idle_client):
+    killed, done = [], threading.Event()
+    killer = threading.Thread(target=_kill_worker_running,
+                              args=(idle_client, killed, done), daemon=True)
+    killer.start()
+    try:
+        row, = solve_many([gen.pigeonhole(11)], client=idle_client,
+                          progress=False, time_limit=1.5, retries=0)
+    finally:
+        done.set()
+        killer.join()
+    assert row["status"] == "failed" and row["attempts"] == 1
+    assert "worker running it died 1 times" in row["error"]
+    idle_client.wait_for_workers(2, timeout=30)
+
+
+def test_solve_ignoring_its_interrupt_is_killed(idle_client):
+    def stuck(intermediate_result):  # a callback that never returns in time
+        time.sleep(120)
+
+    problem = gen.knapsack_problem(0, n=30)
+    t0 = time.monotonic()
+    row, = solve_many([problem], "milp", client=idle_client, progress=False,
+                      time_limit=0.5, options={"callback": stuck,
+                                               "callback_interval": 1})
+    assert row["status"] == "time_limit"
+    assert "ignored its interrupt" in row["error"]
+    assert time.monotonic() - t0 < 30
+    idle_client.wait_for_workers(2, timeout=30)
+
+
+def test_ctrl_c_cancels_running_tasks(tmp_path, idle_client):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs the main thread")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    items = {f"php{i}": gen.pigeonhole(11) for i in range(4)}
+    items["easy"] = CNF([[1]])
+    out = tmp_path / "rows.jsonl"
+    timer = threading.Timer(1.5, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    try:
+        t0 = time.monotonic()
+        rows = solve_many(items, client=idle_client, out=out, progress=False,
+                          time_limit=60)
+        stopped = time.monotonic() - t0
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert rows.interrupted and stopped < 10
+    assert rows.remaining == len(items) - len(rows)
+    assert len(out.read_text().splitlines()) == len(rows)
+    # the cancelled solves stop in their workers (interrupt, not the limit)
+    deadline = time.monotonic() + 5
+    while any(idle_client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(idle_client.processing().values())
