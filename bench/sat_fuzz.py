@@ -7,7 +7,9 @@ k-SAT near the threshold or mixed lengths with units, repeated literals and
 tautologies; a quarter of the cases add cardinality constraints): clauses
 are added in chunks between calls of solve, solve_limited (random conflict
 and propagation budgets), solve under random assumptions and propagate, with
-the solver's options drawn at random from Solver.option_table(). The
+the solver's options drawn at random from Solver.option_table() (in half
+the cases with inprocessing forced on at every restart, so that variables
+are eliminated and restored by later clauses and assumptions). The
 reference is MiniSat 2.2, Glucose 4 or CaDiCaL 1.9.5 (Minicard when the
 case has cardinality constraints), drawn per case. Checked:
 - every decided answer agrees with the reference;
@@ -67,6 +69,8 @@ def random_options(rng, table):
             opts[name] = rng.randint(lo, hi)
         else:  # log-uniform, so that small (aggressive) values come up
             opts[name] = min(hi, max(lo, int(lo + 10 ** rng.uniform(0, min(6, len(str(hi - lo)))))))
+    if rng.random() < 0.5:  # every inprocessing technique at every restart
+        opts.update(preprocess=1, inprocess=1, inprocessint=1, elim=1, subsume=1)
     return opts
 
 

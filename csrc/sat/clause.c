@@ -60,8 +60,10 @@ unsigned osat__new_clause(osat *s, const unsigned *lits, unsigned size,
   return ref;
 }
 
-/* Watches of a garbage clause stay until the next collection. */
-void osat__mark_garbage(osat *s, unsigned ref) {
+/* Garbage without a proof line: the clause lives on elsewhere (as a binary,
+ * or on the extension stack while the proof's formula keeps it).  Watches of
+ * a garbage clause stay until the next collection. */
+void osat__drop_silently(osat *s, unsigned ref) {
   unsigned *c = s->arena.data + ref;
   if (c[1] & F_GARBAGE)
     return;
@@ -71,7 +73,13 @@ void osat__mark_garbage(osat *s, unsigned ref) {
     s->stats.redundant--;
   else
     s->stats.irredundant--;
-  osat__proof_delete(s, c + HDR, c[0]);
+}
+
+void osat__mark_garbage(osat *s, unsigned ref) {
+  if (s->arena.data[ref + 1] & F_GARBAGE)
+    return;
+  osat__drop_silently(s, ref);
+  osat__proof_delete(s, s->arena.data + ref + HDR, s->arena.data[ref]);
 }
 
 /* Compact the arena and rebuild the long-clause watches from scratch (the
@@ -139,8 +147,15 @@ void osat__collect(osat *s) {
  * skip tautologies and satisfied clauses, assign units. */
 int osat__add_original(osat *s, const unsigned *lits, unsigned size) {
   s->stats.original++;
+  osat__add_irredundant(s, lits, size);
+  return 0;
+}
+
+/* Also the way eliminated clauses come back (restore): they are still in
+ * the proof's formula, so only a shortened version is written. */
+void osat__add_irredundant(osat *s, const unsigned *lits, unsigned size) {
   if (s->inconsistent)
-    return 0;
+    return;
   if (s->nlevels)
     osat__backtrack(s, 0);
   uvec *out = &s->learnt;
@@ -171,7 +186,7 @@ int osat__add_original(osat *s, const unsigned *lits, unsigned size) {
   for (unsigned i = 0; i < size; i++)
     s->mark[lits[i]] = 0;
   if (satisfied)
-    return 0;
+    return;
   if (shortened)
     osat__proof_add(s, out->data, (unsigned)out->n);
   unsigned n = (unsigned)out->n;
@@ -179,7 +194,7 @@ int osat__add_original(osat *s, const unsigned *lits, unsigned size) {
     s->inconsistent = 1;
     if (!shortened)
       osat__proof_add(s, NULL, 0);
-    return 0;
+    return;
   }
   if (n == 1) {
     assign(s, out->data[0], NOREASON);
@@ -187,11 +202,11 @@ int osat__add_original(osat *s, const unsigned *lits, unsigned size) {
       s->inconsistent = 1;
       osat__proof_add(s, NULL, 0);
     }
-    return 0;
+    return;
   }
   if (n == 2)
     osat__add_binary(s, out->data[0], out->data[1], 0);
   else
     osat__new_clause(s, out->data, n, 0, n);
-  return 0;
+  return;
 }

@@ -123,7 +123,7 @@ int osat__decide(osat *s) {
     if (!s->heap_n)
       return 0;
     v = heap_pop(s);
-  } while (s->vals[LIT(v, 0)]);
+  } while (s->vals[LIT(v, 0)] || s->eliminated[v]);
   s->stats.decisions++;
   osat__new_level(s, LIT(v, osat__decision_phase(s, v)));
   return 1;

@@ -126,6 +126,17 @@ struct osat {
   int64_t reduce_next, reductions_done;
   int64_t rephase_next, rephase_count;
   unsigned target_size, best_size;
+  /* inprocessing: occurrence lists of irredundant clauses during a round,
+   * eliminated and frozen variables, the extension stack (entries: size,
+   * witness literal, the other literals) */
+  uvec *occs;         /* per literal, NULL outside a round */
+  unsigned char *eliminated, *frozen; /* per variable */
+  uvec extension;
+  uvec pos, neg, resolvent; /* scratch of elimination */
+  unsigned neliminated;
+  int64_t ticks, ticks_limit; /* work of the current round */
+  int64_t inprocess_next, inprocess_last, inprocess_rounds;
+  int preprocessed;
   int64_t simplify_units; /* trail size at level 0 when last simplified */
   int64_t simplify_next, vivify_last;
   int vivify_pending;
@@ -234,8 +245,10 @@ unsigned osat__new_clause(osat *, const unsigned *lits, unsigned size,
                           int redundant, unsigned glue);
 void osat__add_binary(osat *, unsigned a, unsigned b, int redundant);
 void osat__mark_garbage(osat *, unsigned ref);
+void osat__drop_silently(osat *, unsigned ref);
 void osat__collect(osat *);
 int osat__add_original(osat *, const unsigned *lits, unsigned size);
+void osat__add_irredundant(osat *, const unsigned *lits, unsigned size);
 
 /* propagate.c */
 int osat__propagate(osat *);
@@ -247,6 +260,7 @@ unsigned osat__glue(osat *, const unsigned *lits, unsigned size);
 
 /* queue.c */
 void osat__enqueue(osat *, unsigned v);
+void osat__dequeue(osat *, unsigned v);
 void osat__queue_unassigned(osat *, unsigned v);
 void osat__queue_bump(osat *, const unsigned *vars, size_t n);
 unsigned osat__queue_next(osat *);
@@ -286,6 +300,31 @@ unsigned osat__decision_phase(osat *, unsigned v);
 void osat__proof_add(osat *, const unsigned *lits, unsigned size);
 void osat__proof_delete(osat *, const unsigned *lits, unsigned size);
 void osat__proof_units(osat *);
+
+/* occurs.c */
+int osat__occs_begin(osat *);
+int osat__occs_end(osat *);
+void osat__occs_push(osat *, unsigned ref);
+int osat__root_unit(osat *, unsigned lit);
+
+/* subsume.c */
+void osat__subsume(osat *);
+
+/* gates.c */
+int osat__find_gate(osat *, unsigned v, unsigned *gpos, unsigned *gneg);
+
+/* elim.c */
+void osat__eliminate(osat *);
+
+/* extend.c */
+void osat__extend_push(osat *, unsigned witness, const unsigned *lits,
+                       unsigned size);
+void osat__extend_model(osat *);
+void osat__restore(osat *, const unsigned *lits, size_t n);
+
+/* inprocess.c */
+int osat__inprocessing(osat *);
+int osat__inprocess(osat *, int preprocessing);
 
 /* report.c */
 void osat__report(osat *, char type);

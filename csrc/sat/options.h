@@ -28,6 +28,18 @@
   OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
   OPT(vivify, 1, 0, 1, "vivify tier-2 learned clauses after reductions") \
   OPT(vivifyeffort, 30, 0, 1000, "vivification propagations per mille of search's") \
+  OPT(preprocess, 1, 0, 1, "an inprocessing round before the first search") \
+  OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
+  OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
+  OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
+  OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search propagations") \
+  OPT(elim, 1, 0, 1, "bounded variable elimination") \
+  OPT(elimeffort, 200, 0, 100000, "elimination ticks per mille of search propagations") \
+  OPT(elimbound, 0, 0, 1000, "resolvents allowed beyond the clauses removed") \
+  OPT(elimocclim, 100, 1, 100000, "variables in more clauses are not eliminated") \
+  OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
+  OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \
+  OPT(preprocesseffort, 20, 0, 100000, "ticks of the first round per literal of the formula") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 
 #endif

@@ -34,6 +34,12 @@ typedef struct osat_statistics {
   int64_t vivify_checks, vivified, collections, solves;
   int64_t original, irredundant, redundant; /* clause counts */
   double time; /* seconds spent inside osat_solve, all calls */
+  /* inprocessing: rounds, variables eliminated (and restored by later
+   * clauses or assumptions), resolvents added, gates used, clauses
+   * subsumed and strengthened, seconds per technique */
+  int64_t inprocessings, eliminated, restored, resolvents, gates;
+  int64_t subsumed, strengthened;
+  double elim_time, subsume_time;
 } osat_statistics;
 
 /* NULL when out of memory. */

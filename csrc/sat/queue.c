@@ -7,7 +7,9 @@
 
 #include "internal.h"
 
-static void dequeue(osat *s, unsigned v) {
+void osat__dequeue(osat *s, unsigned v) {
+  if (s->queue_search == v)
+    s->queue_search = s->links[v].prev;
   unsigned p = s->links[v].prev, n = s->links[v].next;
   if (p != INVALID)
     s->links[p].next = n;
@@ -65,7 +67,7 @@ void osat__queue_bump(osat *s, const unsigned *vars, size_t n) {
   }
   qsort(tmp, n, sizeof *tmp, by_stamp);
   for (size_t i = 0; i < n; i++) {
-    dequeue(s, tmp[i].var);
+    osat__dequeue(s, tmp[i].var);
     osat__enqueue(s, tmp[i].var);
   }
 }

@@ -76,6 +76,8 @@ static int search(osat *s) {
       if (osat__vivify(s))
         return 20;
     }
+    if (!s->nlevels && osat__inprocessing(s) && osat__inprocess(s, 0))
+      return 20;
     osat__update_mode(s);
 
     unsigned next = INVALID;
@@ -126,10 +128,18 @@ static int solve(osat *s) {
   s->time_limit_next = -1;
   osat__report(s, '0');
 
+  osat__restore(s, s->assumptions.data, s->assumptions.n);
+  if (!s->inconsistent && !s->preprocessed && s->opts.preprocess &&
+      (s->opts.elim || s->opts.subsume)) {
+    s->preprocessed = 1;
+    osat__inprocess(s, 1);
+  }
   int res = s->inconsistent ? 20 : search(s);
-  if (res == 10)
+  if (res == 10) {
     for (unsigned v = 0; v < s->nvars; v++)
       s->model[v] = s->vals[LIT(v, 0)];
+    osat__extend_model(s);
+  }
   osat__backtrack(s, 0);
   s->assumptions.n = 0;
   s->last_result = res;
@@ -163,6 +173,8 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
   }
   if ((unsigned)maxvar > s->nvars)
     osat__grow_vars(s, (unsigned)maxvar);
+  /* implications through eliminated variables are part of the answer */
+  osat__restore(s, NULL, 0);
   if (s->inconsistent)
     return 0;
   osat__backtrack(s, 0);

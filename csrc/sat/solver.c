@@ -80,6 +80,8 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     GROW(s->links, old, cap);
     GROW(s->btab, old, cap);
     GROW(s->watches, 2 * (size_t)old, 2 * (size_t)cap);
+    GROW(s->eliminated, old, cap);
+    GROW(s->frozen, old, cap);
     s->cap = cap;
   }
   unsigned first = s->nvars;
@@ -148,6 +150,12 @@ void osat_release(osat *s) {
   free(s->stack.data); free(s->toclear.data); free(s->assumptions.data);
   free(s->levels.data); free(s->core.data); free(s->scratch);
   free(s->implied.data);
+  if (s->occs)
+    for (size_t i = 0; i < 2 * (size_t)s->nvars; i++)
+      free(s->occs[i].data);
+  free(s->occs); free(s->eliminated); free(s->frozen);
+  free(s->extension.data); free(s->pos.data); free(s->neg.data);
+  free(s->resolvent.data);
   free(s);
 }
 
@@ -170,8 +178,10 @@ static int add_literal(osat *s, int lit) {
   }
   int bad = s->adding_bad;
   s->adding_bad = 0;
-  if (!bad)
+  if (!bad) {
+    osat__restore(s, s->clause.data, s->clause.n);
     osat__add_original(s, s->clause.data, (unsigned)s->clause.n);
+  }
   s->clause.n = 0;
   return bad ? -1 : 0;
 }
@@ -200,6 +210,7 @@ static int64_t add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
     s->clause.n = 0;
     for (int64_t k = a; k < b; k++)
       uvec_push(&s->clause, ext2int(lits[k]));
+    osat__restore(s, s->clause.data, s->clause.n);
     osat__add_original(s, s->clause.data, (unsigned)s->clause.n);
     s->clause.n = 0;
   }

@@ -24,6 +24,9 @@ cdef extern from "osat.h" nogil:
         int64_t vivify_checks, vivified, collections, solves
         int64_t original, irredundant, redundant
         double time
+        int64_t inprocessings, eliminated, restored, resolvents, gates
+        int64_t subsumed, strengthened
+        double elim_time, subsume_time
     int OSAT_MAX_VAR
     osat *osat_new()
     void osat_release(osat *)
@@ -340,7 +343,11 @@ cdef class CDCL:
             vivify_checks=st.vivify_checks, vivified=st.vivified,
             collections=st.collections, solves=st.solves,
             original=st.original, irredundant=st.irredundant,
-            redundant=st.redundant, time=st.time)
+            redundant=st.redundant, time=st.time,
+            inprocessings=st.inprocessings, eliminated=st.eliminated,
+            restored=st.restored, resolvents=st.resolvents, gates=st.gates,
+            subsumed=st.subsumed, strengthened=st.strengthened,
+            elim_time=st.elim_time, subsume_time=st.subsume_time)
 
     def nvars(self):
         self._check()

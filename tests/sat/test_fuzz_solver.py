@@ -43,6 +43,16 @@ def random_options(rng):
         opts["target"] = rng.choice((0, 2))
     if rng.random() < 0.3:
         opts["vmtf"] = 1
+    if rng.random() < 0.5:  # inprocessing at every restart, small efforts
+        opts.update(inprocessint=1, elimbound=rng.choice((0, 1, 4, 16)),
+                    elimeffort=rng.choice((0, 10, 1000, 100000)),
+                    subsumeeffort=rng.choice((0, 10, 1000, 100000)),
+                    preprocesseffort=rng.choice((0, 1, 20)),
+                    elimocclim=rng.choice((2, 10, 100)),
+                    elimclslim=rng.choice((2, 3, 100)))
+    for key in ("elim", "subsume", "gates", "preprocess", "inprocess"):
+        if rng.random() < 0.1:
+            opts[key] = 0
     return opts
 
 

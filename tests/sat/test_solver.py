@@ -42,7 +42,8 @@ def test_unsat_proof_checked_by_dratify(tmp_path, name, clauses, fmt):
 # small intervals: reductions, vivification, simplification, rephasing and
 # mode switches all happen within the few hundred conflicts of these proofs
 EVERYTHING = {"reduceint": 10, "simplifyint": 1, "rephaseint": 10, "stableinit": 10,
-              "lubybase": 4, "tier1": 1, "tier2": 3, "vivifyeffort": 1000}
+              "lubybase": 4, "tier1": 1, "tier2": 3, "vivifyeffort": 1000,
+              "inprocessint": 1}
 
 
 @pytest.mark.parametrize("fmt", ["text", "binary"])
@@ -57,6 +58,7 @@ def test_unsat_proofs_with_every_technique(tmp_path, fmt, opts):
         st = r.statistics
         assert st["reductions"] > 0 and st["simplifications"] > 0, name
         assert st["vivified"] > 0, name
+        assert st["inprocessings"] > 1 and st["subsumed"] + st["eliminated"] > 0, name
         check = G.check_drat(clauses, proof, binary=(fmt == "binary"))
         assert check.ok, (name, check.report())
 

@@ -1,0 +1,103 @@
+/* The extension stack: the clauses elimination removed, each with its
+ * witness (the literal of the eliminated variable), in elimination order.
+ * A model of the remaining formula becomes one of the original by walking
+ * the stack backwards and making the witness of every falsified clause true
+ * (Jaervisalo, Heule & Biere 2012).  A clause or assumption that mentions an
+ * eliminated variable brings its clauses back first (CaDiCaL's restore), and
+ * with them those of variables they mention that were eliminated later. */
+#include "internal.h"
+
+void osat__extend_push(osat *s, unsigned witness, const unsigned *lits,
+                       unsigned size) {
+  uvec_push(&s->extension, size);
+  uvec_push(&s->extension, witness);
+  for (unsigned i = 0; i < size; i++)
+    if (lits[i] != witness)
+      uvec_push(&s->extension, lits[i]);
+}
+
+static inline int true_in_model(const signed char *model, unsigned lit) {
+  signed char m = model[VAR(lit)];
+  return NEG(lit) ? m < 0 : m > 0;
+}
+
+void osat__extend_model(osat *s) {
+  if (!s->neliminated && !s->extension.n)
+    return;
+  signed char *model = s->model;
+  for (unsigned v = 0; v < s->nvars; v++) /* the phase, as a decision */
+    if (s->eliminated[v])
+      model[v] = s->saved[v] ? -1 : 1;
+  uvec *starts = &s->stack;
+  starts->n = 0;
+  uvec *ext = &s->extension;
+  for (size_t i = 0; i < ext->n; i += 1 + ext->data[i])
+    uvec_push(starts, (unsigned)i);
+  for (size_t k = starts->n; k-- > 0;) {
+    const unsigned *e = ext->data + starts->data[k];
+    unsigned size = e[0];
+    int satisfied = 0;
+    for (unsigned i = 0; i < size && !satisfied; i++)
+      satisfied = true_in_model(model, e[1 + i]);
+    if (!satisfied)
+      model[VAR(e[1])] = NEG(e[1]) ? -1 : 1;
+  }
+  starts->n = 0;
+}
+
+/* Bring back every eliminated variable among lits[0..n) (all of them when
+ * lits is NULL), with its clauses. */
+void osat__restore(osat *s, const unsigned *lits, size_t n) {
+  if (!s->neliminated)
+    return;
+  uvec *tainted = &s->neg, *back = &s->pos;
+  tainted->n = back->n = 0;
+  unsigned char *elim = s->eliminated;
+  if (!lits)
+    n = s->nvars;
+  for (size_t i = 0; i < n; i++) {
+    unsigned v = lits ? VAR(lits[i]) : (unsigned)i;
+    if (elim[v] == 1) {
+      elim[v] = 2;
+      uvec_push(tainted, v);
+    }
+  }
+  if (!tainted->n)
+    return;
+  /* a variable in a clause of x was still present when x went, so its own
+   * clauses come later on the stack: one forward walk finds them all */
+  uvec *ext = &s->extension;
+  size_t j = 0;
+  for (size_t i = 0; i < ext->n;) {
+    unsigned size = ext->data[i];
+    if (elim[VAR(ext->data[i + 1])] != 2) {
+      for (unsigned k = 0; k <= size; k++)
+        ext->data[j++] = ext->data[i + k];
+      i += 1 + size;
+      continue;
+    }
+    uvec_push(back, size);
+    for (unsigned k = 1; k <= size; k++) {
+      unsigned l = ext->data[i + k];
+      uvec_push(back, l);
+      if (elim[VAR(l)] == 1) {
+        elim[VAR(l)] = 2;
+        uvec_push(tainted, VAR(l));
+      }
+    }
+    i += 1 + size;
+  }
+  ext->n = j;
+  for (size_t i = 0; i < tainted->n; i++) {
+    unsigned v = tainted->data[i];
+    elim[v] = 0;
+    s->neliminated--;
+    s->stats.restored++;
+    osat__enqueue(s, v);
+    osat__heap_insert(s, v);
+  }
+  tainted->n = 0;
+  for (size_t i = 0; i < back->n; i += 1 + back->data[i])
+    osat__add_irredundant(s, back->data + i + 1, back->data[i]);
+  back->n = 0;
+}

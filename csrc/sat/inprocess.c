@@ -1,0 +1,56 @@
+/* Scheduling of inprocessing (Kissat's): a round before the first search
+ * (preprocessing), then one at a restart every `inprocessint` conflicts,
+ * the interval growing with the rounds.  Each technique gets an effort in
+ * ticks (clauses and literals visited) proportional to the propagations of
+ * the search since the last round, so that inprocessing takes a bounded
+ * share of the time; the first round's effort is proportional to the
+ * formula instead.  Variables of the current assumptions are frozen. */
+#include "internal.h"
+
+int osat__inprocessing(osat *s) {
+  return s->opts.inprocess && (s->opts.elim || s->opts.subsume) &&
+         s->stats.conflicts >= s->inprocess_next;
+}
+
+static void freeze_assumptions(osat *s, unsigned char value) {
+  for (size_t i = 0; i < s->assumptions.n; i++)
+    s->frozen[VAR(s->assumptions.data[i])] = value;
+}
+
+static int64_t budget(osat *s, int preprocessing, int64_t literals,
+                      int64_t effort) {
+  if (preprocessing)
+    return s->opts.preprocesseffort * literals;
+  int64_t work = s->stats.propagations - s->inprocess_last;
+  return work / 1000 * effort + work % 1000 * effort / 1000;
+}
+
+/* Returns 20 when the formula became UNSAT, else 0. */
+int osat__inprocess(osat *s, int preprocessing) {
+  s->stats.inprocessings++;
+  s->inprocess_rounds++;
+  s->inprocess_next = s->stats.conflicts +
+                      s->opts.inprocessint * (s->inprocess_rounds + 1);
+  freeze_assumptions(s, 1);
+  int ok = osat__occs_begin(s);
+  if (ok) {
+    int64_t literals = 0;
+    for (size_t l = 0; l < 2 * (size_t)s->nvars; l++)
+      literals += (int64_t)s->occs[l].n;
+    if (s->opts.subsume) {
+      s->ticks = 0;
+      s->ticks_limit = budget(s, preprocessing, literals, s->opts.subsumeeffort);
+      osat__subsume(s);
+    }
+    if (s->opts.elim && !s->inconsistent) {
+      s->ticks = 0;
+      s->ticks_limit = budget(s, preprocessing, literals, s->opts.elimeffort);
+      osat__eliminate(s);
+    }
+    ok = osat__occs_end(s);
+  }
+  freeze_assumptions(s, 0);
+  s->inprocess_last = s->stats.propagations;
+  osat__report(s, 'e');
+  return ok && !s->inconsistent ? 0 : 20;
+}
