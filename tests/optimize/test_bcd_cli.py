@@ -1,6 +1,7 @@
 """``optsolve bcd`` on bad input: one line on stderr naming the file (and
 the line where there is one), exit status 1 (2 for usage), no traceback."""
 import gzip
+import os
 import resource
 import subprocess
 import sys
@@ -45,18 +46,22 @@ def test_feature_index_beyond_the_maximum(tmp_path, capsys, index):
 
 def test_huge_feature_index_costs_memory_for_nonzeros_only(tmp_path):
     # feature 2e9 once made 2e9-sized column arrays (a 14.9 GiB allocation);
-    # under a 3 GiB address-space cap the fit must still run and name it
+    # under a 6 GiB address-space cap (one thread per pool: thread stacks and
+    # BLAS buffers count too) the fit must still run and name it
     path = tmp_path / "huge.svm"
     path.write_text("1 1:0.5 2000000000:1\n-1 2:1\n1 1:1 2:0.5\n")
     out = tmp_path / "w.txt"
-    cap = 3 * 2**30
+    cap = 6 * 2**30
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
 
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     proc = subprocess.run([sys.executable, "-m", "optsolve", "bcd", str(path), "--model",
                            "logistic", "--alpha-ratio", "0.1", "-o", str(out)],
-                          capture_output=True, text=True, preexec_fn=limit, timeout=120)
+                          capture_output=True, text=True, preexec_fn=limit, timeout=120,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
     assert "p=2000000000" in proc.stdout and "status=0" in proc.stdout
     rows = [r.split() for r in out.read_text().splitlines() if not r.startswith("#")]

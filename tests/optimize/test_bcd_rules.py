@@ -240,7 +240,8 @@ def test_greedy_sparse_quadratic_tree_equals_scan_and_solves(rule):
         tree = max_tree(score)
         greedy_cd_sparse_quadratic(prob._indptr, prob._indices, prob._data, L, prob._l2,
                                    weight, x, g, 700, use_tree, tree, score)
-        np.testing.assert_allclose(g, prob._state(x), atol=1e-12)   # maintained exactly
+        # maintained to rounding (700 updates; fastmath kernels: CPU-dependent bits)
+        np.testing.assert_allclose(g, prob._state(x), atol=1e-10 * np.abs(prob.b).max())
         runs.append(x)
     np.testing.assert_array_equal(runs[0], runs[1])   # the same coordinates, in order
     # through bcd (the tree path) to the sparse direct solve
