@@ -95,7 +95,41 @@ def grace_period(time_limit):
     return 1.0 + 0.05 * time_limit
 
 
-class Watchdog(threading.Thread):
+class _Monitor(threading.Thread):
+    """One thread per process looks after the solves running in it
+    (starting a thread per task costs more than a tiny task itself)."""
+
+    poll = 0.05
+
+    def __init__(self):
+        super().__init__(name="optsolve-batch-watchdog", daemon=True)
+        self.watches = set()
+        self.lock = threading.Lock()
+
+    def run(self):
+        while True:
+            time.sleep(self.poll)
+            with self.lock:
+                watches = list(self.watches)
+            now = time.monotonic()
+            for w in watches:
+                w._check(now)
+
+
+_monitor = None
+_monitor_lock = threading.Lock()
+
+
+def _the_monitor():
+    global _monitor
+    with _monitor_lock:
+        if _monitor is None or not _monitor.is_alive():
+            _monitor = _Monitor()
+            _monitor.start()
+        return _monitor
+
+
+class Watchdog:
     """Interrupts a solve at its deadline or on cancellation, kills the
     process if the interrupt is not obeyed.
 
@@ -107,15 +141,11 @@ class Watchdog(threading.Thread):
         Polled; returns True when the client no longer wants the result.
     on_kill : callable
         ``on_kill(reason)``, called just before the process ends.
-    poll : float
-        Seconds between two looks.
     memory : int or None
         Bytes the process may grow (resident) before the solve is stopped.
     """
 
-    def __init__(self, time_limit, cancelled=None, on_kill=None, poll=0.05,
-                 memory=None):
-        super().__init__(name="optsolve-batch-watchdog", daemon=True)
+    def __init__(self, time_limit, cancelled=None, on_kill=None, memory=None):
         self.start_time = time.monotonic()
         self.deadline = None
         self.grace = grace_period(time_limit or 0.0)
@@ -126,12 +156,23 @@ class Watchdog(threading.Thread):
         # address-space limit alone lets allocations into reserved slack
         self.rss_limit = None if memory is None else _resident() + memory
         self.on_kill = on_kill
-        self.poll = poll
         self.reason = None          # "time", "cancelled" or "memory" once fired
         self._interrupt = None      # the running solver's interrupt
         self._interrupted_at = None
-        self._done = threading.Event()
+        self._done = False
         self._lock = threading.Lock()
+
+    def start(self):
+        monitor = _the_monitor()
+        with monitor.lock:
+            monitor.watches.add(self)
+
+    def stop(self):
+        self._done = True
+        monitor = _monitor
+        if monitor is not None:
+            with monitor.lock:
+                monitor.watches.discard(self)
 
     def arm(self, interrupt):
         """Register the solver's interrupt; calls it at once if the
@@ -142,9 +183,6 @@ class Watchdog(threading.Thread):
         if late:
             interrupt()
 
-    def stop(self):
-        self._done.set()
-
     def _fire(self, reason):
         with self._lock:
             self.reason = reason
@@ -153,24 +191,22 @@ class Watchdog(threading.Thread):
         if interrupt is not None:
             interrupt()
 
-    def run(self):
-        while not self._done.wait(self.poll):
-            now = time.monotonic()
-            if self.reason is None:
-                if self.deadline is not None and now >= self.deadline:
-                    self._fire("time")
-                elif self.cancelled is not None and self.cancelled():
-                    self._fire("cancelled")
-                elif self.rss_limit is not None and _resident() > self.rss_limit:
-                    self._fire("memory")
-            elif now - self._interrupted_at >= self.grace:
-                if self._done.is_set():
-                    return
-                if self.on_kill is not None:
-                    try:
-                        self.on_kill(self.reason)
-                    except Exception:  # pragma: no cover - best effort
-                        pass
-                # the solve ignores its interrupt: only a new process frees
-                # the CPU and memory it holds
-                os._exit(70)
+    def _check(self, now):
+        if self._done:
+            return
+        if self.reason is None:
+            if self.deadline is not None and now >= self.deadline:
+                self._fire("time")
+            elif self.cancelled is not None and self.cancelled():
+                self._fire("cancelled")
+            elif self.rss_limit is not None and _resident() > self.rss_limit:
+                self._fire("memory")
+        elif now - self._interrupted_at >= self.grace and not self._done:
+            if self.on_kill is not None:
+                try:
+                    self.on_kill(self.reason)
+                except Exception:  # pragma: no cover - best effort
+                    pass
+            # the solve ignores its interrupt: only a new process frees
+            # the CPU and memory it holds
+            os._exit(70)

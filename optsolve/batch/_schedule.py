@@ -136,7 +136,7 @@ class Scheduler:
                          f"(killed, crashed or out of memory)")
         return row
 
-    def _complete(self, fut):
+    def _complete(self, fut, result):
         entry = self.meta.pop(fut.key, None)
         if entry is None:
             return
@@ -145,7 +145,7 @@ class Scheduler:
         if inst.finished or fut.status == "cancelled":
             return
         if fut.status == "finished":
-            row = fut.result()
+            row = result
             row["attempts"] = attempt
         else:
             row = self._row_of_error(inst, index, attempt, fut)
@@ -170,11 +170,12 @@ class Scheduler:
         from distributed import as_completed
 
         self.queue = deque(_Instance(name, item) for name, item in instances)
-        self.ac = as_completed()
+        # results are gathered in the background, several at a time
+        self.ac = as_completed(with_results=True, raise_errors=False)
         self._fill()
         try:
-            for fut in self.ac:
-                self._complete(fut)
+            for fut, result in self.ac:
+                self._complete(fut, result)
                 self._fill()
         except KeyboardInterrupt:
             self.interrupted = True
