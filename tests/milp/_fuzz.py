@@ -17,9 +17,11 @@ all-integer problems with small finite domains, otherwise SCIP (pyscipopt).
 scipy's wrong answers (and its status 4, "unbounded or infeasible") are
 counted apart, not as disagreements.
 
-Crashes: :func:`run` solves the cases in child processes (batches), each
-announcing the case it starts; a child that dies names the case, which is
-reported as a crash, and the run goes on with the next one.
+Crashes and hangs: :func:`run` solves the cases in child processes
+(batches), each announcing the case and the solver it starts; a child that
+dies names the case, reported as a crash, and one silent for too long is
+killed and its case reported as a hang (scipy's hangs apart); the run goes
+on with the next case.
 
 This file is the engine of ``tests/milp/test_fuzz.py`` (small, in CI) and
 of ``python -m bench milp_fuzz`` (long); a child is
@@ -313,8 +315,9 @@ def judge(case, res, ref):
 
 
 # -- running -----------------------------------------------------------------
-def run_one(seed, index):
-    """Solve case ``index`` with both solvers; a JSON-ready dict."""
+def run_one(seed, index, announce=None):
+    """Solve case ``index`` with both solvers; a JSON-ready dict.
+    ``announce(what)`` is called before each solver starts."""
     import warnings
 
     from scipy.optimize import milp as scipy_milp
@@ -323,12 +326,21 @@ def run_one(seed, index):
 
     case, kind, options = case_for(seed, index)
     args = milp_args(case)
+    if announce is not None:
+        announce("ours")
     t = time.perf_counter()
     res = optsolve.milp(**args, options=options)
     ours_time = time.perf_counter() - t
+    if announce is not None:
+        announce("scipy")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = scipy_milp(**args, options={"mip_rel_gap": 0, "time_limit": 60})
+        # HiGHS's own tree can be infinite too, and its time limit is not
+        # always kept: a node limit as well
+        ref = scipy_milp(**args, options={"mip_rel_gap": 0, "time_limit": 20,
+                                          "node_limit": NODE_LIMIT})
+    if announce is not None:
+        announce("judge")
     outcome, detail = judge(case, res, ref)
     return dict(index=index, kind=kind, outcome=outcome, detail=detail,
                 status=int(res.status), scipy_status=int(ref.status),
@@ -337,54 +349,101 @@ def run_one(seed, index):
 
 def child(seed, first, count):
     """Solve cases ``first .. first + count - 1``, one JSON line each,
-    announcing each case before it starts (so a crash names it)."""
+    announcing each case and each solver before it starts (so a crash or a
+    hang names them)."""
     import faulthandler
     faulthandler.enable()
     # the protocol gets its own copy of stdout; what HiGHS prints from C
     # goes to /dev/null instead of into it
     out = os.fdopen(os.dup(1), "w")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    # the self-test of the crash and hang reports: "crash:I,hang:J"
+    fault = os.environ.get("OPTSOLVE_MILP_FUZZ_FAULT", "").split(",")
     for i in range(first, first + count):
         print(f"START {i}", file=out, flush=True)
-        print(json.dumps(run_one(seed, i)), file=out, flush=True)
+        if f"crash:{i}" in fault:
+            import ctypes
+            ctypes.string_at(0)                # a segfault
+        if f"hang:{i}" in fault:
+            time.sleep(3600)
+        r = run_one(seed, i, lambda what: print(f"RUN {what}", file=out,
+                                                  flush=True))
+        print(json.dumps(r), file=out, flush=True)
 
 
-def run(cases, seed, batch=200, on_result=None, timeout=600, first=0):
+def _lines(proc, timeout):
+    """Lines of ``proc``'s stdout (read unbuffered: a buffered reader may
+    hold lines that ``select`` no longer sees); a line not seen within
+    ``timeout`` seconds ends the iteration with None (a hang)."""
+    import selectors
+    fd = proc.stdout.fileno()
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    buf = b""
+    try:
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                yield line.decode()
+            if not sel.select(timeout):
+                yield None
+                return
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            buf += chunk
+    finally:
+        sel.close()
+
+
+def run(cases, seed, batch=200, on_result=None, case_timeout=300, first=0):
     """Run cases ``first .. first + cases - 1`` in child processes of
-    ``batch`` cases; return the list of per-case dicts (crashes included,
-    ``outcome="crash"``). A batch that outlives ``timeout`` seconds is
-    killed: its running case counts as a crash."""
+    ``batch`` cases; return the list of per-case dicts. A child that dies
+    gives its case ``outcome="crash"``; one silent for ``case_timeout``
+    seconds is killed and its case is a ``"hang"`` (ours) or a
+    ``"scipy-hang"`` (scipy's HiGHS, not counted against us)."""
+    import tempfile
     results = []
     here = os.path.abspath(__file__)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     nxt, end = first, first + cases
     while nxt < end:
         count = min(batch, end - nxt)
-        proc = subprocess.Popen([sys.executable, here, str(seed), str(nxt),
-                                 str(count)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env)
-        started = None
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
-        for line in out.splitlines():
-            if line.startswith("START "):
-                started = int(line.split()[1])
-            elif line.startswith("{"):
-                r = json.loads(line)
-                results.append(r)
-                started = None
-                if on_result is not None:
-                    on_result(r)
-                nxt = r["index"] + 1
+        with tempfile.TemporaryFile("w+") as err_file:
+            proc = subprocess.Popen([sys.executable, here, str(seed), str(nxt),
+                                     str(count)], stdout=subprocess.PIPE,
+                                    stderr=err_file, env=env)
+            started, running, hung = None, None, False
+            for line in _lines(proc, case_timeout):
+                if line is None:
+                    hung = True
+                    proc.kill()
+                    break
+                if line.startswith("START "):
+                    started, running = int(line.split()[1]), None
+                elif line.startswith("RUN "):
+                    running = line.split()[1]
+                elif line.startswith("{"):
+                    r = json.loads(line)
+                    results.append(r)
+                    started = None
+                    if on_result is not None:
+                        on_result(r)
+                    nxt = r["index"] + 1
+            proc.wait()
+            err_file.seek(0)
+            err = err_file.read()
         if proc.returncode != 0 or started is not None:
             i = started if started is not None else nxt
             case, kind, options = case_for(seed, i)
-            trace = err.split("\nExtension modules:")[0].strip()[-1500:]
-            r = dict(index=i, kind=kind, outcome="crash",
-                     detail=f"exit {proc.returncode}: {trace}",
+            if hung:
+                what = "scipy-hang" if running == "scipy" else "hang"
+                detail = f"no answer from {running} in {case_timeout} s"
+            else:
+                what = "crash"
+                trace = err.split("\nExtension modules:")[0].strip()[-1500:]
+                detail = f"exit {proc.returncode} in {running}: {trace}"
+            r = dict(index=i, kind=kind, outcome=what, detail=detail,
                      case=case, options=options)
             results.append(r)
             if on_result is not None:

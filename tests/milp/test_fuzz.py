@@ -25,7 +25,7 @@ SEED = 20261202
 def test_random_milps_with_random_options_agree_with_scipy():
     results = F.run(CASES, SEED, batch=CASES)
     assert len(results) == CASES
-    bad = [r for r in results if r["outcome"] in ("disagree", "crash")]
+    bad = [r for r in results if r["outcome"] in ("disagree", "hang", "crash")]
     assert not bad, bad[:5]
     # the cases are not all of one kind: every kind and outcome shows up
     kinds = collections.Counter(r["kind"] for r in results)
@@ -82,3 +82,13 @@ def test_the_judge_catches_wrong_answers():
     assert F.judge(case, good, _result(2))[0] == "scipy-wrong"
     assert F.enumerate_case(case) == (0, -8.0)
     assert F.scip_case(case)[0] == 0 and abs(F.scip_case(case)[1] + 8) < 1e-9
+
+
+def test_crashes_and_hangs_are_reported_and_the_run_goes_on(monkeypatch):
+    monkeypatch.setenv("OPTSOLVE_MILP_FUZZ_FAULT", "crash:1,hang:3")
+    results = F.run(5, SEED, batch=5, case_timeout=10)
+    assert [r["index"] for r in results] == [0, 1, 2, 3, 4]
+    outcomes = [r["outcome"] for r in results]
+    assert outcomes[1] == "crash" and outcomes[3] == "hang", results
+    assert "Segmentation fault" in results[1]["detail"]
+    assert "crash" not in outcomes[::2] and "hang" not in outcomes[::2]
