@@ -166,3 +166,17 @@ def test_sat_options_reach_the_solver(idle_client):
     # the same options give the same search, other options another one
     assert a["conflicts"] == b["conflicts"]
     assert (a["conflicts"], a["decisions"]) != (c["conflicts"], c["decisions"])
+
+
+def test_scheduler_address_and_milp_portfolio(idle_client):
+    problem = gen.mixed_problem(3)
+    ref = gen.scipy_reference(problem)
+    row, = solve_many({"p": problem}, "milp", client=idle_client.scheduler.address,
+                      progress=False, time_limit=60,
+                      portfolio="branching=mostinf;branching=pscost")
+    assert row["config"] in ("branching=mostinf", "branching=pscost")
+    if ref.status == 0:
+        assert row["status"] == "optimal" and row["verified"] is True
+        assert row["objective"] == pytest.approx(ref.fun, rel=1e-6, abs=1e-6)
+    else:
+        assert row["status"] == "infeasible"
