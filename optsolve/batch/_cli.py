@@ -14,6 +14,10 @@ import sys
 __all__ = ["add_parser", "run"]
 
 _PROG = "optsolve batch"
+# names in solve_many's messages -> what the command line calls them
+_FLAGS = {"time_limit": "--time-limit", "memory_limit": "--memory-limit",
+          "out": "--out", "portfolio": "--portfolio", "retries": "--retries",
+          "options": "solver options", "workers": "--workers"}
 
 
 def _split_solver_options(parser_class):
@@ -122,7 +126,10 @@ def run(args) -> int:
                        out=args.out, resume=args.resume, retries=args.retries,
                        portfolio=args.portfolio, workers=args.workers)
     except ValueError as exc:
-        return _usage(str(exc).replace("`", "'"))
+        text = str(exc)
+        for name, flag in _FLAGS.items():
+            text = text.replace(f"`{name}`", flag)
+        return _usage(text.replace("`", "'"))
     progress = not args.quiet
     try:
         with batch_client(scheduler=args.scheduler, workers=args.workers,

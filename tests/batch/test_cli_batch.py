@@ -47,11 +47,12 @@ def rows_of(path):
     (["sat", "a.cnf", "--resume"], "--resume needs --out FILE"),
     (["sat", "a.cnf", "--portfolio", "seed=1;seed"], "must read NAME=VALUE"),
     (["sat", "a.cnf", "--workers", "0"], "--workers must be at least 1"),
-    (["sat", "a.cnf", "--memory-limit", "-5"], "'memory_limit' must be a positive"),
+    (["sat", "a.cnf", "--memory-limit", "-5"], "--memory-limit must be a positive"),
     (["sat", "a.cnf", "--", "--conflicts", "0"], "'conflicts' must be an integer >= 1"),
     (["milp", "a.cnf", "--", "--branching", "nosuch"], "branching"),
     (["sat", "a.cnf", "--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
     (["sat", "a.cnf", "--out", "exists.csv"], "exists: resume into it"),
+    (["sat", "a.cnf", "--time-limit", "nan"], "--time-limit must be non-negative"),
 ])
 def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
     CNF([[1]]).to_dimacs(tmp_path / "a.cnf")
