@@ -1,6 +1,5 @@
 """Validation at the door, option syntax, output files, the in-worker
 checks; no cluster needed."""
-import importlib.util
 import json
 
 import numpy as np
