@@ -151,13 +151,25 @@ class InterruptGuard:
         self.signals = tuple(signals)
         self.interrupted = False
         self._previous = {}
+        self._deferring = 0
+        self._pending = False
 
     def _handler(self, signum, frame):
         if self.interrupted:
+            if self._deferring:
+                self._pending = True
+                return
             raise KeyboardInterrupt
         self.interrupted = True
         if self.on_interrupt is not None:
             self.on_interrupt()
+
+    def deferred(self):
+        """A context in which a second SIGINT does not raise at once but
+        when the context ends: for native code that calls back into Python
+        (a solver's interrupt callback), through which an exception cannot
+        unwind safely."""
+        return _Deferred(self)
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -172,6 +184,26 @@ class InterruptGuard:
         for s, h in self._previous.items():
             signal.signal(s, h)
         self._previous.clear()
+        return False
+
+
+class _Deferred:
+    __slots__ = ("guard",)
+
+    def __init__(self, guard):
+        self.guard = guard
+
+    def __enter__(self):
+        self.guard._deferring += 1
+        return self.guard
+
+    def __exit__(self, *exc):
+        g = self.guard
+        g._deferring -= 1
+        if g._pending and not g._deferring:
+            g._pending = False
+            if exc[0] is None:
+                raise KeyboardInterrupt
         return False
 
 

@@ -220,8 +220,7 @@ class _Search:
         self.rule = opts["branching"]
         self.tol = opts["integrality_tolerance"]
         self.lp = LPRelaxation(work.c, work.A, work.row_lower, work.row_upper,
-                               work.lb, work.ub, deadline,
-                               stop=self._interrupted)
+                               work.lb, work.ub, deadline, guard=guard)
         self.pseudocosts = Pseudocosts(work.c.size)
         self.glb = work.lb.copy()
         self.gub = work.ub.copy()
@@ -408,9 +407,6 @@ class _Search:
             event=event)
         if self.callback(res):
             self.limit = "callback"
-
-    def _interrupted(self):
-        return self.guard.interrupted
 
     def should_stop_early(self):
         return self.deadline.expired() or self.guard.interrupted

@@ -14,10 +14,13 @@ HiGHS's ``time_limit`` counts the object's whole life, so each solve sets it
 to the run time already spent plus what the caller has left.
 
 Ctrl-C: HiGHS runs with the GIL released, so Python's SIGINT handler only
-runs when Python code runs on the main thread. With a ``stop`` callable, a
-simplex-interrupt callback (called by HiGHS at every iteration) gives the
-handler that chance and asks HiGHS to stop once ``stop()`` is true; the solve
-then ends with :data:`LP_INTERRUPTED`.
+runs when Python code runs on the main thread. With a ``guard`` (an
+:class:`~optsolve._runtime.InterruptGuard`), a simplex-interrupt callback
+(called by HiGHS at every iteration) gives the handler that chance and asks
+HiGHS to stop once the guard is interrupted; the solve then ends with
+:data:`LP_INTERRUPTED`. A Python exception must never unwind through HiGHS
+(it leaves the object broken: the next solve crashes), so the callback
+cannot raise and a second Ctrl-C is deferred until HiGHS returns.
 """
 from __future__ import annotations
 
@@ -54,9 +57,9 @@ _UNBOUNDED_OR_INFEASIBLE = _MS.kUnboundedOrInfeasible
 _BIG_ITER = 2**31 - 1
 
 
-def _interrupt_callback(callback_type, message, data_out, data_in, stop):
-    if stop():
-        data_in.user_interrupt = True
+def _interrupt_callback(callback_type, message, data_out, data_in, guard):
+    # assigned either way: HiGHS keeps the flag from one solve to the next
+    data_in.user_interrupt = guard.interrupted
 
 
 def tableau_ready(h):
@@ -104,9 +107,9 @@ class LPRelaxation:
         The relaxation (minimisation; ``A`` CSR).
     deadline : optsolve._runtime.Deadline, optional
         Wall-clock budget shared with the search.
-    stop : callable, optional
-        Asked at every simplex iteration; once it returns True the solve
-        ends with :data:`LP_INTERRUPTED` (Ctrl-C, see the module notes).
+    guard : optsolve._runtime.InterruptGuard, optional
+        Installed by the caller; once it is interrupted, solves end with
+        :data:`LP_INTERRUPTED` (Ctrl-C, see the module notes).
 
     Attributes
     ----------
@@ -119,11 +122,11 @@ class LPRelaxation:
     """
 
     def __init__(self, c, A, row_lower, row_upper, lb, ub, deadline=None,
-                 stop=None):
+                 guard=None):
         self.n = c.size
         self.m = A.shape[0]
         self.deadline = deadline
-        self.stop = stop
+        self.guard = guard
         h = highspy._Highs()  # the raw binding: no per-run callback set-up
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")
@@ -131,8 +134,8 @@ class LPRelaxation:
         h.setOptionValue("simplex_strategy", 1)  # dual simplex: warm after bound changes
         h.setOptionValue("threads", 1)
         h.passModel(_highs_lp(c, A, row_lower, row_upper, lb, ub))
-        if stop is not None:
-            h.setCallback(_interrupt_callback, stop)
+        if guard is not None:
+            h.setCallback(_interrupt_callback, guard)
             h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
         self.h = h
         self.lb = np.array(lb, dtype=np.float64)
@@ -187,7 +190,8 @@ class LPRelaxation:
         the dual bound at which the solve stopped, which exceeds the cutoff).
         """
         h = self.h
-        if self.stop is not None and self.stop():
+        guard = self.guard
+        if guard is not None and guard.interrupted:
             self.status = LP_INTERRUPTED
             return LP_INTERRUPTED
         if self.deadline is not None and self.deadline.limit is not None:
@@ -197,7 +201,11 @@ class LPRelaxation:
                 return LP_TIME_LIMIT
             h.setOptionValue("time_limit", h.getRunTime() + rem)
         self._set_iteration_limit(iteration_limit)
-        h.run()
+        if guard is None:
+            h.run()
+        else:
+            with guard.deferred():
+                h.run()
         info = h.getInfo()
         it = max(0, int(info.simplex_iteration_count))
         if strong:

@@ -111,3 +111,53 @@ def test_cli_sigint_in_the_root_lp_ends_the_run(tmp_path):
     assert "limit reached (1) Interrupted." in out, out
     assert "nodes              : 0" in out
     assert elapsed < 1.5         # the process exits too: a little more room
+
+
+def test_second_sigint_inside_highs_raises_after_it_returns():
+    """A second Ctrl-C while HiGHS runs raises KeyboardInterrupt once HiGHS
+    has returned: an exception raised inside its callback once left the
+    HiGHS object broken (the next solve crashed)."""
+    proc = _child(_BIG + textwrap.dedent("""
+        import os, signal
+        import optsolve.milp.lp as L
+        from optsolve._runtime import InterruptGuard
+        real = L._interrupt_callback
+        calls = [0]
+
+        def two_sigints_at_call_50(*args):
+            calls[0] += 1
+            if calls[0] == 50:
+                os.kill(os.getpid(), signal.SIGINT)   # first: the flag
+                os.kill(os.getpid(), signal.SIGINT)   # second: deferred
+            real(*args)
+
+        L._interrupt_callback = two_sigints_at_call_50
+        p = big(m=300, n=600)
+        with InterruptGuard() as guard:
+            lp = L.LPRelaxation(p.c, p.A, p.row_lower, p.row_upper, p.lb, p.ub,
+                                guard=guard)
+            try:
+                lp.solve()
+                print("no KeyboardInterrupt")
+            except KeyboardInterrupt:
+                print("KeyboardInterrupt", calls[0] < 60)
+            guard.interrupted = False
+            print(lp.solve() == L.LP_OPTIMAL)      # HiGHS still usable
+    """))
+    assert _finish(proc).split() == ["KeyboardInterrupt", "True", "True"]
+
+
+def test_guard_defers_the_second_sigint_to_the_end_of_the_context():
+    from optsolve._runtime import InterruptGuard
+    g = InterruptGuard()
+    g._handler(signal.SIGINT, None)
+    assert g.interrupted
+    with pytest.raises(KeyboardInterrupt):
+        with g.deferred():
+            g._handler(signal.SIGINT, None)       # no raise in here
+            reached = True
+    assert reached
+    with g.deferred():                           # nothing pending: no raise
+        pass
+    with pytest.raises(KeyboardInterrupt):
+        g._handler(signal.SIGINT, None)          # outside: at once
