@@ -10,13 +10,15 @@ background thread started by the first solve of the process:
 
 * a run without a time limit waits for them (its search then never depends
   on timing); Ctrl-C still ends the wait;
-* a run with a time limit uses them only if they are loaded already, and
-  otherwise runs without node propagation and c-MIR cuts (both optional:
-  the answers are the same, the search may be longer).
+* a run with a time limit waits for them at most a tenth of its limit,
+  and if they are still not loaded runs without node propagation and c-MIR
+  cuts (both optional: the answers are the same, the search may be
+  longer).
 """
 from __future__ import annotations
 
 import threading
+import time
 
 __all__ = ["start", "ready", "wait"]
 
@@ -65,10 +67,12 @@ def ready():
     return _done.is_set() and not _failed
 
 
-def wait(stop):
-    """Wait for the kernels until ``stop()`` is true; return :func:`ready`."""
+def wait(stop, timeout=None):
+    """Wait for the kernels until ``stop()`` is true or ``timeout`` seconds
+    have passed; return :func:`ready`."""
     start()
+    end = None if timeout is None else time.perf_counter() + timeout
     while not _done.wait(0.01):
-        if stop():
+        if stop() or (end is not None and time.perf_counter() >= end):
             break
     return ready()

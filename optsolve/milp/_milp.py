@@ -70,8 +70,9 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     of ``+inf`` or an upper bound of ``-inf`` (column or row) makes the
     problem infeasible (status 2), as in scipy. The time limit counts from
     the call, including the first load of the compiled kernels in a process
-    (loaded in the background; a run with a time limit goes without node
-    propagation and c-MIR cuts until they are there).
+    (loaded in the background; a run with a time limit waits for them a
+    tenth of its limit at most, then goes without node propagation and
+    c-MIR cuts).
     Integer columns get their bounds rounded inwards. When the LP relaxation
     is unbounded the problem is unbounded if it is feasible, which is decided
     by a second search with a zero objective. Ctrl-C, from the start of

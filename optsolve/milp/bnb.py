@@ -821,14 +821,13 @@ def solve_problem(problem: Problem, options=None, *, start=None):
 
 def _use_kernels(o, guard):
     """Node propagation and c-MIR need Numba kernels, whose first load in a
-    process is long: a run with a time limit goes without them until they
-    are loaded (see :mod:`optsolve.milp._kernels`)."""
+    process is long: a run with a time limit waits for them a tenth of it at
+    most, then goes without them (see :mod:`optsolve.milp._kernels`)."""
     if not (o["propagation"] or (o["cuts"] and "mir" in o["cut_families"])):
         return
-    if o["time_limit"] is None:
-        o["_kernels"] = _kernels.wait(lambda: guard.interrupted)
-    else:
-        o["_kernels"] = _kernels.ready()
+    tl = o["time_limit"]
+    o["_kernels"] = _kernels.wait(lambda: guard.interrupted,
+                                  None if tl is None else 0.1 * tl)
     if not o["_kernels"]:
         o["cut_families"] = tuple(f for f in o["cut_families"] if f != "mir")
 
