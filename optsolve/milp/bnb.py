@@ -915,7 +915,9 @@ def _result(problem, search, deadline):
         x = search.user_x(inc) + 0.0  # -0.0 (from rounding negatives) -> 0.0
         fun = problem.objective(x)
         nodes = search.nodes
-        if math.isfinite(dual):
+        if dual >= search.incumbent_obj:
+            dual_ext, gap = fun, 0.0     # closed: equal to the last bit
+        elif math.isfinite(dual):
             dual_ext = sense * dual + offset
             # the bound never passes the answer (rounding in the offset)
             dual_ext = min(dual_ext, fun) if sense > 0 else max(dual_ext, fun)
