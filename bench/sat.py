@@ -17,6 +17,15 @@ peak memory (with --memory: a fresh process per run); writes ``bench/results/sat
     python -m bench sat --tier main --time-limit 10
     python -m bench sat --tier hard --time-limit 120 --solvers optsolve,minisat22
     python -m bench sat --tier main --figure docs/images/sat/cactus_main.png
+    python -m bench sat --tier app --split dev --time-limit 60 \
+        --solvers optsolve,optsolve+elim=0+subsume=0,cadical195,kissat404
+
+``--tier app`` reads ``../shared/data/sat/app/`` (application instances with
+Kissat's time in its manifest); ``--split`` keeps every third instance of
+each family (in manifest order) held apart for the final measurement: tune
+on ``dev``, report ``held`` or ``all``.  A solver ``optsolve+NAME=VALUE+..``
+is optsolve with those options (e.g. a technique turned off), run in the
+same process as the others.
 """
 from __future__ import annotations
 
@@ -34,6 +43,15 @@ from collections import defaultdict
 from bench._harness import RESULTS, Table, data_dir, figure_path, machine_line, ratio
 
 SOLVERS = ["optsolve", "minisat22", "glucose4", "cadical195", "kissat404"]
+
+
+def _optsolve_options(solver):
+    """'optsolve+elim=0+subsume=0' -> {'elim': 0, 'subsume': 0}."""
+    opts = {}
+    for item in solver.split("+")[1:]:
+        name, _, value = item.partition("=")
+        opts[name] = int(value)
+    return opts
 ANCHOR = "minisat22"
 
 
@@ -78,9 +96,9 @@ def _solve_one(solver, path, limit):
     base_rss = _rss_kib("VmRSS")
     _reset_peak()
     t0 = time.perf_counter()
-    if solver == "optsolve":
+    if solver.split("+")[0] == "optsolve":
         from optsolve.sat import Solver
-        s = Solver(time_limit=limit)
+        s = Solver(time_limit=limit, options=_optsolve_options(solver))
         s.append_formula(cnf)
         t1 = time.perf_counter()
         answer = s.solve_limited()
@@ -170,17 +188,26 @@ class Worker:
             self.proc = None
 
 
-def load_manifest(tier, families):
+def load_manifest(tier, families, split="all"):
     root = data_dir("sat")
+    if tier == "app":
+        root = root / "app"
     rows = []
+    seen = defaultdict(int)
     with open(root / "manifest.csv") as f:
         for r in csv.DictReader(f):
             if tier != "all" and r["tier"] != tier:
                 continue
+            index = seen[r["family"]]
+            seen[r["family"]] += 1
+            held = index % 3 == 2
+            if split != "all" and held != (split == "held"):
+                continue
             if families and r["family"] not in families:
                 continue
             rows.append(dict(path=root / r["path"], name=r["path"], family=r["family"],
-                             tier=r["tier"], expected=r["expected"]))
+                             tier=r["tier"], expected=r["expected"],
+                             kissat_s=r.get("kissat_s")))
     return rows
 
 
@@ -205,7 +232,10 @@ def cactus(results, solvers, limit, path, title=None, dpi=110):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench sat", description=__doc__.splitlines()[0])
-    p.add_argument("--tier", choices=["main", "hard", "all"], default="main")
+    p.add_argument("--tier", choices=["main", "hard", "all", "app"], default="main")
+    p.add_argument("--split", choices=["dev", "held", "all"], default="all",
+                   help="every third instance of a family is held apart: "
+                        "dev (the others), held, or all (default)")
     p.add_argument("--time-limit", type=float, default=10.0,
                    help="seconds per instance (default 10)")
     p.add_argument("--solvers", default=",".join(SOLVERS),
@@ -222,14 +252,14 @@ def main(argv=None):
         return worker(args.worker)
 
     solvers = [s for s in args.solvers.split(",") if s]
-    unknown = set(solvers) - set(SOLVERS)
+    unknown = {s for s in solvers if s.split("+")[0] != "optsolve"} - set(SOLVERS)
     if unknown:
         p.error(f"unknown solvers {sorted(unknown)}")
     families = [f for f in args.families.split(",") if f]
-    instances = load_manifest(args.tier, families)
+    instances = load_manifest(args.tier, families, args.split)
     limit = args.time_limit
     print(machine_line())
-    print(f"# {len(instances)} instances (tier {args.tier}), {limit:g} s limit, "
+    print(f"# {len(instances)} instances (tier {args.tier}, split {args.split}), {limit:g} s limit, "
           f"solvers: {', '.join(solvers)}")
 
     results = {}

@@ -79,7 +79,11 @@ void osat__mark_garbage(osat *s, unsigned ref) {
   if (s->arena.data[ref + 1] & F_GARBAGE)
     return;
   osat__drop_silently(s, ref);
-  osat__proof_delete(s, s->arena.data + ref + HDR, s->arena.data[ref]);
+  unsigned *c = s->arena.data + ref;
+  if (!(c[1] & F_REDUNDANT)) /* fewer occurrences: try to eliminate again */
+    for (unsigned i = 0; i < c[0]; i++)
+      s->dirty[VAR(c[HDR + i])] = 1;
+  osat__proof_delete(s, c + HDR, c[0]);
 }
 
 /* Compact the arena and rebuild the long-clause watches from scratch (the

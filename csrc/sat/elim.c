@@ -6,7 +6,6 @@
  * model.  The proof keeps the eliminated clauses: a later clause may bring
  * them back (restore), and a checker reads every original clause first. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -77,7 +76,8 @@ static int gate_pair(unsigned i, unsigned j, unsigned gpos, unsigned gneg,
 }
 
 /* Eliminate v when the bound allows; returns 1 when it did. */
-static int try_eliminate(osat *s, unsigned v, unsigned char *touched) {
+static int try_eliminate(osat *s, unsigned v) {
+  unsigned char *touched = s->dirty;
   unsigned pl = LIT(v, 0);
   if (!gather(s, pl, &s->pos) || !gather(s, NOT(pl), &s->neg))
     return 0;
@@ -87,12 +87,23 @@ static int try_eliminate(osat *s, unsigned v, unsigned char *touched) {
   unsigned gpos = 0, gneg = 0;
   int gate = np && nn && osat__find_gate(s, v, &gpos, &gneg);
   size_t bound = np + nn + (size_t)s->opts.elimbound, count = 0;
+  size_t literals = 0, literal_bound = SIZE_MAX;
+  if (s->opts.elimlits) {
+    literal_bound = 0;
+    for (int side = 0; side < 2; side++) {
+      uvec *list = side ? &s->neg : &s->pos;
+      for (size_t i = 0; i < list->n; i++)
+        literal_bound += s->arena.data[list->data[i]];
+    }
+  }
   for (unsigned i = 0; i < np; i++)
     for (unsigned j = 0; j < nn; j++) {
       if (!gate_pair(i, j, gpos, gneg, gate) ||
           !resolve(s, s->pos.data[i], s->neg.data[j], pl))
         continue;
-      if (++count > bound || s->resolvent.n > (size_t)s->opts.elimclslim)
+      literals += s->resolvent.n;
+      if (++count > bound || s->resolvent.n > (size_t)s->opts.elimclslim ||
+          literals > literal_bound)
         return 0;
     }
   s->stats.gates += gate;
@@ -141,23 +152,21 @@ static int by_key(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Passes over the candidates, fewest occurrences first; a later pass
- * tries only the variables whose clauses changed. */
+/* Passes over the candidates, fewest occurrences first: the variables
+ * whose irredundant clauses lost members or resolvents since they were last
+ * tried (Kissat's), all of them at first. */
 void osat__eliminate(osat *s) {
   double start = osat__now();
   unsigned n = s->nvars;
-  uint64_t *keys = s->scratch =
-      osat__alloc(((size_t)n + 1) * (sizeof *keys + 1));
-  unsigned char *touched = (unsigned char *)(keys + n + 1);
-  memset(touched, 1, n);
+  uint64_t *keys = s->scratch = osat__alloc(((size_t)n + 1) * sizeof *keys);
+  unsigned char *dirty = s->dirty;
   int progress = 1;
   for (unsigned pass = 0; progress && pass < 8; pass++) {
     progress = 0;
     size_t count = 0;
     for (unsigned v = 0; v < n; v++) {
-      if (!touched[v] || s->eliminated[v] || s->frozen[v] || s->vals[LIT(v, 0)])
+      if (!dirty[v] || s->eliminated[v] || s->frozen[v] || s->vals[LIT(v, 0)])
         continue;
-      touched[v] = 0;
       uint64_t occ = s->occs[LIT(v, 0)].n + s->occs[LIT(v, 1)].n;
       keys[count++] = (occ << 32) | v;
     }
@@ -168,7 +177,8 @@ void osat__eliminate(osat *s) {
       unsigned v = (unsigned)keys[i];
       if (s->vals[LIT(v, 0)])
         continue;
-      progress |= try_eliminate(s, v, touched);
+      s->dirty[v] = 0;
+      progress |= try_eliminate(s, v);
     }
   }
   free(keys);

@@ -1,8 +1,8 @@
 /* Scheduling of inprocessing (Kissat's): a round before the first search
  * (preprocessing), then one at a restart every `inprocessint` conflicts,
  * the interval growing with the rounds.  Each technique gets an effort in
- * ticks (clauses and literals visited) proportional to the propagations of
- * the search since the last round, so that inprocessing takes a bounded
+ * ticks (clauses visited, about a cache line each) per mille of the ticks
+ * of propagation since the last round, so that inprocessing takes a bounded
  * share of the time; the first round's effort is proportional to the
  * formula instead.  Variables of the current assumptions are frozen. */
 #include "internal.h"
@@ -21,7 +21,7 @@ static int64_t budget(osat *s, int preprocessing, int64_t literals,
                       int64_t effort) {
   if (preprocessing)
     return s->opts.preprocesseffort * literals;
-  int64_t work = s->stats.propagations - s->inprocess_last;
+  int64_t work = s->search_ticks - s->inprocess_last;
   return work / 1000 * effort + work % 1000 * effort / 1000;
 }
 
@@ -50,7 +50,7 @@ int osat__inprocess(osat *s, int preprocessing) {
     ok = osat__occs_end(s);
   }
   freeze_assumptions(s, 0);
-  s->inprocess_last = s->stats.propagations;
+  s->inprocess_last = s->search_ticks;
   osat__report(s, 'e');
   return ok && !s->inconsistent ? 0 : 20;
 }

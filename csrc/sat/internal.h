@@ -131,6 +131,8 @@ struct osat {
    * witness literal, the other literals) */
   uvec *occs;         /* per literal, NULL outside a round */
   unsigned char *eliminated, *frozen; /* per variable */
+  unsigned char *dirty; /* per variable: its irredundant clauses changed */
+  int64_t search_ticks; /* propagation work: watch lists and clauses visited */
   uvec extension;
   uvec pos, neg, resolvent; /* scratch of elimination */
   unsigned neliminated;

@@ -32,10 +32,11 @@
   OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
-  OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search propagations") \
+  OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \
   OPT(elim, 1, 0, 1, "bounded variable elimination") \
-  OPT(elimeffort, 200, 0, 100000, "elimination ticks per mille of search propagations") \
+  OPT(elimeffort, 200, 0, 100000, "elimination ticks per mille of search ticks") \
   OPT(elimbound, 0, 0, 1000, "resolvents allowed beyond the clauses removed") \
+  OPT(elimlits, 1, 0, 1, "resolvents have no more literals than the clauses removed") \
   OPT(elimocclim, 100, 1, 100000, "variables in more clauses are not eliminated") \
   OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
   OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \

@@ -5,7 +5,7 @@
 int osat__propagate(osat *s) {
   signed char *vals = s->vals;
   unsigned *arena = s->arena.data;
-  int64_t props = 0;
+  int64_t props = 0, ticks = 0;
   int conflict = 0;
   while (s->qhead < s->trail_n) {
     unsigned p = s->trail[s->qhead++];
@@ -13,6 +13,7 @@ int osat__propagate(osat *s) {
     watches_t *ws = &s->watches[false_lit];
     watch *i = ws->data, *j = i, *end = i + ws->n;
     props++;
+    ticks += 1 + (ws->n >> 3); /* about the cache lines of the list */
     while (i != end) {
       watch w = *i++;
       signed char b = vals[w.blit];
@@ -34,6 +35,7 @@ int osat__propagate(osat *s) {
       }
       unsigned *c = arena + w.ref;
       unsigned *lits = c + HDR;
+      ticks++;
       /* the other watched literal, without a branch; a satisfied clause is
        * left as it is (no write to its memory) */
       unsigned first = lits[0] ^ lits[1] ^ false_lit;
@@ -84,5 +86,6 @@ int osat__propagate(osat *s) {
       break;
   }
   s->stats.propagations += props;
+  s->search_ticks += ticks;
   return conflict;
 }

@@ -82,6 +82,7 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     GROW(s->watches, 2 * (size_t)old, 2 * (size_t)cap);
     GROW(s->eliminated, old, cap);
     GROW(s->frozen, old, cap);
+    GROW(s->dirty, old, cap);
     s->cap = cap;
   }
   unsigned first = s->nvars;
@@ -92,6 +93,7 @@ void osat__grow_vars(osat *s, unsigned nvars) {
     unsigned neg = s->opts.phase ? 0u : 1u;
     s->saved[v] = s->target[v] = s->best[v] = (unsigned char)neg;
     s->heap_pos[v] = INVALID;
+    s->dirty[v] = 1;
     if (s->opts.seed) {
       /* a tiny random initial score breaks ties differently per seed */
       s->random = s->random * 6364136223846793005ull + 1442695040888963407ull;
@@ -153,7 +155,7 @@ void osat_release(osat *s) {
   if (s->occs)
     for (size_t i = 0; i < 2 * (size_t)s->nvars; i++)
       free(s->occs[i].data);
-  free(s->occs); free(s->eliminated); free(s->frozen);
+  free(s->occs); free(s->eliminated); free(s->frozen); free(s->dirty);
   free(s->extension.data); free(s->pos.data); free(s->neg.data);
   free(s->resolvent.data);
   free(s);

@@ -121,6 +121,12 @@ def _statistics(args, stats, elapsed):
         ("simplifications", stats["simplifications"],
          f"{stats['removed_satisfied']} satisfied clauses removed"),
         ("mode switches", stats["mode_switches"], f"{stats['rephased']} rephased"),
+        ("eliminated", stats["eliminated"],
+         f"{stats['resolvents']} resolvents, {stats['gates']} gates, "
+         f"{stats['restored']} restored, {stats['elim_time']:.2f} s"),
+        ("subsumed", stats["subsumed"],
+         f"{stats['strengthened']} strengthened, {stats['subsume_time']:.2f} s, "
+         f"{stats['inprocessings']} rounds"),
     ]
     _comment(args, "---- [ statistics ] " + "-" * 50)
     for name, value, extra in rows:
