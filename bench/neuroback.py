@@ -1,0 +1,107 @@
+"""NeuroBack pipeline costs: graph building (and, with --part infer, the numpy
+forward pass) per million edges.
+
+Usage: python -m bench neuroback [--part graph|infer|all] [--clauses 1000000]
+                                 [--repeat 3] [--no-public]
+
+1. A generated random 3-SAT formula of --clauses clauses at ratio 4.2.
+2. Every public CNF in ../shared/data/sat (and sat/app), one row per family.
+The anchor in the same run is reading the formula (optsolve.sat.read_dimacs,
+the C reader): the graph costs `graph/read` readings. Times are medians of
+--repeat runs on one core (numpy, scipy); edges are variable-clause plus
+clause-meta edges (undirected).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bench._harness import Table, data_dir, machine_line, timeit
+
+
+def random_3sat(nclauses, ratio=4.2, seed=0):
+    from optsolve.sat import CNF
+    rng = np.random.default_rng(seed)
+    nvars = max(3, int(nclauses / ratio))
+    lits = rng.integers(1, nvars + 1, size=3 * nclauses, dtype=np.int32)
+    lits *= rng.choice(np.array([-1, 1], dtype=np.int32), size=lits.size)
+    return CNF.from_arrays(lits, np.arange(0, 3 * nclauses + 1, 3), nvars)
+
+
+def measure(path, parts, repeat, predictor=None):
+    from optsolve.sat import read_dimacs
+    from optsolve.sat.neuroback import build_graph
+    t_read, cnf = timeit(read_dimacs, path, repeat=repeat)
+    t_graph, g = timeit(build_graph, cnf, repeat=repeat)
+    row = dict(read_s=t_read, graph_s=t_graph, edges=g.num_edges, nodes=g.num_nodes,
+               clauses=cnf.nclauses)
+    if "infer" in parts and predictor is not None:
+        row["infer_s"], _ = timeit(predictor, g, repeat=repeat)
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench neuroback",
+                                 description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("graph", "infer", "all"), default="graph")
+    ap.add_argument("--clauses", type=int, default=1_000_000,
+                    help="clauses of the generated random 3-SAT formula")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-public", action="store_true", help="skip the public CNFs")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    parts = {"graph", "infer"} if args.part == "all" else {args.part, "graph"}
+    predictor = None
+    if "infer" in parts:
+        from optsolve.sat.neuroback.infer import load_weights, predict_graph
+        weights = load_weights()
+        predictor = lambda g: predict_graph(g, weights)  # noqa: E731
+    print(machine_line())
+    cols = ["input", "files", "clauses", "nodes", "edges", "read_s", "graph_s",
+            "graph/read", "graph_s_per_Medge"]
+    if "infer" in parts:
+        cols += ["infer_s", "infer_s_per_Medge", "total_s_per_Medge"]
+    table = Table(f"neuroback_{args.part}", cols)
+
+    def add(label, rows):
+        tot = defaultdict(float)
+        for r in rows:
+            for k, v in r.items():
+                tot[k] += v
+        me = tot["edges"] / 1e6
+        row = dict(input=label, files=len(rows), clauses=int(tot["clauses"]),
+                   nodes=int(tot["nodes"]), edges=int(tot["edges"]), read_s=tot["read_s"],
+                   graph_s=tot["graph_s"], **{"graph/read": tot["graph_s"] / tot["read_s"]},
+                   graph_s_per_Medge=tot["graph_s"] / me)
+        if "infer" in parts:
+            row.update(infer_s=tot["infer_s"], infer_s_per_Medge=tot["infer_s"] / me,
+                       total_s_per_Medge=(tot["graph_s"] + tot["infer_s"]) / me)
+        table.add(**row)
+
+    with tempfile.TemporaryDirectory(prefix="optsolve-bench-") as tmp:
+        path = Path(tmp) / "random3sat.cnf"
+        random_3sat(args.clauses).to_dimacs(path)
+        add(f"random 3-SAT r=4.2 ({args.clauses} clauses)",
+            [measure(path, parts, args.repeat, predictor)])
+    if not args.no_public:
+        sat = data_dir("sat")
+        families = defaultdict(list)
+        for f in sorted(sat.rglob("*.cnf*")):
+            rel = f.relative_to(sat)
+            fam = "app" if rel.parts[0] == "app" else rel.parts[0]
+            families[fam].append(measure(f, parts, args.repeat, predictor))
+        for fam, rows in sorted(families.items()):
+            add(f"public {fam}", rows)
+        add("public, all", [r for rows in families.values() for r in rows])
+    table.print()
+    print(f"csv: {table.save_csv()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
