@@ -9,7 +9,9 @@ option that switches a part of the search on or off is drawn at random
 (presolve, cuts and their families and rounds, propagation, heuristics,
 sub-MIPs, branching rule, node selection, diving frequency).
 
-Each answer is checked on its own (``x`` within bounds, rows and
+A quarter of the cases are solved as the maximisation
+:class:`~optsolve.milp.Problem` of ``-c`` with an objective offset (the
+answer is turned back before the checks). Each answer is checked on its own (``x`` within bounds, rows and
 integrality; ``fun == c @ x``; the dual bound below the objective; the
 fields scipy leaves ``None`` without a solution) and against scipy. When
 the two disagree a third opinion decides: exhaustive enumeration for
@@ -130,7 +132,31 @@ def case_for(seed, index):
     """Case number ``index`` of the run ``seed`` (reproducible alone)."""
     rng = np.random.default_rng([int(seed), int(index)])
     case, kind = random_case(rng)
-    return case, kind, random_options(rng)
+    options = random_options(rng)
+    # a quarter solved as the maximisation Problem of -c, with an offset
+    case["maximize"] = bool(rng.random() < 0.25)
+    case["offset"] = float(rng.integers(-5, 6))
+    return case, kind, options
+
+
+def solve_ours(case, options):
+    """``optsolve.milp`` on the case, or :meth:`Problem.solve` on its
+    maximisation form; the answer in the minimisation form of the case."""
+    import optsolve
+    from optsolve.milp import Problem
+    args = milp_args(case)
+    if not case.get("maximize"):
+        return optsolve.milp(**args, options=options)
+    c, integ, lb, ub, A, lo, hi = _arrays(case)
+    off = case["offset"]
+    p = Problem(-c, A, lo, hi, lb, ub, integ.astype(int), sense="maximize",
+                offset=off)
+    res = p.solve(**options)
+    # a bound of a maximum is above it: turned round, check_alone sees it
+    for key in ("fun", "mip_dual_bound"):
+        if res.get(key) is not None:
+            res[key] = -(res[key] - off)
+    return res
 
 
 def milp_args(case):
@@ -322,14 +348,12 @@ def run_one(seed, index, announce=None):
 
     from scipy.optimize import milp as scipy_milp
 
-    import optsolve
-
     case, kind, options = case_for(seed, index)
     args = milp_args(case)
     if announce is not None:
         announce("ours")
     t = time.perf_counter()
-    res = optsolve.milp(**args, options=options)
+    res = solve_ours(case, options)
     ours_time = time.perf_counter() - t
     if announce is not None:
         announce("scipy")
@@ -344,7 +368,7 @@ def run_one(seed, index, announce=None):
     outcome, detail = judge(case, res, ref)
     return dict(index=index, kind=kind, outcome=outcome, detail=detail,
                 status=int(res.status), scipy_status=int(ref.status),
-                time=ours_time)
+                maximize=case["maximize"], time=ours_time)
 
 
 def child(seed, first, count):

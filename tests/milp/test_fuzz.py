@@ -32,6 +32,7 @@ def test_random_milps_with_random_options_agree_with_scipy():
     statuses = collections.Counter(r["status"] for r in results)
     assert set(kinds) == {"mixed", "all-integer", "all-continuous", "binary"}
     assert statuses[0] > 100 and statuses[2] > 20 and statuses[3] > 5, statuses
+    assert 50 < sum(r["maximize"] for r in results) < CASES - 50
 
 
 def test_options_are_drawn_both_ways():
