@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 
-from optsolve.milp.bnb import MESSAGES
+from optsolve.milp.bnb import MESSAGES, solve_problem
 from optsolve.milp.branching import RULES
 from optsolve.milp.mps import MPSError, read_mps
 
@@ -29,7 +30,7 @@ def add_parser(subparsers):
                    choices=["best-bound", "best-estimate", "depth-first"],
                    help="node selection (default: best-bound with plunging)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help="wall-clock limit in seconds")
+                   help="wall-clock limit in seconds, reading the file included")
     p.add_argument("--node-limit", type=int, default=None, metavar="N",
                    help="maximum number of nodes")
     p.add_argument("--gap", type=float, default=1e-4, metavar="G",
@@ -73,6 +74,7 @@ def write_solution(path, problem, res):
 
 
 def run(args) -> int:
+    start = time.perf_counter()      # --time-limit counts the reading too
     try:
         problem = read_mps(args.file, format=args.format)
     except MPSError as exc:
@@ -85,7 +87,7 @@ def run(args) -> int:
                "disp": 0 if args.quiet else 1,
                "display_interval": 1.0 if args.verbose else 5.0}
     try:
-        res = problem.solve(**options)
+        res = solve_problem(problem, options, start=start)
     except ValueError as exc:
         print(f"optsolve milp: {exc}", file=sys.stderr)
         return 1

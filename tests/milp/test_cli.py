@@ -90,3 +90,22 @@ def test_cli_no_presolve(knap_file, capsys):
         return [ln for ln in out.splitlines() if ln.startswith("primal bound")]
 
     assert "optimal (0)" in off and primal(off) == primal(on) != []
+
+
+def test_cli_time_limit_counts_the_reading(knap_file, monkeypatch, capsys):
+    import time
+
+    import optsolve.milp._cli as cli
+    real = cli.read_mps
+
+    def slow_read(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "read_mps", slow_read)
+    _, path = knap_file
+    rc = main(["milp", str(path), "-q", "--time-limit", "0.2"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "limit reached (1) Time limit reached." in out
+    assert "nodes              : 0 " in out
