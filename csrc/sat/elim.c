@@ -103,7 +103,7 @@ static int try_eliminate(osat *s, unsigned v) {
         continue;
       literals += s->resolvent.n;
       if (++count > bound || s->resolvent.n > (size_t)s->opts.elimclslim ||
-          literals > literal_bound)
+          literals > literal_bound || osat__inprocess_done(s))
         return 0;
     }
   s->stats.gates += gate;
@@ -161,7 +161,8 @@ void osat__eliminate(osat *s) {
   uint64_t *keys = s->scratch = osat__alloc(((size_t)n + 1) * sizeof *keys);
   unsigned char *dirty = s->dirty;
   int progress = 1;
-  for (unsigned pass = 0; progress && pass < 8; pass++) {
+  for (unsigned pass = 0; progress && pass < 8 && !osat__inprocess_done(s);
+       pass++) {
     progress = 0;
     size_t count = 0;
     for (unsigned v = 0; v < n; v++) {
@@ -172,7 +173,7 @@ void osat__eliminate(osat *s) {
     }
     qsort(keys, count, sizeof *keys, by_key);
     for (size_t i = 0; i < count; i++) {
-      if (s->inconsistent || s->ticks >= s->ticks_limit || s->terminate)
+      if (osat__inprocess_done(s))
         break;
       unsigned v = (unsigned)keys[i];
       if (s->vals[LIT(v, 0)])

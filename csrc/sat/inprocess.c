@@ -12,6 +12,19 @@ int osat__inprocessing(osat *s) {
          s->stats.conflicts >= s->inprocess_next;
 }
 
+/* The budget of the technique running is spent, or the run must stop (the
+ * clock is read every 4096 ticks, well under a millisecond of work). */
+int osat__inprocess_done(osat *s) {
+  if (s->inconsistent || s->terminate || s->ticks >= s->ticks_limit)
+    return 1;
+  if (s->ticks < s->inprocess_polls)
+    return 0;
+  s->inprocess_polls = s->ticks + 4096;
+  if (osat__out_of_time(s))
+    s->terminate_round = 1;
+  return s->terminate_round;
+}
+
 static void freeze_assumptions(osat *s, unsigned char value) {
   for (size_t i = 0; i < s->assumptions.n; i++)
     s->frozen[VAR(s->assumptions.data[i])] = value;
@@ -32,18 +45,19 @@ int osat__inprocess(osat *s, int preprocessing) {
   s->inprocess_next = s->stats.conflicts +
                       s->opts.inprocessint * (s->inprocess_rounds + 1);
   freeze_assumptions(s, 1);
+  s->terminate_round = 0;
   int ok = osat__occs_begin(s);
   if (ok) {
     int64_t literals = 0;
     for (size_t l = 0; l < 2 * (size_t)s->nvars; l++)
       literals += (int64_t)s->occs[l].n;
     if (s->opts.subsume) {
-      s->ticks = 0;
+      s->ticks = s->inprocess_polls = 0;
       s->ticks_limit = budget(s, preprocessing, literals, s->opts.subsumeeffort);
       osat__subsume(s);
     }
     if (s->opts.elim && !s->inconsistent) {
-      s->ticks = 0;
+      s->ticks = s->inprocess_polls = 0;
       s->ticks_limit = budget(s, preprocessing, literals, s->opts.elimeffort);
       osat__eliminate(s);
     }

@@ -137,7 +137,8 @@ struct osat {
   uvec pos, neg, resolvent; /* scratch of elimination */
   unsigned neliminated;
   int64_t ticks, ticks_limit; /* work of the current round */
-  int64_t inprocess_next, inprocess_last, inprocess_rounds;
+  int64_t inprocess_next, inprocess_last, inprocess_rounds, inprocess_polls;
+  int terminate_round; /* a limit or interrupt came during a round */
   int preprocessed;
   int64_t simplify_units; /* trail size at level 0 when last simplified */
   int64_t simplify_next, vivify_last;
@@ -324,8 +325,12 @@ void osat__extend_push(osat *, unsigned witness, const unsigned *lits,
 void osat__extend_model(osat *);
 void osat__restore(osat *, const unsigned *lits, size_t n);
 
+/* search.c */
+int osat__out_of_time(osat *);
+
 /* inprocess.c */
 int osat__inprocessing(osat *);
+int osat__inprocess_done(osat *);
 int osat__inprocess(osat *, int preprocessing);
 
 /* report.c */

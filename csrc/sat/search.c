@@ -21,6 +21,14 @@ static int limit_hit(osat *s, int64_t *ticks) {
   }
   if (++*ticks & 127)
     return 0;
+  if (osat__out_of_time(s))
+    return 1;
+  osat__report(s, '.');
+  return 0;
+}
+
+/* The deadline and the poll (interrupts), also asked by inprocessing. */
+int osat__out_of_time(osat *s) {
   double now = osat__now();
   if (s->deadline >= 0 && now >= s->deadline) {
     s->limit_reached = OSAT_LIMIT_TIME;
@@ -33,7 +41,6 @@ static int limit_hit(osat *s, int64_t *ticks) {
       return 1;
     }
   }
-  osat__report(s, '.');
   return 0;
 }
 
@@ -76,8 +83,12 @@ static int search(osat *s) {
       if (osat__vivify(s))
         return 20;
     }
-    if (!s->nlevels && osat__inprocessing(s) && osat__inprocess(s, 0))
-      return 20;
+    if (!s->nlevels && osat__inprocessing(s)) {
+      if (osat__inprocess(s, 0))
+        return 20;
+      if (s->terminate_round)
+        return 0;
+    }
     osat__update_mode(s);
 
     unsigned next = INVALID;
@@ -129,12 +140,13 @@ static int solve(osat *s) {
   osat__report(s, '0');
 
   osat__restore(s, s->assumptions.data, s->assumptions.n);
+  s->terminate_round = 0;
   if (!s->inconsistent && !s->preprocessed && s->opts.preprocess &&
       (s->opts.elim || s->opts.subsume)) {
     s->preprocessed = 1;
     osat__inprocess(s, 1);
   }
-  int res = s->inconsistent ? 20 : search(s);
+  int res = s->inconsistent ? 20 : s->terminate_round ? 0 : search(s);
   if (res == 10) {
     for (unsigned v = 0; v < s->nvars; v++)
       s->model[v] = s->vals[LIT(v, 0)];

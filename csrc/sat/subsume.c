@@ -84,7 +84,7 @@ void osat__subsume(osat *s) {
   free(keys);
   s->scratch = NULL;
   for (size_t i = 0; i < cands->n; i++) {
-    if (s->inconsistent || s->ticks >= s->ticks_limit || s->terminate)
+    if (osat__inprocess_done(s))
       break;
     unsigned cref = cands->data[i];
     unsigned *c = s->arena.data + cref;

@@ -6,6 +6,7 @@ UNSAT answer by dratify with the techniques on, and every incremental answer
 against PySAT's CaDiCaL 1.9.5."""
 import importlib.util
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,18 @@ def test_incremental_proof_with_restore(tmp_path):
         assert s.solve() is False
     check = G.check_drat(clauses, proof)
     assert check.ok, check.report()
+
+
+def test_time_limit_stops_a_long_preprocessing_round():
+    # an elimination round with no effective budget: only the deadline,
+    # read inside the round, ends it (conflicts 0: search never started)
+    clauses = G.random_ksat(20000, 84000, seed=1)
+    opts = dict(preprocesseffort=100000, elimbound=1000, elimlits=0,
+                elimocclim=100000, elimclslim=100000)
+    with Solver(bootstrap_with=clauses, options=opts, time_limit=0.3) as s:
+        t0 = time.perf_counter()
+        assert s.solve_limited() is None
+        assert time.perf_counter() - t0 < 3.0
+        assert s.limit() == "time"
+        st = s.accum_stats()
+        assert st["conflicts"] == 0 and st["eliminated"] > 0
