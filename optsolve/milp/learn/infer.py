@@ -1,0 +1,164 @@
+"""The forward pass of :class:`optsolve.milp.learn.model.GCNN` in numpy and
+scipy.sparse, for the solver (no torch).
+
+The last dense layer of a message is linear, so it is applied after the sum
+over the edges (``W_f sum_e relu(.) + deg b``): one ``(n_edges, 64)``
+activation per half-convolution instead of two.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import scipy.sparse as sp
+
+from optsolve.milp.learn.features import CONS_FEATURES, VAR_FEATURES
+
+__all__ = ["Policy", "weight_shapes"]
+
+
+def weight_shapes(emb=64):
+    """Name -> shape of every array of a weights file (``GCNN.export``)."""
+    nc, nv = len(CONS_FEATURES), len(VAR_FEATURES)
+    shapes = {}
+    for name, n in (("cons_norm", nc), ("edge_norm", 1), ("var_norm", nv)):
+        shapes[f"{name}.mean"] = (n,)
+        shapes[f"{name}.scale"] = (n,)
+    for name, n in (("cons", nc), ("var", nv)):
+        shapes[f"{name}_fc1.weight"] = (emb, n)
+        shapes[f"{name}_fc1.bias"] = (emb,)
+        shapes[f"{name}_fc2.weight"] = (emb, emb)
+        shapes[f"{name}_fc2.bias"] = (emb,)
+    for conv in ("v2c", "c2v"):
+        for k, s in (("left.weight", (emb, emb)), ("left.bias", (emb,)),
+                     ("edge.weight", (emb, 1)), ("right.weight", (emb, emb)),
+                     ("final_norm.mean", (1,)), ("final_norm.scale", (1,)),
+                     ("final.weight", (emb, emb)), ("final.bias", (emb,)),
+                     ("post_norm.mean", (1,)), ("post_norm.scale", (1,)),
+                     ("out1.weight", (emb, 2 * emb)), ("out1.bias", (emb,)),
+                     ("out2.weight", (emb, emb)), ("out2.bias", (emb,))):
+            shapes[f"{conv}.{k}"] = s
+    shapes["out1.weight"] = (emb, emb)
+    shapes["out1.bias"] = (emb,)
+    shapes["out2.weight"] = (1, emb)
+    return shapes
+
+
+def _relu(x):
+    return np.maximum(x, 0.0, out=x)
+
+
+class Policy:
+    """Scores of the columns of a :class:`~optsolve.milp.learn.BipartiteState`.
+
+    Parameters
+    ----------
+    weights : dict
+        Arrays by the names of :func:`weight_shapes`.
+    """
+
+    def __init__(self, weights):
+        emb = int(np.shape(weights.get("cons_fc1.weight", np.zeros((0, 0))))[0])
+        want = weight_shapes(emb)
+        missing = sorted(set(want) - set(weights))
+        if emb < 1 or missing:
+            raise ValueError(f"`weights` lacks {missing[:3] or ['cons_fc1.weight']}")
+        w = {}
+        for k, shape in want.items():
+            a = np.asarray(weights[k], dtype=np.float64)
+            if a.shape != shape:
+                raise ValueError(f"`weights` {k} has shape {a.shape}, not {shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"`weights` {k} holds non-finite values")
+            w[k] = a
+        self.w = w
+        self.emb = emb
+        self._edges = (None, None)
+
+    @classmethod
+    def load(cls, path):
+        """A policy from an ``.npz`` written by ``GCNN.export``."""
+        path = os.fspath(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                weights = {k: z[k] for k in z.files}
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{path}: not a weights file ({e})") from None
+        try:
+            return cls(weights)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
+
+    @classmethod
+    def random(cls, seed=0, emb=64):
+        """Random weights of the paper's shapes (for timing and tests)."""
+        rng = np.random.default_rng(seed)
+        w = {}
+        for k, shape in weight_shapes(emb).items():
+            if k.endswith(".mean"):
+                w[k] = np.zeros(shape) if k.startswith(("v2c", "c2v")) \
+                    else rng.normal(0, 0.5, shape)
+            elif k.endswith(".scale"):
+                w[k] = rng.uniform(0.5, 2.0, shape)
+            else:
+                fan_in = shape[-1] if len(shape) == 2 else emb
+                w[k] = rng.uniform(-1, 1, shape) / np.sqrt(fan_in)
+        return cls(w)
+
+    def _incidence(self, edge_index, n_cons, n_var):
+        """Row-by-edge and column-by-edge sums, cached for one edge set
+        (a FeatureCache hands the same array at every node of a tree)."""
+        key, mats = self._edges
+        if key is edge_index and mats[2] == (n_cons, n_var):
+            return mats
+        e = edge_index.shape[1]
+        ones = np.ones(e)
+        ar = np.arange(e)
+        to_cons = sp.csr_matrix((ones, (edge_index[0], ar)), shape=(n_cons, e))
+        to_var = sp.csr_matrix((ones, (edge_index[1], ar)), shape=(n_var, e))
+        mats = (to_cons, to_var, (n_cons, n_var),
+                np.asarray(to_cons.sum(axis=1)).ravel(),
+                np.asarray(to_var.sum(axis=1)).ravel())
+        self._edges = (edge_index, mats)
+        return mats
+
+    def _embed(self, x, name):
+        w = self.w
+        h = (x - w[f"{name}_norm.mean"]) * w[f"{name}_norm.scale"]
+        h = _relu(h @ w[f"{name}_fc1.weight"].T + w[f"{name}_fc1.bias"])
+        return _relu(h @ w[f"{name}_fc2.weight"].T + w[f"{name}_fc2.bias"])
+
+    def _conv(self, p, source, src_idx, e, target, tgt_idx, to_target, degree):
+        w = self.w
+        lft = target @ w[f"{p}.left.weight"].T + w[f"{p}.left.bias"]
+        rgt = source @ w[f"{p}.right.weight"].T
+        h = lft[tgt_idx] + rgt[src_idx] + e * w[f"{p}.edge.weight"][:, 0]
+        h *= w[f"{p}.final_norm.scale"][0]
+        agg = to_target @ _relu(h)
+        agg = agg @ w[f"{p}.final.weight"].T + degree[:, None] * w[f"{p}.final.bias"]
+        agg *= w[f"{p}.post_norm.scale"][0]
+        out = _relu(np.concatenate([agg, target], axis=1) @ w[f"{p}.out1.weight"].T
+                    + w[f"{p}.out1.bias"])
+        return out @ w[f"{p}.out2.weight"].T + w[f"{p}.out2.bias"]
+
+    def scores(self, state):
+        """Score of every column (higher: branch on it), shape ``(n,)``."""
+        w = self.w
+        cons = np.asarray(state.cons, dtype=np.float64)
+        var = np.asarray(state.var, dtype=np.float64)
+        ei = state.edge_index
+        to_cons, to_var, _, deg_c, deg_v = self._incidence(ei, cons.shape[0],
+                                                           var.shape[0])
+        e = (np.asarray(state.edge_attr, dtype=np.float64)
+             - w["edge_norm.mean"]) * w["edge_norm.scale"]
+        c = self._embed(cons, "cons")
+        v = self._embed(var, "var")
+        c = self._conv("v2c", v, ei[1], e, c, ei[0], to_cons, deg_c)
+        v = self._conv("c2v", c, ei[0], e, v, ei[1], to_var, deg_v)
+        h = _relu(v @ w["out1.weight"].T + w["out1.bias"])
+        return h @ w["out2.weight"][0]
+
+    def select(self, state):
+        """The candidate of ``state`` with the highest score."""
+        s = self.scores(state)[state.candidates]
+        return int(state.candidates[int(np.argmax(s))])
