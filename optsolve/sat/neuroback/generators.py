@@ -9,6 +9,8 @@ Every generator returns an :class:`optsolve.sat.CNF`.
 """
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from optsolve.sat import CNF
@@ -104,10 +106,8 @@ def planted_colouring(nvertices, colours=3, degree=4.0, seed=0):
         return v * colours + c + 1
 
     clauses = [[x(v, c) for c in range(colours)] for v in range(nvertices)]
-    for v in range(nvertices):
-        for c in range(colours):
-            for d in range(c + 1, colours):
-                clauses.append([-x(v, c), -x(v, d)])
+    clauses += [[-x(v, c), -x(v, d)] for v in range(nvertices)
+                for c, d in combinations(range(colours), 2)]
     for u, v in zip(a.tolist(), b.tolist()):
         for c in range(colours):
             clauses.append([-x(u, c), -x(v, c)])
