@@ -15,7 +15,9 @@ answer is turned back before the checks). Each answer is checked on its own (``x
 integrality; ``fun == c @ x``; the dual bound below the objective; the
 fields scipy leaves ``None`` without a solution) and against scipy. When
 the two disagree a third opinion decides: exhaustive enumeration for
-all-integer problems with small finite domains, otherwise SCIP (pyscipopt).
+all-integer problems with small finite domains, otherwise SCIP (pyscipopt;
+without it, scipy's feasibility check and an improving ray of the LP
+relaxation decide "unbounded or infeasible").
 scipy's wrong answers (and its status 4, "unbounded or infeasible") are
 counted apart, not as disagreements.
 
@@ -241,6 +243,46 @@ def scip_case(case):
     return 4, None
 
 
+def ray_case(case):
+    """A vote without SCIP on "unbounded or infeasible": ``(2, None)`` when
+    scipy finds no integer point (integer bounds rounded first: HiGHS
+    mishandles fractional ones), ``(3, None)`` when it finds one and the LP
+    relaxation has an improving ray (with rational data, an integer
+    multiple of it keeps the point feasible), None otherwise."""
+    import warnings
+
+    from scipy.optimize import Bounds, LinearConstraint, linprog
+    from scipy.optimize import milp as scipy_milp
+    c, integ, lb, ub, A, lo, hi = _arrays(case)
+    lb, ub = lb.copy(), ub.copy()
+    lb[integ] = np.ceil(lb[integ] - 1e-9)
+    ub[integ] = np.floor(ub[integ] + 1e-9)
+    if np.any(lb > ub):
+        return 2, None
+    cons = LinearConstraint(A, lo, hi) if A.shape[0] else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        feas = scipy_milp(np.zeros_like(c), integrality=integ.astype(int),
+                          bounds=Bounds(lb, ub), constraints=cons,
+                          options={"time_limit": 20, "node_limit": NODE_LIMIT})
+    if feas.status == 2:
+        return 2, None
+    if feas.status != 0:
+        return None
+    # a direction d that keeps every row and bound: A d <= 0 on upper
+    # sides, >= 0 on lower sides, d >= 0 (<= 0) on finite lower (upper)
+    # bounds; improving when c @ d < 0
+    rows = [A[np.isfinite(hi)], -A[np.isfinite(lo)]]
+    A_ub = np.vstack(rows) if A.shape[0] else None
+    b_ub = np.zeros(A_ub.shape[0]) if A_ub is not None else None
+    box = [(0.0 if np.isfinite(l_) else -1.0, 0.0 if np.isfinite(u_) else 1.0)
+           for l_, u_ in zip(lb, ub)]
+    ray = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=box, method="highs")
+    if ray.status == 0 and ray.fun < -1e-7:
+        return 3, None
+    return None
+
+
 # -- checks ------------------------------------------------------------------
 def _violations(case, x, tol=1e-6):
     """What ``x`` violates among bounds, rows and integrality (a list)."""
@@ -334,6 +376,8 @@ def judge(case, res, ref):
     who = "enumeration"
     if third is None:
         third, who = scip_case(case), "SCIP"
+    if third is None:            # no pyscipopt: a narrower vote
+        third, who = ray_case(case), "a ray and scipy's feasibility"
     if third is not None and third[0] != 4 and _same(ours, third):
         what = "scipy-undecided" if ref.status == 4 else "scipy-wrong"
         return what, f"scipy {theirs}, ours and {who} {ours}"

@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy.optimize import OptimizeResult
 
 _spec = importlib.util.spec_from_file_location(
@@ -93,3 +94,25 @@ def test_crashes_and_hangs_are_reported_and_the_run_goes_on(monkeypatch):
     assert outcomes[1] == "crash" and outcomes[3] == "hang", results
     assert "Segmentation fault" in results[1]["detail"]
     assert "crash" not in outcomes[::2] and "hang" not in outcomes[::2]
+
+
+def test_without_scip_the_ray_vote_agrees_with_scip():
+    """The vote used when pyscipopt is missing, on the cases where scipy
+    answers "unbounded or infeasible" (its status 4)."""
+    pytest.importorskip("pyscipopt")
+    import warnings
+
+    from scipy.optimize import milp as scipy_milp
+    checked = 0
+    for i in range(CASES):
+        case, _, _ = F.case_for(SEED, i)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = scipy_milp(**F.milp_args(case), options={"node_limit": 1000})
+        if ref.status != 4:
+            continue
+        scip = F.scip_case(case)
+        vote = F.ray_case(case)
+        assert vote is not None and vote[0] == scip[0], (i, vote, scip)
+        checked += 1
+    assert checked >= 20
