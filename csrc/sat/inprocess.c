@@ -8,7 +8,8 @@
 #include "internal.h"
 
 int osat__inprocessing(osat *s) {
-  return s->opts.inprocess && (s->opts.elim || s->opts.subsume) &&
+  return s->opts.inprocess &&
+         (s->opts.elim || s->opts.subsume || s->opts.substitute) &&
          s->stats.conflicts >= s->inprocess_next;
 }
 
@@ -46,7 +47,16 @@ int osat__inprocess(osat *s, int preprocessing) {
                       s->opts.inprocessint * (s->inprocess_rounds + 1);
   freeze_assumptions(s, 1);
   s->terminate_round = 0;
-  int ok = osat__occs_begin(s);
+  int ok = 1;
+  if (s->opts.substitute) {
+    osat__backtrack(s, 0);
+    if (osat__propagate(s)) {
+      s->inconsistent = 1;
+      osat__proof_add(s, NULL, 0);
+    }
+    ok = !s->inconsistent && osat__substitute(s);
+  }
+  ok = ok && osat__occs_begin(s);
   if (ok) {
     int64_t literals = 0;
     for (size_t l = 0; l < 2 * (size_t)s->nvars; l++)

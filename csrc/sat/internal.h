@@ -316,6 +316,9 @@ void osat__subsume(osat *);
 /* gates.c */
 int osat__find_gate(osat *, unsigned v, unsigned *gpos, unsigned *gneg);
 
+/* substitute.c */
+int osat__substitute(osat *);
+
 /* elim.c */
 void osat__eliminate(osat *);
 

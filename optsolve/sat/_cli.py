@@ -127,6 +127,7 @@ def _statistics(args, stats, elapsed):
         ("subsumed", stats["subsumed"],
          f"{stats['strengthened']} strengthened, {stats['subsume_time']:.2f} s, "
          f"{stats['inprocessings']} rounds"),
+        ("substituted", stats["substituted"], f"{stats['substitute_time']:.2f} s"),
     ]
     _comment(args, "---- [ statistics ] " + "-" * 50)
     for name, value, extra in rows:

@@ -129,10 +129,11 @@ def test_subsumption_and_strengthening():
 def test_options_turn_the_techniques_off():
     clauses = satisfiable_circuit(10, 40, 1) + [[1, 2, 3], [1, 2, 3, 4]]
     with Solver(bootstrap_with=clauses,
-                options={"elim": 0, "subsume": 0}) as s:
+                options={"elim": 0, "subsume": 0, "substitute": 0}) as s:
         assert s.solve() is True
         st = s.accum_stats()
         assert st["eliminated"] == st["subsumed"] == st["inprocessings"] == 0
+        assert st["substituted"] == 0
     with Solver(bootstrap_with=clauses, options={"gates": 0}) as s:
         assert s.solve() is True
         assert s.accum_stats()["gates"] == 0
@@ -252,3 +253,66 @@ def test_time_limit_stops_a_long_preprocessing_round():
         assert s.limit() == "time"
         st = s.accum_stats()
         assert st["conflicts"] == 0 and st["eliminated"] > 0
+
+
+def equivalence_chain(n, extra, seed):
+    """x1 = x2 = .. = xn (binary clauses both ways), -x1 = y (a negated
+    equivalence) and random 3-clauses over all of them."""
+    rng = random.Random(seed)
+    clauses = []
+    for v in range(1, n):
+        clauses += [[-v, v + 1], [v, -(v + 1)]]
+    y = n + 1
+    clauses += [[1, y], [-1, -y]]
+    for _ in range(extra):
+        clauses.append([rng.choice((-1, 1)) * rng.randint(1, y + 5) for _ in range(3)])
+    return clauses
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_equivalent_literals_are_substituted(seed):
+    clauses = equivalence_chain(10, 30, seed)
+    with Solver(bootstrap_with=clauses, options={"elim": 0}) as s, RefSolver(
+            name="cadical195", bootstrap_with=clauses) as ref:
+        answer = s.solve()
+        assert answer == ref.solve()
+        assert s.accum_stats()["substituted"] >= 10
+        if answer:
+            model = s.get_model()
+            assert G.satisfies(clauses, model)
+            assert len({model[v - 1] > 0 for v in range(1, 11)}) == 1
+        # a clause on a substituted variable brings its equivalence back
+        for unit in ([5], [-5], [11]):
+            s.add_clause(unit)
+            ref.add_clause(unit)
+            answer = s.solve(assumptions=[-3])
+            assert answer == ref.solve(assumptions=[-3])
+            if answer:
+                assert G.satisfies(clauses + [[-3]], s.get_model())
+        assert s.accum_stats()["restored"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_literal_equivalent_to_its_negation_is_unsat_with_proof(tmp_path, fmt):
+    # 1 -> 2 -> -1 and -1 -> 3 -> 1, with a longer clause keeping it apart
+    # from plain propagation
+    clauses = [[-1, 2], [-2, -1], [1, 3], [-3, 1], [2, 3, 4], [-4, 5, 6]]
+    proof = tmp_path / "p.drat"
+    r = solve(clauses, proof=proof, proof_format=fmt,
+              options={"elim": 0, "subsume": 0})
+    assert r.status == "UNSAT"
+    assert r.statistics["conflicts"] == 0  # found by substitution
+    check = G.check_drat(clauses, proof, binary=(fmt == "binary"))
+    assert check.ok, check.report()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_substitution_proofs(tmp_path, seed):
+    # an UNSAT formula with equivalences: substitution rewrites its clauses
+    clauses = equivalence_chain(12, 0, seed) + G.random_ksat(30, 170, seed=seed)
+    proof = tmp_path / "p.drat"
+    r = solve(clauses, proof=proof, options=OFTEN)
+    assert r.status == "UNSAT"
+    assert r.statistics["substituted"] > 0
+    check = G.check_drat(clauses, proof)
+    assert check.ok, check.report()
