@@ -187,7 +187,7 @@ def _solve_milp(item, row, options, time_limit, start, nbytes, dog):
         as_read = problem.copy()  # the check runs against the problem as read
         res = problem.solve(**options, callback=callback, disp=0,
                             time_limit=_remaining(time_limit, start))
-    row.update(nodes=res.get("mip_node_count"),
+    row.update(nodes=res.get("nodes", res.get("mip_node_count")),
                lp_iterations=res.get("lp_iterations"),
                dual_bound=res.get("mip_dual_bound"), gap=res.get("mip_gap"),
                solve_time=res.get("time"))
