@@ -83,7 +83,7 @@ def _timing_rule(part, weights):
             self.feat.append(time.perf_counter() - t0)
             if self.policy is not None:
                 t0 = time.perf_counter()
-                self.policy.scores(s)
+                self.policy.select(s)
                 self.infer.append(time.perf_counter() - t0)
             return super().select(state)
     return Timing()

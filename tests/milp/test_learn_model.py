@@ -62,6 +62,9 @@ def test_numpy_matches_torch(seed):
         assert got.shape == (s.var.shape[0],)
         np.testing.assert_allclose(got, want, rtol=1e-5,
                                    atol=1e-5 * np.abs(want).max())
+        np.testing.assert_allclose(policy.scores(s, candidates_only=True),
+                                   got[s.candidates], rtol=1e-12,
+                                   atol=1e-12 * np.abs(got).max())
 
 
 def test_numpy_matches_torch_on_node_states():

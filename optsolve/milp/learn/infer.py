@@ -141,8 +141,10 @@ class Policy:
                     + w[f"{p}.out1.bias"])
         return out @ w[f"{p}.out2.weight"].T + w[f"{p}.out2.bias"]
 
-    def scores(self, state):
-        """Score of every column (higher: branch on it), shape ``(n,)``."""
+    def scores(self, state, candidates_only=False):
+        """Score of every column (higher: branch on it), shape ``(n,)``; with
+        ``candidates_only``, of ``state.candidates`` only (the last
+        half-convolution then runs on the edges of the candidates alone)."""
         w = self.w
         cons = np.asarray(state.cons, dtype=np.float64)
         var = np.asarray(state.var, dtype=np.float64)
@@ -154,11 +156,22 @@ class Policy:
         c = self._embed(cons, "cons")
         v = self._embed(var, "var")
         c = self._conv("v2c", v, ei[1], e, c, ei[0], to_cons, deg_c)
-        v = self._conv("c2v", c, ei[0], e, v, ei[1], to_var, deg_v)
+        if candidates_only:
+            cand = np.asarray(state.candidates, dtype=np.int64)
+            local = np.full(var.shape[0], -1, dtype=np.int64)
+            local[cand] = np.arange(cand.size)
+            keep = np.flatnonzero(local[ei[1]] >= 0)
+            tgt = local[ei[1][keep]]
+            to_cand = sp.csr_matrix((np.ones(keep.size), (tgt, np.arange(keep.size))),
+                                    shape=(cand.size, keep.size))
+            v = self._conv("c2v", c, ei[0][keep], e[keep], v[cand], tgt, to_cand,
+                           deg_v[cand])
+        else:
+            v = self._conv("c2v", c, ei[0], e, v, ei[1], to_var, deg_v)
         h = _relu(v @ w["out1.weight"].T + w["out1.bias"])
         return h @ w["out2.weight"][0]
 
     def select(self, state):
         """The candidate of ``state`` with the highest score."""
-        s = self.scores(state)[state.candidates]
+        s = self.scores(state, candidates_only=True)
         return int(state.candidates[int(np.argmax(s))])
