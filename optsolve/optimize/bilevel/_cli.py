@@ -6,6 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._options import METHODS, OPTIONS, default_text
+
+# flags of their own: --seed seeds the noise, --max-work has a finite default
+_OWN = {"seed", "max_work"}
+_NONE = object()   # "none" on the command line: the option's None (off)
 _EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".pgm"}
 
 
@@ -26,30 +31,43 @@ def add_parser(subparsers):
     p.add_argument("--sigma", type=float, default=0.1,
                    help="standard deviation of the added noise (default 0.1)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    p.add_argument("--method", choices=("maid", "hoag", "fixed"), default="maid",
+    p.add_argument("--method", choices=METHODS, default="maid",
                    help="bilevel method (default maid)")
     p.add_argument("--max-work", type=int, default=20000, metavar="N",
                    help="budget on lower-level + CG iterations (default 20000)")
-    p.add_argument("--step-rule", choices=("growth", "length", "bb", "bb-length"),
-                   default=None,
-                   help="MAID/fixed: first trial step of the later line searches "
-                        "(default bb, a safeguarded Barzilai-Borwein step; growth: the paper's)")
-    p.add_argument("--direction", choices=("gradient", "lbfgs"), default=None,
-                   help="MAID/fixed: search direction (gradient: the paper's; lbfgs: "
-                        "L-BFGS on the inexact hypergradients)")
-    p.add_argument("--beta0", default=None, metavar="auto|dim|X",
-                   help="MAID/fixed: first trial step (auto = 1/||h0||, dim = HOAG's "
-                        "1/(||h0|| dim), or a positive number)")
-    p.add_argument("--maxiter", type=int, default=1000,
-                   help="maximum outer iterations (default 1000)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="SEC",
-                   help="wall-clock limit in seconds")
     p.add_argument("--tol", type=float, default=1e-5,
                    help="stop when the certified hypergradient norm is below this")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="print a progress table (-vv: every iteration)")
+    group = p.add_argument_group(
+        "method options", "The options of minimize_bilevel (default: the method's own; "
+        "each applies to the methods named in brackets).")
+    for opt in OPTIONS:
+        if opt.name not in _OWN:
+            group.add_argument("--" + opt.name.replace("_", "-"), dest=opt.name, default=None,
+                               **_flag(opt))
     p.set_defaults(func=run)
     return p
+
+
+def _word_or_number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return _NONE if text == "none" else text
+
+
+def _flag(opt):
+    """argparse keywords for one row of the options table; the values are
+    checked by ``minimize_bilevel`` so that errors read the same as in Python."""
+    where = "/".join(opt.methods) if opt.methods != METHODS else "all"
+    help_ = f"{opt.desc.replace('``', '')} [{where}; {default_text(opt)}]".replace("%", "%%")
+    if opt.kind == "choice":
+        return {"choices": opt.choices, "help": help_}
+    if opt.kind in ("count", "positive_int"):
+        return {"type": int, "metavar": "N", "help": help_}
+    metavar = "|".join(opt.choices + ("X",) + (("none",) if opt.none else ()))
+    return {"type": _word_or_number, "metavar": metavar, "help": help_}
 
 
 def _error(msg):
@@ -106,17 +124,11 @@ def run(args) -> int:
         return _error(str(exc))
     rng = np.random.default_rng(args.seed)
     noisy = [c + args.sigma * rng.standard_normal(c.shape) for c in clean]
-    options = {"max_work": args.max_work, "maxiter": args.maxiter,
-               "time_limit": args.time_limit}
-    if args.step_rule is not None:
-        options["step_rule"] = args.step_rule
-    if args.direction is not None:
-        options["direction"] = args.direction
-    if args.beta0 is not None:
-        try:
-            options["beta0"] = float(args.beta0)
-        except ValueError:
-            options["beta0"] = args.beta0
+    options = {"max_work": args.max_work}
+    for opt in OPTIONS:
+        value = getattr(args, opt.name, None)
+        if value is not None and opt.name not in _OWN:
+            options[opt.name] = None if value is _NONE else value
     try:
         prob = TVDenoising(clean, noisy)
         theta0 = prob.theta0()
