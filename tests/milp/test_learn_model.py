@@ -65,6 +65,9 @@ def test_numpy_matches_torch(seed):
         np.testing.assert_allclose(policy.scores(s, candidates_only=True),
                                    got[s.candidates], rtol=1e-12,
                                    atol=1e-12 * np.abs(got).max())
+        fast = Policy(model.export(), dtype=np.float32).scores(s)
+        assert fast.dtype == np.float32
+        np.testing.assert_allclose(fast, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 def test_numpy_matches_torch_on_node_states():
