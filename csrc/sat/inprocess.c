@@ -9,7 +9,8 @@
 
 int osat__inprocessing(osat *s) {
   return s->opts.inprocess &&
-         (s->opts.elim || s->opts.subsume || s->opts.substitute) &&
+         (s->opts.elim || s->opts.subsume || s->opts.substitute ||
+          s->opts.probe) &&
          s->stats.conflicts >= s->inprocess_next;
 }
 
@@ -47,15 +48,17 @@ int osat__inprocess(osat *s, int preprocessing) {
                       s->opts.inprocessint * (s->inprocess_rounds + 1);
   freeze_assumptions(s, 1);
   s->terminate_round = 0;
-  int ok = 1;
-  if (s->opts.substitute) {
-    osat__backtrack(s, 0);
-    if (osat__propagate(s)) {
-      s->inconsistent = 1;
-      osat__proof_add(s, NULL, 0);
-    }
-    ok = !s->inconsistent && osat__substitute(s);
+  osat__backtrack(s, 0);
+  int ok = osat__root_propagate(s);
+  if (ok && s->opts.probe) {
+    s->ticks = s->inprocess_polls = 0;
+    s->ticks_limit = budget(s, preprocessing,
+                            (int64_t)s->arena.n + 2 * s->stats.irredundant,
+                            s->opts.probeeffort);
+    ok = osat__probe(s);
   }
+  if (ok && s->opts.substitute)
+    ok = osat__substitute(s);
   ok = ok && osat__occs_begin(s);
   if (ok) {
     int64_t literals = 0;

@@ -309,12 +309,16 @@ int osat__occs_begin(osat *);
 int osat__occs_end(osat *);
 void osat__occs_push(osat *, unsigned ref);
 int osat__root_unit(osat *, unsigned lit);
+int osat__root_propagate(osat *);
 
 /* subsume.c */
 void osat__subsume(osat *);
 
 /* gates.c */
 int osat__find_gate(osat *, unsigned v, unsigned *gpos, unsigned *gneg);
+
+/* probe.c */
+int osat__probe(osat *);
 
 /* substitute.c */
 int osat__substitute(osat *);

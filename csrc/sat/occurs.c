@@ -30,7 +30,8 @@ int osat__root_unit(osat *s, unsigned lit) {
   return 1;
 }
 
-static int root_propagate(osat *s) {
+/* Propagate at level 0; 0 on a conflict (UNSAT, written to the proof). */
+int osat__root_propagate(osat *s) {
   if (s->inconsistent)
     return 0;
   if (osat__propagate(s)) {
@@ -45,7 +46,7 @@ static int root_propagate(osat *s) {
  * every irredundant clause under its literals.  0 when UNSAT. */
 int osat__occs_begin(osat *s) {
   osat__backtrack(s, 0);
-  if (!root_propagate(s))
+  if (!osat__root_propagate(s))
     return 0;
   osat__simplify(s);
   uvec *pairs = &s->stack;
@@ -128,7 +129,7 @@ int osat__occs_end(osat *s) {
       w->n = j;
     }
   osat__collect(s);
-  if (!root_propagate(s))
+  if (!osat__root_propagate(s))
     return 0;
   if (s->trail_n > s->simplify_units)
     osat__simplify(s);

@@ -31,6 +31,8 @@
   OPT(preprocess, 1, 0, 1, "an inprocessing round before the first search") \
   OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
+  OPT(probe, 1, 0, 1, "failed-literal probing of binary implication roots") \
+  OPT(probeeffort, 50, 0, 100000, "probing ticks per mille of search ticks") \
   OPT(substitute, 1, 0, 1, "equivalent-literal substitution (binary implication SCCs)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
   OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \

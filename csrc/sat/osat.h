@@ -38,8 +38,8 @@ typedef struct osat_statistics {
    * clauses or assumptions), resolvents added, gates used, clauses
    * subsumed and strengthened, seconds per technique */
   int64_t inprocessings, eliminated, restored, resolvents, gates;
-  int64_t subsumed, strengthened, substituted;
-  double elim_time, subsume_time, substitute_time;
+  int64_t subsumed, strengthened, substituted, failed;
+  double elim_time, subsume_time, substitute_time, probe_time;
 } osat_statistics;
 
 /* NULL when out of memory. */

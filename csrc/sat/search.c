@@ -142,7 +142,8 @@ static int solve(osat *s) {
   osat__restore(s, s->assumptions.data, s->assumptions.n);
   s->terminate_round = 0;
   if (!s->inconsistent && !s->preprocessed && s->opts.preprocess &&
-      (s->opts.elim || s->opts.subsume || s->opts.substitute)) {
+      (s->opts.elim || s->opts.subsume || s->opts.substitute ||
+       s->opts.probe)) {
     s->preprocessed = 1;
     osat__inprocess(s, 1);
   }

@@ -242,11 +242,7 @@ int osat__substitute(osat *s) {
   free(block);
   s->scratch = NULL;
   osat__collect(s);
-  if (ok && osat__propagate(s)) {
-    s->inconsistent = 1;
-    osat__proof_add(s, NULL, 0);
-    ok = 0;
-  }
+  ok = ok && osat__root_propagate(s);
   s->stats.substitute_time += osat__now() - start;
   return ok && !s->inconsistent;
 }

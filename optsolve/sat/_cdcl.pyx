@@ -25,8 +25,8 @@ cdef extern from "osat.h" nogil:
         int64_t original, irredundant, redundant
         double time
         int64_t inprocessings, eliminated, restored, resolvents, gates
-        int64_t subsumed, strengthened, substituted
-        double elim_time, subsume_time, substitute_time
+        int64_t subsumed, strengthened, substituted, failed
+        double elim_time, subsume_time, substitute_time, probe_time
     int OSAT_MAX_VAR
     osat *osat_new()
     void osat_release(osat *)
@@ -348,7 +348,8 @@ cdef class CDCL:
             restored=st.restored, resolvents=st.resolvents, gates=st.gates,
             subsumed=st.subsumed, strengthened=st.strengthened,
             substituted=st.substituted, elim_time=st.elim_time,
-            subsume_time=st.subsume_time, substitute_time=st.substitute_time)
+            subsume_time=st.subsume_time, substitute_time=st.substitute_time,
+            failed=st.failed, probe_time=st.probe_time)
 
     def nvars(self):
         self._check()

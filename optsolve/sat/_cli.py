@@ -128,6 +128,7 @@ def _statistics(args, stats, elapsed):
          f"{stats['strengthened']} strengthened, {stats['subsume_time']:.2f} s, "
          f"{stats['inprocessings']} rounds"),
         ("substituted", stats["substituted"], f"{stats['substitute_time']:.2f} s"),
+        ("failed literals", stats["failed"], f"{stats['probe_time']:.2f} s"),
     ]
     _comment(args, "---- [ statistics ] " + "-" * 50)
     for name, value, extra in rows:

@@ -129,11 +129,12 @@ def test_subsumption_and_strengthening():
 def test_options_turn_the_techniques_off():
     clauses = satisfiable_circuit(10, 40, 1) + [[1, 2, 3], [1, 2, 3, 4]]
     with Solver(bootstrap_with=clauses,
-                options={"elim": 0, "subsume": 0, "substitute": 0}) as s:
+                options={"elim": 0, "subsume": 0, "substitute": 0,
+                         "probe": 0}) as s:
         assert s.solve() is True
         st = s.accum_stats()
         assert st["eliminated"] == st["subsumed"] == st["inprocessings"] == 0
-        assert st["substituted"] == 0
+        assert st["substituted"] == st["failed"] == 0
     with Solver(bootstrap_with=clauses, options={"gates": 0}) as s:
         assert s.solve() is True
         assert s.accum_stats()["gates"] == 0
@@ -315,4 +316,22 @@ def test_substitution_proofs(tmp_path, seed):
     assert r.status == "UNSAT"
     assert r.statistics["substituted"] > 0
     check = G.check_drat(clauses, proof)
+    assert check.ok, check.report()
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_failed_literal_probing(tmp_path, fmt):
+    # 1 implies 2 and 3, which clash on 4: 1 is a failed literal, -1 a unit
+    base = [[-1, 2], [-1, 3], [-2, -3, 4], [-2, -3, -4], [1, 5, 6], [-5, 6, 7]]
+    with Solver(bootstrap_with=base, options={"elim": 0, "subsume": 0}) as s:
+        assert s.solve() is True
+        assert s.accum_stats()["failed"] >= 1
+        assert -1 in s.get_model() and G.satisfies(base, s.get_model())
+    # and with -1 fixed the rest is UNSAT: the proof includes the probe's unit
+    clauses = base + [[1, 5, 7], [1, -5, 7], [1, 5, -7], [1, -5, -7]]
+    proof = tmp_path / "p.drat"
+    r = solve(clauses, proof=proof, proof_format=fmt,
+              options={"elim": 0, "subsume": 0})
+    assert r.status == "UNSAT" and r.statistics["failed"] >= 1
+    check = G.check_drat(clauses, proof, binary=(fmt == "binary"))
     assert check.ok, check.report()
