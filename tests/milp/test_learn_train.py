@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from optsolve.milp.learn import BipartiteState
-from optsolve.milp.learn.infer import Policy
+from optsolve.milp.learn.infer import Policy, agreement, evaluate_policy
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
-from optsolve.milp.learn.train import Batch, agreement, evaluate, train  # noqa: E402
+from optsolve.milp.learn.train import Batch, evaluate, train  # noqa: E402
 
 
 def test_agreement_by_hand():
@@ -69,3 +69,4 @@ def test_learns_a_representable_rule_and_resumes(tmp_path):
     policy = Policy.load(tmp_path / "best.npz")
     hits = sum(policy.select(s) == s.candidates[ch] for s, _, ch in va)
     assert hits / len(va) == pytest.approx(best["top1"], abs=0.05)
+    assert evaluate_policy(policy, va)["top1"] == pytest.approx(best["top1"], abs=0.05)

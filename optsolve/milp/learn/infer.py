@@ -7,14 +7,18 @@ activation per half-convolution instead of two.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from optsolve.milp.learn.features import CONS_FEATURES, VAR_FEATURES
 
-__all__ = ["Policy", "weight_shapes"]
+__all__ = ["Policy", "weight_shapes", "agreement", "evaluate_policy", "main"]
 
 
 def weight_shapes(emb=64):
@@ -181,3 +185,54 @@ class Policy:
         """The candidate of ``state`` with the highest score."""
         s = self.scores(state, candidates_only=True)
         return int(state.candidates[int(np.argmax(s))])
+
+
+def agreement(logits, expert_scores, ks=(1, 5)):
+    """Per k, the number of samples whose k best-scored candidates (by
+    ``logits``, one array per sample) include one with the expert's best
+    score (ties count as agreement, as in Gasse et al.)."""
+    hits = {k: 0 for k in ks}
+    for lg, sc in zip(logits, expert_scores):
+        best = np.max(sc)
+        order = np.argsort(-np.asarray(lg), kind="stable")
+        for k in ks:
+            if np.any(sc[order[:k]] >= best):
+                hits[k] += 1
+    return hits
+
+
+def evaluate_policy(policy, samples):
+    """Top-1 and top-5 agreement of ``policy`` with the expert on
+    ``samples`` (``(state, scores, choice)`` as ``collect.load_shard``
+    gives)."""
+    logits = [policy.scores(s, candidates_only=True) for s, _, _ in samples]
+    hits = agreement(logits, [sc for _, sc, _ in samples])
+    n = max(len(samples), 1)
+    return dict(samples=len(samples), top1=hits[1] / n, top5=hits[5] / n)
+
+
+def main(argv=None):
+    """``python -m optsolve.milp.learn.infer --weights W --data DIR``: top-1
+    and top-5 agreement of the weights ``W`` with the expert on the shards of
+    ``DIR`` (no torch)."""
+    from optsolve.milp.learn.collect import load_shard
+    ap = argparse.ArgumentParser(prog="python -m optsolve.milp.learn.infer",
+                                 description="agreement with the expert")
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--data", required=True)
+    args = ap.parse_args(argv)
+    try:
+        policy = Policy.load(args.weights)
+    except ValueError as e:
+        ap.error(f"--weights: {e}")
+    shards = sorted(p for p in Path(args.data).glob("*.npz")
+                    if not p.name.endswith(".part.npz"))
+    if not shards:
+        ap.error(f"--data: no shards in {args.data}")
+    samples = [smp for p in shards for smp in load_shard(p)]
+    print(json.dumps(dict(evaluate_policy(policy, samples), instances=len(shards))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

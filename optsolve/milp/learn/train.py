@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from optsolve.milp.learn.collect import load_shard
+from optsolve.milp.learn.infer import agreement
 from optsolve.milp.learn.model import GCNN, pretrain
 
 __all__ = ["load_samples", "Batch", "agreement", "train", "main"]
@@ -80,20 +81,6 @@ class Batch:
         cols = torch.as_tensor(np.arange(self.ptr[-1]) - np.repeat(self.ptr[:-1], sizes))
         out[rows, cols] = logits
         return out
-
-
-def agreement(logits, expert_scores, ks=(1, 5)):
-    """Per k, the number of samples whose k best-scored candidates (by
-    ``logits``, one array per sample) include one with the expert's best
-    score."""
-    hits = {k: 0 for k in ks}
-    for lg, sc in zip(logits, expert_scores):
-        best = np.max(sc)
-        order = np.argsort(-np.asarray(lg), kind="stable")
-        for k in ks:
-            if np.any(sc[order[:k]] >= best):
-                hits[k] += 1
-    return hits
 
 
 def _batches(samples, size, rng=None):
