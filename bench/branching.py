@@ -1,8 +1,9 @@
 """Learned branching: what the node state and the network cost per node,
 against the node's own LP re-solve.
 
-``python -m bench branching --part features|inference [--classes A,B]
-[--instances K] [--nodes N] [--scale S] [--weights PATH]``
+``python -m bench branching --part features|inference|solve
+[--classes A,B] [--instances K] [--nodes N] [--scale S] [--weights PATH]
+[--rules R1,R2] [--time-limit T] [--pure]``
 
 Each generated instance of the four classes of Gasse et al. (2019) (training
 sizes times ``--scale``) is solved by our branch and bound with pseudocost
@@ -15,6 +16,14 @@ once at the root, is reported apart), ``inference`` the numpy forward pass
 of :mod:`optsolve.milp.learn.infer` on the node's state (random weights of
 the paper's size unless ``--weights``). Printed: medians per node in
 milliseconds and their ratio to the LP re-solve.
+
+``solve`` runs each rule of ``--rules`` (``learned`` means the weights of
+``--weights``) on ``--instances`` new instances per class (seeds from
+100000, apart from any collection seed used here), one solve at a time with
+the same time limit, default options or ``--pure`` B&B (no cuts, presolve
+or heuristics); every answer is checked against scipy's HiGHS. Printed per
+class and rule: solved, shifted geometric means of time (shift 1 s) and
+nodes (shift 10), and their ratio to the first rule.
 """
 from __future__ import annotations
 
@@ -89,17 +98,76 @@ def _timing_rule(part, weights):
     return Timing()
 
 
+def _shifted_geomean(values, shift):
+    v = np.asarray(values, dtype=float)
+    return float(np.exp(np.mean(np.log(v + shift))) - shift)
+
+
+def _reference(p):
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    sign = 1.0 if p.sense == "minimize" else -1.0
+    r = milp(sign * p.c, integrality=p.integrality, bounds=Bounds(p.lb, p.ub),
+             constraints=LinearConstraint(p.A, p.row_lower, p.row_upper))
+    return None if r.status != 0 else sign * r.fun
+
+
+def _solve_part(args):
+    from optsolve.milp.generators import GENERATORS
+    from optsolve.milp.branching.learned import Learned
+    opts = dict(cuts=False, presolve=False, heuristics=False, submip=False) \
+        if args.pure else {}
+    rules = args.rules.split(",")
+    GENERATORS["setcover"](20, 40, seed=0).solve()   # load the kernels untimed
+    table = Table("branching_solve", ["class", "rule", "solved", "time_sgm",
+                                      "nodes_sgm", "time_ratio", "nodes_ratio",
+                                      "wrong"])
+    for name in args.classes.split(","):
+        res = {r: [] for r in rules}
+        for i in range(args.instances):
+            p = GENERATORS[name](**_scaled(CLASSES[name], args.scale), seed=100000 + i)
+            ref = _reference(p)
+            for r in rules:
+                rule = Learned(args.weights) if r == "learned" else r
+                t0 = time.perf_counter()
+                out = p.solve(branching=rule, time_limit=args.time_limit, **opts)
+                dt = time.perf_counter() - t0
+                wrong = out.status == 0 and ref is not None and \
+                    abs(out.fun - ref) > 1e-4 * max(1.0, abs(ref)) + 1e-6
+                res[r].append((out.status == 0, dt, out.mip_node_count, wrong))
+        base = None
+        for r in rules:
+            rows = res[r]
+            t = _shifted_geomean([x[1] for x in rows], 1.0)
+            n = _shifted_geomean([x[2] for x in rows], 10.0)
+            if base is None:
+                base = (t, n)
+            table.add(**{"class": name, "rule": r,
+                         "solved": f"{sum(x[0] for x in rows)}/{len(rows)}",
+                         "time_sgm": t, "nodes_sgm": n, "time_ratio": t / base[0],
+                         "nodes_ratio": n / base[1], "wrong": sum(x[3] for x in rows)})
+    table.print()
+    table.save_csv()
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench branching",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=["features", "inference"], default="features")
+    ap.add_argument("--part", choices=["features", "inference", "solve"],
+                    default="features")
     ap.add_argument("--classes", default=",".join(CLASSES))
     ap.add_argument("--instances", type=int, default=2)
     ap.add_argument("--nodes", type=int, default=30)
     ap.add_argument("--scale", type=float, default=1.0,
                     help="instance size relative to the training size")
     ap.add_argument("--weights", default=None)
+    ap.add_argument("--rules", default="relpscost,pscost,learned")
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--pure", action="store_true")
     args = ap.parse_args(argv)
+    if args.part == "solve":
+        print(machine_line())
+        return _solve_part(args)
     from optsolve.milp.generators import GENERATORS
     _instrument_lp()
     print(machine_line())
