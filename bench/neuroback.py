@@ -1,15 +1,18 @@
 """NeuroBack pipeline costs: graph building (and, with --part infer, the numpy
 forward pass) per million edges.
 
-Usage: python -m bench neuroback [--part graph|infer|all] [--clauses 1000000]
+Usage: python -m bench neuroback [--part graph|infer] [--clauses 1000000]
                                  [--repeat 3] [--no-public]
+                                 [--weights FILE | --hidden 32 --layers 4]
 
 1. A generated random 3-SAT formula of --clauses clauses at ratio 4.2.
 2. Every public CNF in ../shared/data/sat (and sat/app), one row per family.
 The anchor in the same run is reading the formula (optsolve.sat.read_dimacs,
 the C reader): the graph costs `graph/read` readings. Times are medians of
 --repeat runs on one core (numpy, scipy); edges are variable-clause plus
-clause-meta edges (undirected).
+clause-meta edges (undirected). Inference runs the shipped weights, or
+--weights, or random weights of --hidden/--layers (the cost does not depend
+on the values) when the package ships none.
 """
 from __future__ import annotations
 
@@ -33,6 +36,23 @@ def random_3sat(nclauses, ratio=4.2, seed=0):
     return CNF.from_arrays(lits, np.arange(0, 3 * nclauses + 1, 3), nvars)
 
 
+def random_weights(hidden, layers, seed=0):
+    """Weights of the exported layout with random values (cost only)."""
+    from optsolve.sat.neuroback.graph import NUM_FEATURES, NUM_RELATIONS
+    from optsolve.sat.neuroback.infer import WEIGHTS_FORMAT, check_weights
+    rng = np.random.default_rng(seed)
+    h = hidden
+    shapes = {"embed_w": (NUM_FEATURES, h), "embed_b": (h,), "head1_w": (h, h),
+              "head1_b": (h,), "head2_w": (h, 1), "head2_b": (1,)}
+    for i in range(layers):
+        shapes.update({f"root_{i}": (h, h), f"rel_{i}": (NUM_RELATIONS, h, h),
+                       f"bias_{i}": (h,), f"ln_w_{i}": (h,), f"ln_b_{i}": (h,)})
+    w = {k: (rng.standard_normal(s) / np.sqrt(s[-1])).astype(np.float32)
+         for k, s in shapes.items()}
+    w["meta"] = np.array([WEIGHTS_FORMAT, h, layers, NUM_FEATURES, NUM_RELATIONS])
+    return check_weights(w)
+
+
 def measure(path, parts, repeat, predictor=None):
     from optsolve.sat import read_dimacs
     from optsolve.sat.neuroback import build_graph
@@ -48,18 +68,27 @@ def measure(path, parts, repeat, predictor=None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench neuroback",
                                  description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("graph", "infer", "all"), default="graph")
+    ap.add_argument("--part", choices=("graph", "infer"), default="graph")
+    ap.add_argument("--weights", default=None, help="weights file (.npz) for --part infer")
+    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--clauses", type=int, default=1_000_000,
                     help="clauses of the generated random 3-SAT formula")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-public", action="store_true", help="skip the public CNFs")
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    parts = {"graph", "infer"} if args.part == "all" else {args.part, "graph"}
+    parts = {args.part, "graph"}
     predictor = None
     if "infer" in parts:
-        from optsolve.sat.neuroback.infer import load_weights, predict_graph
-        weights = load_weights()
+        from optsolve.sat.neuroback.infer import (DEFAULT_WEIGHTS, load_weights,
+                                                  predict_graph)
+        if args.weights or DEFAULT_WEIGHTS.exists():
+            weights = load_weights(args.weights)
+        else:
+            weights = random_weights(args.hidden, args.layers)
+        print(f"# weights: hidden {int(weights['meta'][1])}, layers {int(weights['meta'][2])}, "
+              f"{args.weights or (DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.exists() else 'random')}")
         predictor = lambda g: predict_graph(g, weights)  # noqa: E731
     print(machine_line())
     cols = ["input", "files", "clauses", "nodes", "edges", "read_s", "graph_s",

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
+from numba import njit
 from scipy.special import expit
 
 from optsolve.sat.neuroback.graph import (CLAUSE_META, META_CLAUSE, NEG_CV,
@@ -63,20 +63,119 @@ def check_weights(w, name="weights"):
     return w
 
 
-def _mean_matrix(rows, cols, nrows, ncols, dtype):
-    """Row-normalised incidence (duplicates counted): mean aggregation."""
-    a = sp.csr_matrix((np.ones(len(rows), dtype=dtype), (rows, cols)),
-                      shape=(nrows, ncols))
-    deg = np.asarray(a.sum(axis=1)).ravel()
-    inv = np.divide(1, deg, out=np.zeros_like(deg), where=deg > 0)
-    return sp.diags(inv.astype(dtype)) @ a
+@njit(cache=True)
+def _csr(rows, cols, vals, nrows):
+    """CSR arrays of (rows, cols, vals) by a counting sort (linear time);
+    entries keep their input order within a row."""
+    indptr = np.zeros(nrows + 1, dtype=np.int64)
+    for r in rows:
+        indptr[r + 1] += 1
+    for i in range(nrows):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:-1].copy()
+    indices = np.empty(len(rows), dtype=np.int64)
+    data = np.empty(len(rows), dtype=vals.dtype)
+    for p in range(len(rows)):
+        q = fill[rows[p]]
+        indices[q] = cols[p]
+        data[q] = vals[p]
+        fill[rows[p]] = q + 1
+    return indptr, indices, data
 
 
-def _layer_norm(h, w, b, eps=1e-5):
-    mu = h.mean(axis=1, keepdims=True)
-    d = h - mu
-    var = (d * d).mean(axis=1, keepdims=True)
-    return d / np.sqrt(var + eps) * w + b
+def _inverse_counts(keys, n, dtype):
+    """1 / (number of occurrences of each key), per occurrence."""
+    counts = np.bincount(keys, minlength=n)
+    return (1.0 / counts[keys]).astype(dtype)
+
+
+@njit(cache=True)
+def _aggregate(indptr, indices, data, x, out):
+    # out[i] += sum over row i of data[p] * x[indices[p]]; the inner loop
+    # over the hidden width vectorises
+    d = x.shape[1]
+    for i in range(len(indptr) - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            a = data[p]
+            for k in range(d):
+                out[i, k] += a * x[j, k]
+
+
+@njit(cache=True, inline="always")
+def _residual_norm_row(h, i, o, w, b, eps):
+    # h[i] <- LayerNorm(h[i] + relu(o)); statistics in float64
+    d = h.shape[1]
+    s = 0.0
+    for k in range(d):
+        t = o[k]
+        h[i, k] += t if t > 0 else 0
+        s += h[i, k]
+    mu = s / d
+    v = 0.0
+    for k in range(d):
+        v += (h[i, k] - mu) ** 2
+    inv = 1.0 / np.sqrt(v / d + eps)
+    for k in range(d):
+        h[i, k] = (h[i, k] - mu) * inv * w[k] + b[k]
+
+
+@njit(cache=True)
+def _residual_norm(h, o, bias, w, b, eps):
+    # h <- LayerNorm(h + relu(o + bias)), row by row, in place
+    t = np.empty(h.shape[1], dtype=h.dtype)
+    for i in range(h.shape[0]):
+        for k in range(h.shape[1]):
+            t[k] = o[i, k] + bias[k]
+        _residual_norm_row(h, i, t, w, b, eps)
+
+
+@njit(cache=True)
+def _variable_layer(indptr, indices, data, hc, hv, root, wpos, wneg, bias, w, b, eps):
+    # one layer for every variable node, in place: the mean of its clauses'
+    # states per sign (CSR rows i and nv + i), the three products, the
+    # residual and the norm, without a pass over memory per step
+    nv, d = hv.shape
+    apos = np.empty(d, dtype=hv.dtype)
+    aneg = np.empty(d, dtype=hv.dtype)
+    o = np.empty(d, dtype=hv.dtype)
+    for i in range(nv):
+        apos[:] = 0
+        aneg[:] = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            j, a = indices[p], data[p]
+            for k in range(d):
+                apos[k] += a * hc[j, k]
+        for p in range(indptr[nv + i], indptr[nv + i + 1]):
+            j, a = indices[p], data[p]
+            for k in range(d):
+                aneg[k] += a * hc[j, k]
+        o[:] = bias
+        for j in range(d):
+            x, y, z = hv[i, j], apos[j], aneg[j]
+            for k in range(d):
+                o[k] += x * root[j, k] + y * wpos[j, k] + z * wneg[j, k]
+        _residual_norm_row(hv, i, o, w, b, eps)
+
+
+@njit(cache=True)
+def _clause_layer(indptr, indices, data, src, hc, root, bias, w, b, eps):
+    # one layer for every clause node, in place: its own state times the
+    # root weight plus the weighted rows of src (variables' states already
+    # transformed per sign, and its meta node's), the residual and the norm
+    nc, d = hc.shape
+    o = np.empty(d, dtype=hc.dtype)
+    for i in range(nc):
+        o[:] = bias
+        for p in range(indptr[i], indptr[i + 1]):
+            j, a = indices[p], data[p]
+            for k in range(d):
+                o[k] += a * src[j, k]
+        for j in range(d):
+            x = hc[i, j]
+            for k in range(d):
+                o[k] += x * root[j, k]
+        _residual_norm_row(hc, i, o, w, b, eps)
 
 
 def predict_graph(graph, weights, dtype=np.float32):
@@ -91,40 +190,57 @@ def predict_graph(graph, weights, dtype=np.float32):
         From :func:`load_weights`.
     dtype : numpy dtype
         float32 (fast) or float64.
+
+    Notes
+    -----
+    The Numba kernels are compiled on the first call (cached on disk
+    afterwards).
     """
     w = weights
-    hidden, layers = int(w["meta"][1]), int(w["meta"][2])
+    layers = int(w["meta"][2])
     nv, nc, nm = len(graph.var), len(graph.clause), graph.nmeta
     if nv == 0:
         return np.zeros(0, dtype=dtype)
     x = graph.features(dtype)
-    pos = graph.edge_sign > 0
-    ev, ec = graph.edge_var, graph.edge_clause
-    a_pos = _mean_matrix(ec[pos], ev[pos], nc, nv, dtype)      # clause <- var (+)
-    a_neg = _mean_matrix(ec[~pos], ev[~pos], nc, nv, dtype)    # clause <- var (-)
-    t_pos = _mean_matrix(ev[pos], ec[pos], nv, nc, dtype)      # var <- clause (+)
-    t_neg = _mean_matrix(ev[~pos], ec[~pos], nv, nc, dtype)    # var <- clause (-)
-    cm = graph.clause_meta
-    m_of = _mean_matrix(cm, np.arange(nc), nm, nc, dtype)      # meta <- clauses
-    c = lambda k: w[k].astype(dtype, copy=False)  # noqa: E731
+    ev = graph.edge_var.astype(np.int64)
+    ec = graph.edge_clause.astype(np.int64)
+    neg = (graph.edge_sign < 0).astype(np.int64)
+    cm = graph.clause_meta.astype(np.int64)
+    sv = ev + neg * nv  # variable-sign slot: rows 0..nv-1 positive, nv.. negative
+    sc = ec + neg * nc  # clause-sign slot
+    # clause <- [hv W_pos; hv W_neg; hm W_meta]: each sign averaged on its
+    # own (mean per relation), the meta node with weight 1
+    clause_in = _csr(np.concatenate([ec, np.arange(nc)]),
+                     np.concatenate([sv, 2 * nv + cm]),
+                     np.concatenate([_inverse_counts(sc, 2 * nc, dtype), np.ones(nc, dtype)]),
+                     nc)
+    # variable <- clauses, positive occurrences in rows 0..nv-1, negative nv..
+    var_in = _csr(sv, ec, _inverse_counts(sv, 2 * nv, dtype), 2 * nv)
+    meta_in = _csr(cm, np.arange(nc), _inverse_counts(cm, nm, dtype), nm)
+    del ev, ec, neg, sv, sc
+
+    def c(k):
+        return np.ascontiguousarray(w[k], dtype=dtype)
+
     h = np.maximum(x @ c("embed_w") + c("embed_b"), 0)
-    hv, hc, hm = h[:nv], h[nv:nv + nc], h[nv + nc:]
+    hv, hc, hm = h[:nv].copy(), h[nv:nv + nc].copy(), h[nv + nc:].copy()
+    del h, x
+    width = hv.shape[1]
+    eps = 1e-5
     for i in range(layers):
         root, rel, bias = c(f"root_{i}"), c(f"rel_{i}"), c(f"bias_{i}")
-        # one dense product per node type over [own state | aggregates]
-        wv = np.concatenate([root, rel[POS_CV], rel[NEG_CV]])
-        wc = np.concatenate([root, rel[POS_VC], rel[NEG_VC], rel[META_CLAUSE]])
-        wm = np.concatenate([root, rel[CLAUSE_META]])
-        ov = np.hstack([hv, t_pos @ hc, t_neg @ hc]) @ wv
-        oc = np.hstack([hc, a_pos @ hv, a_neg @ hv, hm[cm]]) @ wc
-        om = np.hstack([hm, m_of @ hc]) @ wm
         lw, lb = c(f"ln_w_{i}"), c(f"ln_b_{i}")
-        hv = _layer_norm(hv + np.maximum(ov + bias, 0), lw, lb)
-        hc = _layer_norm(hc + np.maximum(oc + bias, 0), lw, lb)
-        hm = _layer_norm(hm + np.maximum(om + bias, 0), lw, lb)
+        # what reads the old states runs before what overwrites them: the
+        # clauses' sources (old hv, hm), the meta and variable aggregates (old hc)
+        src = np.concatenate([hv @ rel[POS_VC], hv @ rel[NEG_VC], hm @ rel[META_CLAUSE]])
+        agg_m = np.zeros((nm, width), dtype=dtype)
+        _aggregate(*meta_in, hc, agg_m)
+        om = hm @ root + agg_m @ rel[CLAUSE_META]
+        _residual_norm(hm, om, bias, lw, lb, eps)
+        _variable_layer(*var_in, hc, hv, root, rel[POS_CV], rel[NEG_CV], bias, lw, lb, eps)
+        _clause_layer(*clause_in, src, hc, root, bias, lw, lb, eps)
     z = np.maximum(hv @ c("head1_w") + c("head1_b"), 0) @ c("head2_w") + c("head2_b")
-    z = z[:, 0]
-    return expit(z).astype(dtype, copy=False)
+    return expit(z[:, 0]).astype(dtype, copy=False)
 
 
 def predict(cnf, weights=None, dtype=np.float32):
