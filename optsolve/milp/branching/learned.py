@@ -68,4 +68,7 @@ class Learned(BranchingRule):
         if state.problem is not self._problem:    # a new tree
             self._problem = state.problem
             self._cache = FeatureCache(state.problem)
-        return self.policy.select(self._cache(state))
+        features = self._cache(state)     # every node: ages and incumbents
+        if state.candidates.size == 1:
+            return int(state.candidates[0])
+        return self.policy.select(features)
