@@ -227,11 +227,21 @@ class LPRelaxation:
         return status
 
     def solve_robust(self):
-        """Solve; on a numerical failure retry once from scratch."""
+        """Solve; on a failure retry once from scratch, then by the primal
+        simplex."""
         status = self.solve()
         if status == LP_ERROR:
             self.h.clearSolver()
             status = self.solve()
+        if status == LP_ERROR:
+            # the dual simplex ends 'unknown' on some unbounded LPs (its
+            # dual is infeasible); the primal simplex proves unboundedness
+            self.h.clearSolver()
+            self.h.setOptionValue("simplex_strategy", 4)
+            try:
+                status = self.solve()
+            finally:
+                self.h.setOptionValue("simplex_strategy", 1)
         return status
 
     def add_cuts(self, cuts):
