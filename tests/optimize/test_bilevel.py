@@ -8,7 +8,11 @@ from optsolve.optimize.bilevel import (BilevelProblem, FieldOfExperts, Multinomi
                                        TVDenoising, minimize_bilevel)
 from optsolve.optimize.bilevel.hypergrad import (HypergradientOracle, solve_adjoint,
                                                  solve_lower, solve_lower_newton)
-from optsolve.optimize.bilevel.maid import _bb_step, _curvature_pair, _two_loop
+import optsolve.optimize.bilevel.directions as directions
+import optsolve.optimize.bilevel.steprules as steprules
+from optsolve.optimize.bilevel.directions import curvature_pair as _curvature_pair
+from optsolve.optimize.bilevel.directions import two_loop as _two_loop
+from optsolve.optimize.bilevel.steprules import _bb_step
 
 
 # --- instances -------------------------------------------------------------
@@ -598,7 +602,7 @@ def test_bb_step_is_used_on_a_quadratic_bilevel_problem(monkeypatch):
     prob = Quadratic(seed=5, m=3)
     Ainv_C = np.linalg.solve(prob.A, prob.C)
     ev = np.linalg.eigvalsh(Ainv_C.T @ Ainv_C)
-    real_bb = maid._bb_step
+    real_bb = steprules._bb_step
     bb_calls = []
 
     def bb_spy(theta, h, omega, last_step, fallback, beta_min, beta_max):
@@ -607,7 +611,7 @@ def test_bb_step_is_used_on_a_quadratic_bilevel_problem(monkeypatch):
                          (beta_min, beta_max), out))
         return out
 
-    monkeypatch.setattr(maid, "_bb_step", bb_spy)
+    monkeypatch.setattr(steprules, "_bb_step", bb_spy)
     res, calls = _trial_steps(monkeypatch, prob, {"step_rule": "bb", "eps0": 1e-4,
                                                    "delta0": 1e-4, "direction": "gradient"},
                               tol=1e-5)
@@ -787,7 +791,7 @@ def test_lbfgs_direction_failing_its_accuracy_test_falls_back_to_the_gradient(mo
         perp = np.roll(h, 1) - (np.roll(h, 1) @ h) / (h @ h) * h
         return perp + 1e-9 * h
 
-    monkeypatch.setattr(maid, "_two_loop", skewed)
+    monkeypatch.setattr(directions, "two_loop", skewed)
     slopes = []
     real = maid.line_search_inexact
 

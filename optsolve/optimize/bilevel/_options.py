@@ -12,7 +12,10 @@ import math
 from dataclasses import dataclass
 
 from ..._runtime import check_count_limit, check_time_limit
+from .directions import DIRECTIONS
 from .hypergrad import LOWER_SOLVERS
+from .steprules import STEP_RULES
+from .warmstarts import WARM_STARTS
 
 __all__ = ["Option", "OPTIONS", "METHODS", "DEFAULT_OPTIONS", "options_iv", "options_doc"]
 
@@ -68,11 +71,11 @@ OPTIONS = (
            "growth of the accepted step into the next first trial step"),
     Option("step_rule", "choice", "bb", _MAID,
            "first trial step of the later line searches (growth: the paper's)",
-           choices=("growth", "length", "bb", "bb-length")),
+           choices=tuple(STEP_RULES)),
     Option("beta_min", "positive", 1e-10, _MAID, "lower clip of the Barzilai-Borwein step"),
     Option("beta_max", "positive", 1e10, _MAID, "upper clip of the Barzilai-Borwein step"),
     Option("direction", "choice", "lbfgs", _MAID,
-           "search direction (gradient: the paper's ``-h``)", choices=("gradient", "lbfgs")),
+           "search direction (gradient: the paper's ``-h``)", choices=tuple(DIRECTIONS)),
     Option("lbfgs_memory", "positive_int", 10, _MAID, "L-BFGS pairs kept"),
     Option("max_backtracks", "positive_int", {"maid": 10, "fixed": 5}, _MAID,
            "trial steps of the first line search of an iteration (one more per retry)"),
@@ -84,7 +87,7 @@ OPTIONS = (
     Option("hopeless_factor", "positive", 4.0, _MAID,
            "early exit of a line search that cannot succeed (None: off)", none=True),
     Option("ls_warm", "choice", "secant", _MAID,
-           "warm start of the line search's lower solves", choices=("base", "interpolate", "secant")),
+           "warm start of the line search's lower solves", choices=tuple(WARM_STARTS)),
     Option("schedule", "choice", "geometric", _HOAG, "tolerance schedule",
            choices=("geometric", "quadratic", "cubic")),
     Option("decay", "unit", 0.9, _HOAG, "ratio of the geometric schedule"),
