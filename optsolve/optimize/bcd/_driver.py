@@ -8,7 +8,6 @@ solver of :mod:`._working_set`, whose loops are entirely in Numba.
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -18,10 +17,11 @@ from optsolve._runtime import check_count_limit, check_time_limit
 from ._kernels import greedy_cd_sparse_quadratic, group_lasso_cd, max_tree
 from ._monitor import Monitor
 from ._working_set import solve_working_sets
+from .penalties import check_nonnegative
 from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
                          greedy_tree, top_coordinates)
-from .problems import (LeastSquares, Logistic, Quadratic, Softmax, _check_partition,
-                       _Problem)
+from . import datafits
+from .problems import _GLM, Quadratic, Softmax, _check_partition, _Problem
 from .rules import GREEDY_RULES, RULES, FixedBlockScorer, coordinate_scores
 from .updates import UPDATES, gradient_step, newton_step, tree_step
 
@@ -67,18 +67,14 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
                 or block_size < 1):
             raise ValueError(f"`block_size` must be a positive integer, got {block_size!r}")
         block_size = int(min(block_size, p))
-    try:
-        tol = float(tol)
-    except (TypeError, ValueError):
-        raise ValueError(f"`tol` must be a non-negative number, got {tol!r}") from None
-    if not math.isfinite(tol) or tol < 0:
-        raise ValueError(f"`tol` must be a non-negative finite number, got {tol!r}")
+    tol = check_nonnegative(tol, "tol")
     max_iter = check_count_limit(max_iter, "max_iter")
     check_time_limit(time_limit)
 
     # the working-set solver: L1 least squares and logistic regression, with
     # or without the bound w >= 0
-    l1_glm = (problem.penalty == "l1" and isinstance(problem, (LeastSquares, Logistic)))
+    l1_glm = (problem.penalty == "l1" and isinstance(problem, _GLM)
+              and isinstance(problem.datafit, (datafits.LeastSquares, datafits.Logistic)))
     if problem.penalty == "group":
         # the groups are the blocks: the prox of the group norm is per group
         if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)
@@ -285,8 +281,8 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
                 and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
                 and update in ("gradient", "newton")):
             res = _greedy_sparse_quadratic(problem, x, rule, mon)
-        elif problem.penalty == "group" and rule == "cyclic" and isinstance(problem,
-                                                                           LeastSquares):
+        elif (problem.penalty == "group" and rule == "cyclic" and isinstance(problem, _GLM)
+              and isinstance(problem.datafit, datafits.LeastSquares)):
             res = _group_lasso_cyclic(problem, x, mon)
         else:
             res = _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon,

@@ -16,7 +16,8 @@ import numpy as np
 
 from ._kernels import (lasso_gram_cd, lasso_ws_cd, logistic_dual_of, logistic_grad_pass,
                        logreg_ws_prox_newton, ws_scores, xt_dot)
-from .problems import LeastSquares, Logistic, _sqn
+from . import datafits
+from .datafits import _sqn
 from .rules import coordinate_scores
 
 __all__ = ["solve_working_sets"]
@@ -56,7 +57,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
     Xd, data, indices, indptr = problem._karr
     n, p = X.shape
     alpha = problem.alpha
-    is_ls = isinstance(problem, LeastSquares)
+    is_ls = isinstance(problem.datafit, datafits.LeastSquares)
     positive = problem.positive
     y = problem.y
     L = problem.coord_lipschitz

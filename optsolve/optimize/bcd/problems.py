@@ -21,24 +21,22 @@ import scipy.sparse as sp
 
 from ._kernels import (_logistic_value, kernel_arrays, logistic_dual_of, logistic_grad_pass,
                        xt_dot)
+from . import datafits
+from .datafits import _check_y, _sqn
+from .penalties import PENALTY_NAMES, Penalty, check_nonnegative, make_penalty
+from .penalties import check_partition as _check_partition
 
-__all__ = ["LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
+__all__ = ["GLM", "LeastSquares", "Lasso", "Logistic", "SparseLogisticRegression",
            "Softmax", "Quadratic", "LabelPropagation", "GroupLasso"]
 
-_PENALTIES = ("none", "l2", "l1", "group")
 
 
 # --------------------------------------------------------------------------
 # validation helpers
 
 
-def _check_alpha(alpha, penalty, allowed=_PENALTIES):
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise ValueError(f"`alpha` must be a non-negative number, got {alpha!r}") from None
-    if not math.isfinite(a) or a < 0:
-        raise ValueError(f"`alpha` must be a non-negative finite number, got {alpha!r}")
+def _check_alpha(alpha, penalty, allowed=PENALTY_NAMES):
+    a = check_nonnegative(alpha, "alpha")
     if penalty not in allowed:
         raise ValueError(f"`penalty` must be one of {allowed}, got {penalty!r}")
     return a
@@ -52,29 +50,13 @@ def _check_positive(positive, penalty):
     return bool(positive)
 
 
-def _check_partition(parts, p, name, what):
-    """``parts`` as a list of sorted int64 index arrays partitioning
-    0..p-1, or ValueError naming the argument ``name``."""
-    try:
-        plist = [np.sort(np.asarray(b, dtype=np.int64).ravel()) for b in parts]
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a list of index arrays") from None
-    if not plist or any(b.size == 0 for b in plist):
-        raise ValueError(f"`{name}` must be a list of non-empty index arrays")
-    allidx = np.concatenate(plist)
-    if allidx.size != p or np.any(np.sort(allidx) != np.arange(p)):
-        raise ValueError(f"`{name}` must partition the {p} {what}: every index in "
-                         "0..n-1 exactly once")
-    return plist
-
-
 def _check_groups(groups, penalty, p):
-    """(list of sorted index arrays partitioning 0..p-1, group of each
-    variable) for the group penalty; (None, None) otherwise."""
+    """List of sorted index arrays partitioning 0..p-1 for the group
+    penalty; None otherwise."""
     if penalty != "group":
         if groups is not None:
             raise ValueError("`groups` is only used with `penalty`='group'")
-        return None, None
+        return None
     if groups is None:
         raise ValueError("`groups` is required with `penalty`='group'")
     if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
@@ -82,11 +64,7 @@ def _check_groups(groups, penalty, p):
             raise ValueError(f"`groups` as an integer must be a group size dividing the "
                              f"{p} features, got {groups}")
         groups = [np.arange(i, i + groups) for i in range(0, p, int(groups))]
-    glist = _check_partition(groups, p, "groups", "features")
-    group_of = np.empty(p, dtype=np.int64)
-    for k, gr in enumerate(glist):
-        group_of[gr] = k
-    return glist, group_of
+    return _check_partition(groups, p, "groups", "features")
 
 
 def _check_X(X):
@@ -114,20 +92,6 @@ def _check_X(X):
     return X
 
 
-def _check_y(y, n, name="y", ref="`X` has {n} rows"):
-    try:
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a numeric 1-D array") from None
-    if y.ndim != 1:
-        raise ValueError(f"`{name}` must be one-dimensional, got shape {y.shape}")
-    if y.shape[0] != n:
-        raise ValueError(f"`{name}` has {y.shape[0]} entries but " + ref.format(n=n))
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"`{name}` must contain only finite values (no NaN or inf)")
-    return y
-
-
 def _col_sq_norms(X):
     if sp.issparse(X):
         return np.asarray(X.multiply(X).sum(axis=0)).ravel()
@@ -146,99 +110,61 @@ def _lam_max_psd(M):
     return float(np.linalg.eigvalsh(M)[-1])
 
 
-def _sqn(v):
-    """||v||^2 without BLAS: a threaded BLAS dot on a loaded machine costs
-    milliseconds of thread wake-ups for a microsecond of work."""
-    return float(np.einsum("i,i->", v, v))
-
-
-def _soft(x, t):
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
-
-
 # --------------------------------------------------------------------------
 # the common part
 
 
 class _Problem:
-    """What the driver relies on. ``penalty`` is ``"none"``, ``"l2"``,
-    ``"l1"`` or ``"group"``; the L2 part is folded into the smooth part, the
-    L1 and group parts (and the constraint x >= 0 when ``positive``) are
-    handled by proximal steps."""
+    """What the driver relies on: a data fit (the subclass) and a penalty
+    object ``pen`` (see :mod:`.penalties`), whose L2 part is folded into the
+    smooth part and whose L1 and group parts (and the constraint x >= 0 when
+    ``positive``) are handled by proximal steps."""
 
     quadratic = False
-    penalty = "none"
-    alpha = 0.0
     n_vars = 0
-    positive = False
-    groups = None       # list of index arrays (penalty "group")
-    _group_of = None    # group number of each variable
+    pen = Penalty()
 
-    # the smooth part's L2 weight and the nonsmooth L1 weight
+    @property
+    def alpha(self):
+        return self.pen.alpha
+
+    @property
+    def penalty(self):
+        """The penalty's family: ``"none"``, ``"l2"``, ``"l1"`` or ``"group"``."""
+        return self.pen.name
+
+    @property
+    def positive(self):
+        return self.pen.positive
+
+    @property
+    def groups(self):
+        """The groups (list of index arrays) of the group penalty, else None."""
+        return getattr(self.pen, "groups", None)
+
     @property
     def _l2(self):
-        return self.alpha if self.penalty == "l2" else 0.0
+        return self.pen.l2
 
     @property
     def _l1(self):
-        return self.alpha if self.penalty == "l1" else 0.0
+        return self.pen.l1
 
     @property
     def _nonsmooth(self):
-        """Whether steps need a prox (L1, group, or the bound x >= 0)."""
-        return self.penalty in ("l1", "group") or self.positive
-
-    def _group_norms(self, v, b=None):
-        """Euclidean norm of each group's part of v (v indexed like ``b``,
-        or all variables), as an array over the variables of v."""
-        gid = self._group_of if b is None else self._group_of[b]
-        sq = np.bincount(gid, weights=v * v, minlength=len(self.groups))
-        return np.sqrt(sq)[gid]
+        return self.pen.nonsmooth
 
     def _penalty_value(self, x):
-        if self.penalty == "l1":
-            return self.alpha * float(np.abs(x).sum())
-        if self.penalty == "l2":
-            return 0.5 * self.alpha * float(x @ x)
-        if self.penalty == "group":
-            sq = np.bincount(self._group_of, weights=x * x, minlength=len(self.groups))
-            return self.alpha * float(np.sqrt(sq).sum())
-        return 0.0
+        return self.pen.value(x)
 
     def _prox(self, u, b=None, t=1.0):
-        """prox of t * (nonsmooth penalty + indicator of x >= 0) at u, the
-        values of the variables ``b`` (all when None; for the group penalty
-        ``b`` must hold whole groups)."""
-        if self.penalty == "group":
-            nrm = self._group_norms(u, b)
-            scale = np.maximum(1.0 - t * self.alpha / np.where(nrm > 0, nrm, 1.0), 0.0)
-            return u * scale
-        a = t * self._l1
-        if self.positive:
-            return np.maximum(u - a, 0.0)
-        return _soft(u, a) if a > 0 else u
+        return self.pen.prox(u, b, t)
+
+    def _min_norm_subgrad(self, x, g):
+        return self.pen.min_norm_subgrad(x, g)
 
     def _block_lips(self, b):
         return _lam_max_psd(self._block_hess(None, None, b, bound=True))
-
-    def _min_norm_subgrad(self, x, g):
-        """Smallest-norm element of grad f + the subdifferential of the
-        penalty and of the bound (the GS-s vector)."""
-        a = self.alpha
-        if self.positive:
-            q = g + self._l1
-            return np.where(x > 0, q, np.minimum(q, 0.0))
-        if self.penalty == "group":
-            xn = self._group_norms(x)
-            gn = self._group_norms(g)
-            at_zero = g * np.maximum(1.0 - a / np.where(gn > 0, gn, 1.0), 0.0)
-            return np.where(xn > 0, g + a * x / np.where(xn > 0, xn, 1.0), at_zero)
-        if self.penalty != "l1":
-            return g
-        s = np.where(x > 0, g + a, np.where(x < 0, g - a, 0.0))
-        zero = x == 0
-        s[zero] = _soft(g[zero], a)
-        return s
 
     def _optimality(self, x, st, g):
         """(name, value) of the certified optimality measure."""
@@ -258,21 +184,51 @@ class _Problem:
 
 
 class _GLM(_Problem):
-    """Generalised linear model f(Xw) + penalty; state = z = Xw."""
+    """Generalised linear model: a data fit F(Xw) (:mod:`.datafits`) plus a
+    penalty (:mod:`.penalties`); state = z = Xw."""
 
-    _curv = 1.0  # bound on the loss's second derivative
+    def __init__(self, X, y, alpha, penalty, groups=None, positive=False, fit=None):
+        # the named problems: validation in the order their users know
+        alpha = _check_alpha(alpha, penalty)
+        X = _check_X(X)
+        positive = _check_positive(positive, penalty)
+        groups = _check_groups(groups, penalty, X.shape[1])
+        self._setup(X, fit(y), make_penalty(penalty, alpha, positive, groups))
 
-    def __init__(self, X, y, alpha, penalty, groups=None, positive=False):
-        self.penalty = penalty
-        self.alpha = _check_alpha(alpha, penalty)
-        self.X = _check_X(X)
+    def _setup(self, X, datafit, pen):
+        self.X = X
         self.n_samples, self.n_features = self.X.shape
         self.n_vars = self.n_features
-        self.positive = _check_positive(positive, penalty)
-        self.groups, self._group_of = _check_groups(groups, penalty, self.n_features)
+        self.pen = pen
+        self.datafit = datafit.prepare(self.n_samples)
         self._sq = _col_sq_norms(self.X)
         self._karr = kernel_arrays(self.X)
         self._all_cols = np.arange(self.n_features, dtype=np.int64)
+
+    @property
+    def quadratic(self):
+        return self.datafit.quadratic
+
+    @property
+    def _curv(self):
+        return self.datafit.curvature
+
+    @property
+    def y(self):
+        return self.datafit.y
+
+    def _dloss(self, z):
+        return self.datafit.gradient(z)
+
+    def _d2loss(self, z):
+        return self.datafit.hessian_diag(z)
+
+    def _loss(self, z):
+        return self.datafit.value(z)
+
+    def _gap(self, x, z, g):
+        loss, dual = self.datafit.loss_and_dual(z, self._dual_scale(g))
+        return max(loss + self._penalty_value(x) - dual, 0.0)
 
     @property
     def sparse(self):
@@ -324,8 +280,9 @@ class _GLM(_Problem):
 
     @property
     def _has_gap(self):
-        """L1, with or without the bound: the duality gap is the measure."""
-        return self.penalty == "l1"
+        """L1, with or without the bound, and a data fit with a dual: the
+        duality gap is the measure."""
+        return self.pen.name == "l1" and hasattr(self.datafit, "loss_and_dual")
 
     def _optimality(self, x, z, g):
         if self._has_gap:
@@ -353,11 +310,61 @@ class _GLM(_Problem):
         group norm of g for the group penalty."""
         z = np.zeros(self.n_samples)
         g = np.asarray(self.X.T @ self._dloss(z)).ravel()
-        if self.positive:
-            return float(max(np.max(-g), 0.0))
-        if self.penalty == "group":
-            return float(np.max(self._group_norms(g)))
-        return float(np.max(np.abs(g)))
+        return self.pen.alpha_max(g)
+
+
+_DATAFIT_NEEDS = ("prepare", "value", "gradient", "hessian_diag", "curvature", "quadratic")
+_PENALTY_NEEDS = ("name", "alpha", "positive", "l1", "l2", "nonsmooth", "value", "prox",
+                  "min_norm_subgrad", "alpha_max")
+
+
+def _check_protocol(obj, name, needs, where):
+    missing = [m for m in needs if not hasattr(obj, m)]
+    if missing:
+        raise ValueError(f"`{name}` must follow the protocol of {where}: "
+                         f"{type(obj).__name__} lacks {', '.join(missing)}")
+
+
+class GLM(_GLM):
+    r"""A linear model's data fit composed with a penalty,
+    :math:`F(Xw) + \mathrm{penalty}(w)`: any data fit of :mod:`.datafits`
+    (or your own with its protocol) with any penalty of :mod:`.penalties`.
+
+    The named problems are such compositions: :class:`Lasso` is
+    ``GLM(X, datafits.LeastSquares(y), penalties.L1(alpha))`` and gives the
+    same iterates.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+        Design matrix (dense, or sparse: stored as CSC).
+    datafit : data fit object
+        See :mod:`optsolve.optimize.bcd.datafits` for the protocol.
+    penalty : penalty object, optional
+        See :mod:`optsolve.optimize.bcd.penalties`; none by default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.optimize.bcd import GLM, Lasso, bcd, datafits, penalties
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 60)); y = X[:, :3] @ [3.0, -2.0, 1.0]
+    >>> prob = GLM(X, datafits.LeastSquares(y), penalties.L1(0.1))
+    >>> bool(np.array_equal(bcd(prob).x, bcd(Lasso(X, y, 0.1)).x))
+    True
+    """
+
+    def __init__(self, X, datafit, penalty=None):
+        pen = Penalty() if penalty is None else penalty
+        _check_protocol(datafit, "datafit", _DATAFIT_NEEDS, "optsolve.optimize.bcd.datafits")
+        _check_protocol(pen, "penalty", _PENALTY_NEEDS, "optsolve.optimize.bcd.penalties")
+        if pen.name not in PENALTY_NAMES:
+            raise ValueError(f"`penalty`.name must be one of {PENALTY_NAMES}, got {pen.name!r}")
+        X = _check_X(X)
+        groups = getattr(pen, "groups", None)
+        if pen.name == "group" and sum(len(gr) for gr in groups) != X.shape[1]:
+            raise ValueError(f"`penalty`'s groups must partition the {X.shape[1]} features")
+        self._setup(X, datafit, pen)
 
 
 class LeastSquares(_GLM):
@@ -397,31 +404,8 @@ class LeastSquares(_GLM):
     True
     """
 
-    quadratic = True
-    _curv = 1.0
-
     def __init__(self, X, y, alpha=0.0, penalty="none", *, groups=None, positive=False):
-        super().__init__(X, y, alpha, penalty, groups, positive)
-        self.y = _check_y(y, self.n_samples)
-
-    def _dloss(self, z):
-        return (z - self.y) / self.n_samples
-
-    def _d2loss(self, z):
-        return np.full(self.n_samples, 1.0 / self.n_samples)
-
-    def _loss(self, z):
-        r = z - self.y
-        return 0.5 * _sqn(r) / self.n_samples
-
-    def _gap(self, x, z, g):
-        # dual point nu = r / s with r = y - Xw; D = (||y||^2 - ||y - nu||^2)/(2n)
-        n = self.n_samples
-        r = self.y - z
-        s = self._dual_scale(g)
-        nu = r / s
-        dual = 0.5 * (_sqn(self.y) - _sqn(self.y - nu)) / n
-        return max(self._value(x, z) - dual, 0.0)
+        super().__init__(X, y, alpha, penalty, groups, positive, datafits.LeastSquares)
 
 
 class Lasso(LeastSquares):
@@ -519,34 +503,12 @@ class Logistic(_GLM):
     True
     """
 
-    _curv = 0.25
-
     def __init__(self, X, y, alpha=0.0, penalty="none", *, groups=None, positive=False):
-        super().__init__(X, y, alpha, penalty, groups, positive)
-        y = _check_y(y, self.n_samples)
-        labels = np.unique(y)
-        if labels.size != 2:
-            raise ValueError(f"`y` must contain exactly two distinct labels, got {labels.size}")
-        self.classes_ = labels
-        self.y = np.where(y == labels[1], 1.0, -1.0)
+        super().__init__(X, y, alpha, penalty, groups, positive, datafits.Logistic)
 
-    def _dloss(self, z):
-        return -self.y * _sigmoid(-self.y * z) / self.n_samples
-
-    def _d2loss(self, z):
-        s = _sigmoid(self.y * z)
-        return s * (1.0 - s) / self.n_samples
-
-    def _loss(self, z):
-        return float(_logistic_value(z, self.y))
-
-    def _gap(self, x, z, g):
-        # theta = -grad f(z) / s; u_i = n y_i theta_i in (0, 1);
-        # D(theta) = -(1/n) sum [u log u + (1-u) log(1-u)]
-        u = np.empty(self.n_samples)
-        loss = logistic_grad_pass(z, self.y, u)
-        dual = logistic_dual_of(u, self.y, self._dual_scale(g))
-        return max(loss + self._penalty_value(x) - dual, 0.0)
+    @property
+    def classes_(self):
+        return self.datafit.classes_
 
 
 class SparseLogisticRegression(Logistic):
@@ -582,10 +544,6 @@ class SparseLogisticRegression(Logistic):
         super().__init__(X, y, alpha, "l1", positive=positive)
 
 
-def _sigmoid(t):
-    return 0.5 * (1.0 + np.tanh(0.5 * t))
-
-
 class Softmax(_Problem):
     r"""Multinomial logistic regression (softmax),
     :math:`\frac1n\sum_i \big(\log\sum_c e^{x_i^T w_c} - x_i^T w_{y_i}\big)`
@@ -617,8 +575,7 @@ class Softmax(_Problem):
     _curv = 0.5
 
     def __init__(self, X, y, alpha=0.0, penalty="none"):
-        self.penalty = penalty
-        self.alpha = _check_alpha(alpha, penalty, _PENALTIES[:3])
+        self.pen = make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3]))
         self.X = _check_X(X)
         self.n_samples, self.n_features = self.X.shape
         y = np.asarray(y)
@@ -729,8 +686,7 @@ class Quadratic(_Problem):
     quadratic = True
 
     def __init__(self, A, b, alpha=0.0, penalty="none"):
-        self.penalty = penalty
-        self.alpha = _check_alpha(alpha, penalty, _PENALTIES[:3])
+        self.pen = make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3]))
         if sp.issparse(A):
             A = sp.csr_matrix(A, dtype=np.float64)
             A.sum_duplicates()

@@ -1,0 +1,106 @@
+"""Problems as data fit x penalty compositions (optimize/bcd/datafits.py,
+penalties.py, problems.GLM): the named problems and their compositions give
+the same iterates; user data fits and penalties are checked at the door."""
+import numpy as np
+import pytest
+import scipy.optimize as so
+
+from optsolve.optimize.bcd import (GLM, GroupLasso, Lasso, LeastSquares, Logistic,
+                                   SparseLogisticRegression, bcd, datafits, penalties)
+
+
+def _data(seed=0, n=50, p=30):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(n)
+    return X, y
+
+
+@pytest.mark.parametrize("kw", [dict(tol=1e-10), dict(blocks="variable", tol=1e-8),
+                                dict(rule="cyclic", tol=1e-8)])
+def test_lasso_is_least_squares_plus_l1(kw):
+    X, y = _data()
+    a = bcd(Lasso(X, y, 0.1), **kw)
+    b = bcd(GLM(X, datafits.LeastSquares(y), penalties.L1(0.1)), **kw)
+    assert a.nit == b.nit and a.measure == b.measure == "gap"
+    np.testing.assert_array_equal(a.x, b.x)
+
+
+def test_named_compositions_match():
+    X, y = _data(1)
+    yb = np.sign(y)
+    pairs = [
+        (SparseLogisticRegression(X, yb, 0.02, positive=True),
+         GLM(X, datafits.Logistic(yb), penalties.L1(0.02, positive=True))),
+        (Logistic(X, yb, 0.1, "l2"), GLM(X, datafits.Logistic(yb), penalties.L2(0.1))),
+        (LeastSquares(X, y, positive=True),
+         GLM(X, datafits.LeastSquares(y), penalties.NoPenalty(positive=True))),
+        (GroupLasso(X, y, 0.1, groups=5),
+         GLM(X, datafits.LeastSquares(y),
+             penalties.GroupL1(0.1, [np.arange(i, i + 5) for i in range(0, 30, 5)]))),
+    ]
+    for named, composed in pairs:
+        a, b = bcd(named, tol=1e-9), bcd(composed, tol=1e-9)
+        assert a.success and a.nit == b.nit and a.fun == b.fun
+        np.testing.assert_array_equal(a.x, b.x)
+
+
+def test_protocol_errors_name_what_is_missing():
+    X, y = _data()
+
+    class NoGrad:
+        curvature, quadratic = 1.0, False
+
+        def prepare(self, n):
+            return self
+
+        def value(self, z):
+            return 0.0
+
+    with pytest.raises(ValueError, match="`datafit`.*NoGrad lacks gradient, hessian_diag"):
+        GLM(X, NoGrad())
+    with pytest.raises(ValueError, match="`penalty`.*lacks"):
+        GLM(X, datafits.LeastSquares(y), object())
+    with pytest.raises(ValueError, match="`y` has 3 entries"):
+        GLM(X, datafits.LeastSquares(y[:3]))
+    with pytest.raises(ValueError, match="groups.*partition the 30 features"):
+        GLM(X, datafits.LeastSquares(y), penalties.GroupL1(1.0, [[0, 1], [2]]))
+    with pytest.raises(ValueError, match="`groups` must partition"):
+        penalties.GroupL1(1.0, [[0, 1], [1]])
+    with pytest.raises(ValueError, match="`alpha`"):
+        penalties.L1(-1.0)
+    with pytest.raises(ValueError, match="`positive`"):
+        penalties.L2(1.0, positive="yes")
+    with pytest.raises(ValueError, match="`delta`"):
+        datafits.Huber(y, delta=0.0)
+
+
+def _huber_objective(X, y, delta, alpha):
+    n = X.shape[0]
+
+    def f(wpm):   # w = w+ - w-, both >= 0: the L1 term is linear
+        p = X.shape[1]
+        w = wpm[:p] - wpm[p:]
+        r = X @ w - y
+        a = np.abs(r)
+        val = np.where(a <= delta, 0.5 * r * r, delta * a - 0.5 * delta ** 2).sum() / n
+        g = X.T @ (np.clip(r, -delta, delta) / n)
+        return val + alpha * wpm.sum(), np.concatenate([g + alpha, -g + alpha])
+    return f
+
+
+@pytest.mark.parametrize("kw", [{}, dict(blocks="contiguous", block_size=4, update="newton")])
+def test_huber_user_datafit_against_scipy(kw):
+    X, y = _data(2)
+    y[:4] += 15.0                                      # outliers
+    delta, alpha = 1.0, 0.05
+    prob = GLM(X, datafits.Huber(y, delta), penalties.L1(alpha))
+    res = bcd(prob, tol=1e-9, **kw)
+    assert res.success and res.measure == "prox_grad_norm"
+    f = _huber_objective(X, y, delta, alpha)
+    p = X.shape[1]
+    ref = so.minimize(f, np.zeros(2 * p), jac=True, method="L-BFGS-B",
+                      bounds=[(0, None)] * (2 * p), options=dict(ftol=1e-15, gtol=1e-12))
+    assert res.fun <= ref.fun + 1e-7
+    assert abs(res.fun - f(np.concatenate([np.maximum(res.x, 0), np.maximum(-res.x, 0)]))[0]) \
+        < 1e-12
