@@ -1,15 +1,12 @@
 """``minimize_bilevel``: validation at the door, the run, the result."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..._runtime import (LIMIT, OTHER, STATUS_MESSAGES, SUCCESS, Deadline, InterruptGuard,
-                         OptimizeResult, Progress, wrap_callback)
+from ._monitor import Monitor
 from ._options import DEFAULT_OPTIONS, METHODS, options_doc, options_iv
 from .hoag import run_hoag
-from .hypergrad import LOWER_SOLVERS, HypergradientOracle, WorkLimitReached, _norm
+from .hypergrad import LOWER_SOLVERS, HypergradientOracle, WorkLimitReached
 from .maid import run_maid
 from .problems import check_problem
 
@@ -110,98 +107,31 @@ def minimize_bilevel(problem, theta0, *, method="maid", tol=1e-5, options=None,
     if not tol > 0:
         raise ValueError(f"`tol` must be a positive number, got {tol!r}")
     opts = options_iv(method, options)
-    cb = wrap_callback(callback)
-
     if opts["lower_solver"] == "auto":
         opts["lower_solver"] = getattr(problem, "preferred_lower_solver", "fista")
         if opts["lower_solver"] not in LOWER_SOLVERS:
             raise ValueError(f"`problem.preferred_lower_solver` must be one of "
                              f"{LOWER_SOLVERS}, got {opts['lower_solver']!r}")
     x0 = np.array(problem.x0(theta), dtype=float)
-    deadline = Deadline(opts["time_limit"])
-    progress = Progress(verbose, [("iter", "{:>6d}"), ("work", "{:>9d}"),
-                                  ("upper", "{:>12.6g}"), ("|h|", "{:>10.3e}"),
-                                  ("bound", "{:>10.3e}"), ("eps", "{:>9.2e}"),
-                                  ("delta", "{:>9.2e}"), ("step", "{:>9.2e}")])
-    history = {k: [] for k in ("work", "fun", "time", "eps", "delta", "grad_norm")}
-    last = {"theta": theta, "fun": math.nan, "jac": None, "eps": math.nan,
-            "delta": math.nan, "step": math.nan, "grad_bound": math.nan, "x": x0}
-    counters = {"nit": 0}
-
-    with InterruptGuard() as guard:
+    with Monitor(theta, x0, opts["time_limit"], callback, verbose) as monitor:
         oracle = HypergradientOracle(problem, x0, max_work=opts["max_work"],
-                                     deadline=deadline, guard=guard,
+                                     deadline=monitor.deadline, guard=monitor.guard,
                                      lower_maxiter=opts["lower_maxiter"],
                                      cg_maxiter=opts["cg_maxiter"], seed=opts["seed"],
                                      lower_solver=opts["lower_solver"])
-
-        def snapshot(state, status="running", limit=None):
-            jac = state.get("jac")
-            return OptimizeResult(
-                x=np.array(state["theta"], copy=True), fun=state["fun"],
-                jac=None if jac is None else np.array(jac, copy=True),
-                nit=counters["nit"], nlower=oracle.nlower, ncg=oracle.ncg,
-                nfev=oracle.nfev, nwork=oracle.work, eps=state["eps"],
-                delta=state["delta"], step=state["step"],
-                grad_bound=state["grad_bound"], x_lower=state["x"], limit=limit)
-
-        def record(event, accepted=True, **state):
-            last.update(state)
-            if event == "iteration":
-                counters["nit"] += 1
-            history["work"].append(oracle.work)
-            history["fun"].append(state["fun"])
-            history["time"].append(deadline.elapsed())
-            history["eps"].append(state["eps"])
-            history["delta"].append(state["delta"])
-            jac = state.get("jac")
-            hn = _norm(jac) if jac is not None else math.nan
-            history["grad_norm"].append(hn)
-            progress.line(counters["nit"], oracle.work, state["fun"], hn,
-                          state["grad_bound"], state["eps"], state["delta"], state["step"],
-                          force=(event == "start"))
-            if cb is not None and event == "iteration":
-                return cb(snapshot(state))
-            return False
-
+        monitor.oracle = oracle
         limit = None
         try:
             if method == "hoag":
-                out = run_hoag(oracle, theta, opts, record, tol=tol)
+                out = run_hoag(oracle, theta, opts, monitor.record, tol=tol)
             else:
-                out = run_maid(oracle, theta, opts, record, tol=tol, fixed=(method == "fixed"))
-            last.update({k: v for k, v in out.items() if k in last})
+                out = run_maid(oracle, theta, opts, monitor.record, tol=tol,
+                               fixed=(method == "fixed"))
+            monitor.last.update({k: v for k, v in out.items() if k in monitor.last})
             end = out["status"]
         except WorkLimitReached as stop:
             end, limit = "limit", stop.limit
-
-    if end == "converged":
-        status, message = SUCCESS, "The hypergradient bound is below `tol`."
-    elif end == "maxiter":
-        status, limit = LIMIT, "maxiter"
-        message = "The maximum number of outer iterations was reached."
-    elif end == "callback":
-        status, limit = LIMIT, "callback"
-        message = "The callback asked to stop."
-    elif end == "eps_min":
-        status = OTHER
-        message = ("The accuracies reached `eps_min` without satisfying the error "
-                   "bound or the line search (the hypergradient may be tiny or the "
-                   "problem's constants wrong).")
-    else:
-        status = LIMIT
-        message = {"max_work": "The work budget `max_work` was used up.",
-                   "time": "The time limit was reached.",
-                   "interrupt": "Interrupted by the user."}.get(limit, STATUS_MESSAGES[LIMIT])
-    res = snapshot(last, limit=limit)
-    res.update(status=status, success=status == SUCCESS, message=message, method=method,
-               lower_solver=opts["lower_solver"],
-               time=deadline.elapsed(),
-               history={k: np.asarray(v, dtype=float) for k, v in history.items()})
-    progress.message(f"{message} theta-norm {np.linalg.norm(res.x):.4g}, upper {res.fun:.6g}, "
-                     f"work {res.nwork} (lower {res.nlower}, cg {res.ncg})")
-    return res
-
+    return monitor.result(end, limit, method=method, lower_solver=opts["lower_solver"])
 
 if minimize_bilevel.__doc__:   # None under python -OO
     minimize_bilevel.__doc__ = minimize_bilevel.__doc__.replace("%(options)s", options_doc())
