@@ -406,10 +406,8 @@ def bench_libsvm(args, axes):
     """Binary libsvm files as 2-class multinomial problems, one weight per feature."""
     from sklearn.datasets import load_svmlight_file
 
-    # mu = 1/n_train makes the lower level badly conditioned (kappa ~ 4e4 on a8a):
-    # Newton-CG (the logistic problem's preferred lower solver) needs ~100-200
-    # products per solve; MAID and the three HOAG schedules race (about two
-    # minutes per file)
+    # mu = 1/n_train makes the lower level badly conditioned, so every solve is
+    # long: only MAID and the three HOAG schedules race
     methods = [m for m in with_variants(METHODS, args)
                if m[0].startswith("MAID") or m[0].startswith("HOAG")]
     for name, ax in zip(args.libsvm.split(","), axes):
@@ -594,7 +592,7 @@ def foe_case(args, kind):
         return dict(clean=crops[:4], test=crops[4:], n_filters=8, size=5,
                     budget=args.foe_budget, methods=with_variants(METHODS, args),
                     points=args.points, tol=1e-6, grid=FOE_GRIDS["small"], name="bilevel_foe")
-    # fixed accuracy 1e-3 accepts no step within minutes at the 48-filter size
+    # at the 48-filter size fixed accuracy 1e-3 is too loose to accept steps
     methods = [m for m in with_variants(METHODS, args)
                if m[0].startswith("MAID") or m[0].startswith("HOAG")]
     if kind == "large":

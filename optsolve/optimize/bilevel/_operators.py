@@ -58,8 +58,8 @@ def correlate(x, filters):
         Column ``j`` is filter ``j``'s response, flattened image-major.
     """
     k, s, _ = filters.shape
-    # a C-ordered right factor: with the transposed view OpenBLAS took a
-    # threaded path 100x slower on small products (busy 2-core machine)
+    # a C-ordered right factor: the transposed view sends OpenBLAS down a
+    # threaded path that is far slower on small products
     return patches(x, s) @ np.ascontiguousarray(filters.reshape(k, s * s).T)
 
 

@@ -12,8 +12,8 @@ authors' code (fabianp/hoag):
   CG to ``||r|| <= eps_k ||grad g(x_1)||``;
 * step ``theta <- theta - h / L`` with ``L_0 = ||h_0|| dim`` (``L0="dim"``,
   the default, as in the authors' code we read; ``L0="sqrt"`` gives
-  ``||h_0|| / sqrt(dim)``, a variant noted in our references, whose much
-  longer first step derails TV and FoE learning; or a number); after
+  ``||h_0|| / sqrt(dim)``, a variant noted in our references (the guide
+  says how it fares); or a number); after
   each step, if ``g <= g_old + C eps + eps_old (C + 1) incr - L incr^2``
   (``C = 0.25``, ``incr = ||theta - theta_old||``) then ``L <- 0.95 L``;
   if ``g >= 1.2 g_old`` then ``L <- 2 L`` and ``eps <- eps / 2``.

@@ -311,9 +311,8 @@ class FieldOfExperts(_Denoising):
         filter, ``alpha_j = -6 - log 2`` for their bank of 48 filters of 7x7,
         smoothings ``beta_j = -3.5``, and the filters are drawn the same way.
         For another bank the weights are rescaled so that the bank's total
-        weight ``J e^alpha sqrt(size)`` stays the paper's: a bank of 8
-        filters of 5x5 would otherwise start about 6 times weaker than the
-        paper's."""
+        weight ``J e^alpha sqrt(size)`` stays the paper's (a smaller bank
+        would otherwise start much weaker)."""
         J, s = self.n_filters, self.size
         rng = np.random.default_rng(self.random_state)
         f = rng.standard_normal((J, s * s)) * math.sqrt(1.0 / s)
@@ -428,7 +427,7 @@ class MultinomialLogistic(BilevelProblem):
     """
 
     #: Newton-CG: ``mu = min e^theta`` (``1/n`` at the start) makes ``L/mu``
-    #: large (about 4e4 on a8a), where FISTA needs about ten times more work
+    #: large, where FISTA's work grows with ``sqrt(L/mu)`` (figures in the guide)
     preferred_lower_solver = "newton-cg"
 
     def __init__(self, X_train, y_train, X_val, y_val, per="weight"):
