@@ -54,8 +54,9 @@ class Option:
         if self.low is None and self.high is None:
             return ""
         lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
-        return f"[{lo}, {hi}{')' if self.high_open else ']'}"
+        if self.high is None:
+            return f"[{lo}, inf)"
+        return f"[{lo}, {self.high:g}{')' if self.high_open else ']'}"
 
 
 def _kind(o):
@@ -93,7 +94,7 @@ def check_option(o: Option, value):
     """``value`` checked and converted for ``o``; ``ValueError`` naming the
     option in backticks otherwise."""
     if value is None and o.none:
-        return None
+        return o.check(None, o.name) if o.check is not None else None
     if o.type == "any":
         return o.check(value, o.name)
     if o.type == "str":
@@ -160,60 +161,54 @@ def doc_list(table, indent=8):
             extra = ("subset of " if o.type == "subset" else "one of ") + ", ".join(
                 f'``"{c}"``' for c in o.choices)
         text = (f"- ``{o.name}`` ({o.shown_type or o.type}, default ``{_default_text(o)}``"
-                + (f"; {extra}" if extra else "") + f"): {o.description}")
+                + (f"; {extra}" if extra else "") + "): "
+                + o.description.replace("|", "\\|").replace("*", "\\*"))
         lines.append(pad + text)
     return "\n".join(lines)
 
 
 def _flag_type(o):
+    # syntax only: the engine validates the values at its door, so a bad
+    # value reads the same from the CLI as from the call
     def convert(text):
-        if o.type == "int":
-            try:
-                value = int(text, 10)
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"must be an integer, got {text!r}") from None
-        elif o.type == "float":
-            try:
-                value = float(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"must be a number, got {text!r}") from None
-        elif o.type == "subset":
-            value = tuple(s for s in text.split(",") if s)
-        else:
-            value = text
+        if o.type == "subset":
+            return tuple(s for s in text.split(",") if s)
+        if o.type not in ("int", "float"):
+            return text
         try:
-            return check_option(o, value)
-        except ValueError as exc:       # argparse names the flag itself
+            return int(text, 10) if o.type == "int" else float(text)
+        except ValueError:
             raise argparse.ArgumentTypeError(
-                str(exc).removeprefix(f"`{o.name}` ")) from None
+                f"must be {'an integer' if o.type == 'int' else 'a number'}, "
+                f"got {text!r}") from None
     return convert
 
 
-def add_flags(parser, table, names, *, metavars=None):
+def add_flags(parser, table, names, *, metavars=None, aliases=None):
     """Add ``--NAME`` flags (underscores as dashes) for the options
     ``names`` of ``table``: bools as ``--NAME``/``--no-NAME``, choices as
-    argparse choices, numbers range-checked; defaults are None (the
-    engine's default applies), the help text names the table's default."""
+    argparse choices, numbers parsed (the engine checks their range);
+    defaults are None (the engine's default applies), the help text names
+    the table's default. ``aliases``: extra flags per option name."""
     known = {o.name: o for o in table}
     metavars = metavars or {}
+    aliases = aliases or {}
     for key in names:
         o = known[key]
-        flag = "--" + key.replace("_", "-")
+        flag = ["--" + key.replace("_", "-"), *aliases.get(key, ())]
         # argparse %-formats help strings
         help_ = f"{o.description} (default: {_default_text(o)})".replace("%", "%%")
         if o.type == "bool":
-            parser.add_argument(flag, dest=key, default=None,
+            parser.add_argument(*flag, dest=key, default=None,
                                 action=argparse.BooleanOptionalAction, help=help_)
         elif o.type in ("str", "any") and o.choices:
-            parser.add_argument(flag, dest=key, default=None,
+            parser.add_argument(*flag, dest=key, default=None,
                                 choices=list(o.choices), help=help_)
         elif o.type == "subset":
-            parser.add_argument(flag, dest=key, default=None, metavar="A,B",
+            parser.add_argument(*flag, dest=key, default=None, metavar="A,B",
                                 type=_flag_type(o), help=help_ + ", comma-separated")
         else:
-            parser.add_argument(flag, dest=key, default=None,
+            parser.add_argument(*flag, dest=key, default=None,
                                 type=_flag_type(o),
                                 metavar=metavars.get(key, o.type.upper()),
                                 help=help_)

@@ -5,12 +5,17 @@ import math
 import sys
 import time
 
+from optsolve._options import add_flags, flag_values
 from optsolve.milp.bnb import MESSAGES, solve_problem
-from optsolve.milp.branching import RULES
 from optsolve.milp.mps import MPSError, read_mps
+from optsolve.milp.options import TABLE
 
 __all__ = ["add_parser", "run"]
 
+# the table's options with a flag (the display and callbacks have -q/-v)
+_FLAGS = [o.name for o in TABLE
+          if o.name not in ("disp", "display_interval", "callback",
+                            "callback_interval")]
 _STATUS_WORDS = {0: "optimal", 1: "limit reached", 2: "infeasible",
                  3: "unbounded", 4: "other"}
 
@@ -24,21 +29,11 @@ def add_parser(subparsers):
                     "line every few seconds and a summary; exit status 0 when "
                     "the run ends (whatever the answer), 1 on bad input.")
     p.add_argument("file", metavar="FILE", help="MPS file (.mps or .mps.gz)")
-    p.add_argument("--branching", default="relpscost", choices=sorted(RULES),
-                   help="branching rule (default: relpscost)")
-    p.add_argument("--node-selection", default="best-bound",
-                   choices=["best-bound", "best-estimate", "depth-first"],
-                   help="node selection (default: best-bound with plunging)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help="wall-clock limit in seconds, reading the file included")
-    p.add_argument("--node-limit", type=int, default=None, metavar="N",
-                   help="maximum number of nodes")
-    p.add_argument("--gap", type=float, default=1e-4, metavar="G",
-                   help="relative gap at which to stop (default: 1e-4)")
-    p.add_argument("--no-cuts", action="store_true",
-                   help="no cuts at the root")
-    p.add_argument("--no-presolve", action="store_true",
-                   help="solve the problem as read, without presolve")
+    add_flags(p, TABLE, _FLAGS, aliases={"mip_rel_gap": ["--gap"]},
+              metavars={"time_limit": "S", "node_limit": "N",
+                        "mip_rel_gap": "G", "mip_abs_gap": "G",
+                        "cut_rounds": "N", "dive_frequency": "N",
+                        "integrality_tolerance": "T"})
     p.add_argument("--format", default="auto", choices=["auto", "free", "fixed"],
                    help="MPS flavour (default: auto)")
     p.add_argument("--solution", metavar="OUT", default=None,
@@ -80,12 +75,9 @@ def run(args) -> int:
     except MPSError as exc:
         print(f"optsolve milp: {exc}", file=sys.stderr)
         return 1
-    options = {"branching": args.branching, "node_selection": args.node_selection,
-               "time_limit": args.time_limit, "node_limit": args.node_limit,
-               "mip_rel_gap": args.gap, "cuts": not args.no_cuts,
-               "presolve": not args.no_presolve,
-               "disp": 0 if args.quiet else 1,
-               "display_interval": 1.0 if args.verbose else 5.0}
+    options = flag_values(args, _FLAGS)
+    options.update(disp=0 if args.quiet else 1,
+                   display_interval=1.0 if args.verbose else 5.0)
     try:
         res = solve_problem(problem, options, start=start)
     except ValueError as exc:

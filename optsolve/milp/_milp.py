@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from optsolve.milp.bnb import empty_domain_result, options_iv, solve_problem
+from optsolve._options import doc_list
+from optsolve.milp.bnb import empty_domain_result, solve_problem
+from optsolve.milp.options import TABLE, options_iv
 from optsolve.milp.problem import EmptyDomain, milp_iv
 
 __all__ = ["milp"]
@@ -36,18 +38,12 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
     constraints : LinearConstraint, (A, lb, ub) tuple, or a sequence of them, optional
         Rows ``lb <= A @ x <= ub``; ``A`` dense or sparse.
     options : dict, optional
-        ``disp`` (bool/int), ``time_limit`` (s), ``node_limit``,
-        ``mip_rel_gap`` (default 1e-4), ``mip_abs_gap`` (1e-6), ``presolve``
-        (accepted, ignored) as in scipy, and ours: ``branching``
-        (``"relpscost"`` default, ``"pscost"``, ``"fullstrong"``,
-        ``"mostinf"`` or an object with ``select(state)``),
-        ``node_selection`` (``"best-bound"`` default, ``"best-estimate"``,
-        ``"depth-first"``), ``callback`` (receives an ``OptimizeResult`` at
-        each new incumbent and every ``callback_interval`` nodes; raising
-        ``StopIteration`` stops), ``callback_interval`` (100),
-        ``heuristics`` (True), ``dive_frequency`` (10),
-        ``display_interval`` (5 s), ``integrality_tolerance`` (1e-6).
-        Unknown keys raise ``ValueError``.
+        Solver options; unknown keys raise ``ValueError``. ``disp``,
+        ``time_limit``, ``node_limit``, ``mip_rel_gap`` and ``presolve``
+        mean what they mean in scipy. The list (from
+        ``optsolve.milp.options.TABLE``):
+
+{options}
 
     Returns
     -------
@@ -100,3 +96,7 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
         options_iv(options)          # bad options raise all the same
         return empty_domain_result(start)
     return solve_problem(problem, options, start=start)
+
+
+if milp.__doc__ is not None:         # None under python -OO
+    milp.__doc__ = milp.__doc__.replace("{options}", doc_list(TABLE))

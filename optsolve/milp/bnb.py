@@ -19,8 +19,7 @@ import numpy as np
 
 from optsolve._runtime import (INFEASIBLE, LIMIT, OTHER, STATUS_MESSAGES,
                                SUCCESS, UNBOUNDED, Deadline, InterruptGuard,
-                               OptimizeResult, Progress, check_count_limit,
-                               check_time_limit, wrap_callback)
+                               OptimizeResult, Progress)
 from optsolve.milp import _kernels
 from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
 from optsolve.milp.cuts import RootSeparator
@@ -29,49 +28,13 @@ from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
                               LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
+from optsolve.milp.options import OPTIONS, options_iv
 from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
 
 __all__ = ["OPTIONS", "MESSAGES", "solve_problem", "options_iv",
            "empty_domain_result"]
 
-#: The options table: name -> (default, description). Validation, the CLI and
-#: the documentation read it.
-OPTIONS = {
-    "branching": ("relpscost", "branching rule: 'relpscost', 'pscost', "
-                  "'fullstrong', 'mostinf', or an object with select(state)"),
-    "node_selection": ("best-bound", "'best-bound' (with depth-first plunging), "
-                       "'best-estimate' (with plunging) or 'depth-first'"),
-    "time_limit": (None, "wall-clock seconds, None for no limit"),
-    "node_limit": (None, "maximum number of nodes solved, None for no limit"),
-    "mip_rel_gap": (1e-4, "stop when |primal - dual| / |primal| <= this"),
-    "mip_abs_gap": (1e-6, "stop when |primal - dual| <= this"),
-    "disp": (False, "print a progress line every few seconds (True) or every "
-             "node (2)"),
-    "display_interval": (5.0, "seconds between two progress lines"),
-    "callback": (None, "callable receiving an OptimizeResult at each new "
-                 "incumbent and every `callback_interval` nodes; "
-                 "StopIteration stops"),
-    "callback_interval": (100, "nodes between two periodic callback calls"),
-    "propagation": (True, "activity-based bound tightening of integer "
-                    "columns at every node"),
-    "heuristics": (True, "run simple rounding and fractional diving"),
-    "submip": (True, "RENS at the root and RINS in the tree: small "
-               "branch and bounds on the problem with the integer columns "
-               "that agree (LP and incumbent) fixed"),
-    "dive_frequency": (10, "run fractional diving every this many nodes "
-                       "(0: root only)"),
-    "cuts": (True, "root cutting planes: Gomory mixed-integer, c-MIR and "
-             "lifted knapsack cover (see optsolve.milp.cuts)"),
-    "cut_families": (("gomory", "mir", "cover"), "the root cut families used "
-                     "when `cuts` is on: a subset of 'gomory', 'mir', 'cover'"),
-    "cut_rounds": (10, "maximum rounds of root cuts"),
-    "presolve": (True, "reduce the problem before the search (bound "
-                 "tightening, singleton and redundant rows, dual fixing, "
-                 "coefficient tightening; see optsolve.milp.presolve)"),
-    "integrality_tolerance": (1e-6, "a value within this of an integer is "
-                              "integral"),
-}
 #: Result messages as :func:`scipy.optimize.milp` words them, with the HiGHS
 #: model status of the same meaning (keys: status codes and ``limit``s).
 MESSAGES = {
@@ -83,7 +46,6 @@ MESSAGES = {
     "interrupt": "Interrupted. (HiGHS Status 17: Interrupted by Ctrl-C)",
     "callback": "Interrupted. (HiGHS Status 17: Stopped by the callback)",
 }
-_SELECTIONS = ("best-bound", "best-estimate", "depth-first")
 # sub-MIP heuristics: node limits, the share of integer columns that must be
 # fixed, and the node numbers at which RINS runs (the gap doubles after each
 # call that finds nothing, up to _RINS_MAX_STEP)
@@ -93,61 +55,6 @@ _SUBMIP_MIN_FIXED = 0.3
 _RINS_FIRST = 100
 _RINS_MAX_STEP = 3200
 _MAX_NODE_ROUNDS = 5
-
-
-def options_iv(options):
-    """Validate an options dict; return a complete dict with defaults."""
-    if options is None:
-        options = {}
-    if not isinstance(options, dict):
-        raise ValueError("`options` must be a dict or None")
-    unknown = set(options) - set(OPTIONS)
-    if unknown:
-        raise ValueError(f"`options` has unknown keys {sorted(unknown)}; "
-                         f"known: {sorted(OPTIONS)}")
-    o = {k: v[0] for k, v in OPTIONS.items()}
-    o.update(options)
-    o["branching"] = make_rule(o["branching"])
-    if o["node_selection"] not in _SELECTIONS:
-        raise ValueError(f"`node_selection` must be one of {_SELECTIONS}, "
-                         f"got {o['node_selection']!r}")
-    o["time_limit"] = check_time_limit(o["time_limit"])
-    o["node_limit"] = check_count_limit(o["node_limit"], "node_limit")
-    for key in ("mip_rel_gap", "mip_abs_gap", "display_interval",
-                "integrality_tolerance"):
-        try:
-            v = float(o[key])
-        except (TypeError, ValueError):
-            v = math.nan
-        if not (v >= 0 and math.isfinite(v)):
-            raise ValueError(f"`{key}` must be a non-negative number, got {o[key]!r}")
-        o[key] = v
-    if not o["integrality_tolerance"] < 0.5:
-        raise ValueError("`integrality_tolerance` must be below 0.5")
-    o["callback_interval"] = check_count_limit(o["callback_interval"],
-                                               "callback_interval") or 1
-    o["dive_frequency"] = check_count_limit(o["dive_frequency"], "dive_frequency")
-    o["cut_rounds"] = check_count_limit(o["cut_rounds"], "cut_rounds")
-    for key in ("cuts", "propagation", "presolve", "submip"):
-        if not isinstance(o[key], (bool, np.bool_)):
-            raise ValueError(f"`{key}` must be a bool, got {o[key]!r}")
-    fams = o["cut_families"]
-    if isinstance(fams, str):
-        fams = (fams,)
-    try:
-        fams = tuple(fams)
-    except TypeError:
-        fams = None
-    known = RootSeparator.FAMILIES
-    if fams is None or not all(isinstance(f, str) and f in known for f in fams):
-        raise ValueError(f"`cut_families` must be a subset of {known}, "
-                         f"got {o['cut_families']!r}")
-    o["cut_families"] = tuple(dict.fromkeys(fams))
-    o["callback"] = wrap_callback(o["callback"])
-    d = o["disp"]
-    if not isinstance(d, (bool, int, np.integer)):
-        raise ValueError("`disp` must be a bool or an int")
-    return o
 
 
 def _gap(primal, dual):
