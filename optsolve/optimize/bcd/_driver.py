@@ -22,7 +22,8 @@ from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
                          greedy_tree, top_coordinates)
 from . import datafits
 from .problems import _GLM, Quadratic, Softmax, _check_partition, _Problem
-from .rules import GREEDY_RULES, RULES, FixedBlockScorer, coordinate_scores
+from .rules import (GREEDY_RULES, RULES, FixedBlockScorer, coordinate_scores,
+                    coordinate_weights)
 from .updates import UPDATES, gradient_step, newton_step, tree_step
 
 __all__ = ["bcd"]
@@ -303,7 +304,7 @@ def _greedy_sparse_quadratic(problem, x, rule, mon):
     p = problem.n_vars
     g = problem._state(x)
     L = problem.coord_lipschitz
-    weight = np.ones(p) if rule == "gs" else 1.0 / np.sqrt(L)
+    weight = coordinate_weights(rule, L)
     score = np.abs(g) * weight
     tree = max_tree(score)
     chunk = 1 if mon.keep_history else max(1, min(p, 10_000))
@@ -376,8 +377,7 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
         chol = None
         if rule == "gsq":
             chol = [np.linalg.cholesky(problem._block_hess(x, st, b)) for b in fixed]
-        scorer = FixedBlockScorer(fixed, coord_L, block_L, chol)
-        probs = block_L / block_L.sum() if rule == "lipschitz" else None
+        scorer = FixedBlockScorer(fixed, coord_L, block_L, chol, rule)
         hess_cache = {}
     n_fixed = len(fixed) if fixed is not None else 0
     # the gradient is free on quadratics with maintained gradients (state)
@@ -408,24 +408,15 @@ def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, 
         # --- select a block
         L_b = None
         if fixed is not None:
-            if rule == "cyclic":
-                k = nit % n_fixed
-            elif rule == "random":
-                k = int(rng.integers(n_fixed))
-            elif rule == "lipschitz":
-                k = int(rng.choice(n_fixed, p=probs))
-            else:
-                s = problem._min_norm_subgrad(x, g)
-                k = int(np.argmax(scorer.scores(rule, x, g, s, alpha, positive)))
+            k = scorer.select(rule, nit, rng, problem, x, g)
             b = fixed[k]
             L_b = scorer.block_L[k] if needs_L else None
         else:
             s = problem._min_norm_subgrad(x, g)
+            score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
             if blocks == "tree":
-                score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
                 b = greedy_tree(problem, score, block_size, mark)
             else:
-                score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
                 b = top_coordinates(score, block_size)
         # --- update it
         if g_current or grad_free:

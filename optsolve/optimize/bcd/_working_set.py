@@ -15,14 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import (lasso_gram_cd, lasso_ws_cd, logistic_dual_of, logistic_grad_pass,
-                       logreg_ws_prox_newton, ws_scores, xt_dot)
+                       logreg_ws_prox_newton, xt_dot)
 from . import datafits
 from .datafits import _sqn
-from .rules import coordinate_scores
+from .rules import working_set_scores
 
 __all__ = ["solve_working_sets"]
 
-_FUSED = ("gs", "gsl", "gsd")   # rules whose scores ws_scores computes
 
 def _use_gram(problem, ws, gram_max):
     """Whether the prox-Newton model is minimised on the weighted Gram matrix
@@ -148,19 +147,8 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
         if n_keep == 0:  # everything screened: w = 0 is optimal
             nit += 1
             continue
-        if rule in _FUSED:
-            # scores, the largest violation and the counts in one Numba pass
-            v_max, n_supp, n_viol = ws_scores(w, g, keep, L, alpha, positive,
-                                              rule != "gs", score)
-        else:
-            s = problem._min_norm_subgrad(w, g)
-            score = coordinate_scores(rule, w, g, s, L, alpha, positive)
-            support = w != 0
-            score = np.where(support, np.inf, score)
-            score[~keep] = -np.inf
-            v_max = float(np.max(np.abs(s[keep])))
-            n_supp = int(support.sum())
-            n_viol = int(np.count_nonzero(s[keep & ~support]))
+        score, v_max, n_supp, n_viol = working_set_scores(rule, problem, w, g, keep, L, alpha,
+                                                          positive, score)
         if nit == 0 and not is_ls:
             # the first working set: the violators of the optimality condition,
             # between 10 and p0 of them (a prox-Newton step costs the Gram of

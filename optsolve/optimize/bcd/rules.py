@@ -16,17 +16,31 @@ L_b the block Lipschitz constants:
 
 For variable blocks the same per-coordinate scores rank coordinates (with
 L_i in place of L_b).
+
+This module is the one home of the rules: the per-coordinate scores
+(:func:`coordinate_scores`, and their fused Numba pass for working sets,
+:func:`working_set_scores`), the weights of the Numba greedy loop on sparse
+quadratics (:func:`coordinate_weights`) and the choice of a block of a fixed
+partition (:class:`FixedBlockScorer`, the cyclic and random rules too).
+A new rule: its name in :data:`RULES` (and :data:`GREEDY_RULES` if it reads
+the gradient), its score in :func:`coordinate_scores` and
+:meth:`FixedBlockScorer.scores`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RULES", "GREEDY_RULES", "coordinate_scores", "block_scores"]
+from ._kernels import ws_scores
+
+__all__ = ["RULES", "GREEDY_RULES", "coordinate_scores", "coordinate_weights",
+           "working_set_scores", "FixedBlockScorer"]
 
 #: Every selection rule ``bcd`` accepts.
 RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq", "gs-r", "gs-q")
 #: The greedy rules (those that read the gradient), usable with variable blocks.
 GREEDY_RULES = ("gs", "gsl", "gsd", "gsq", "gs-r", "gs-q")
+#: The rules whose working-set scores one Numba pass computes (``ws_scores``).
+_FUSED = ("gs", "gsl", "gsd")
 
 
 def _prox_step(x, g, L, alpha, positive=False):
@@ -67,11 +81,36 @@ def coordinate_scores(rule, x, g, s, L, alpha, positive=False):
     raise ValueError(f"unknown greedy rule {rule!r}")  # pragma: no cover
 
 
+def coordinate_weights(rule, L):
+    """Weights w of the GS (ones) and GSL (1/sqrt(L_i)) rules on a smooth
+    problem, score_i = w_i |g_i|: what the Numba greedy loop on a sparse
+    quadratic reads."""
+    return np.ones(L.size) if rule == "gs" else 1.0 / np.sqrt(L)
+
+
+def working_set_scores(rule, problem, w, g, keep, L, alpha, positive, score):
+    """Scores of the working-set solver: the support first (inf), screened
+    coordinates last (-inf). Returns (score, largest violation, support
+    size, number of violators outside the support)."""
+    if rule in _FUSED:
+        # scores, the largest violation and the counts in one Numba pass
+        v_max, n_supp, n_viol = ws_scores(w, g, keep, L, alpha, positive, rule != "gs", score)
+        return score, v_max, n_supp, n_viol
+    s = problem._min_norm_subgrad(w, g)
+    score = coordinate_scores(rule, w, g, s, L, alpha, positive)
+    support = w != 0
+    score = np.where(support, np.inf, score)
+    score[~keep] = -np.inf
+    v_max = float(np.max(np.abs(s[keep])))
+    return score, v_max, int(support.sum()), int(np.count_nonzero(s[keep & ~support]))
+
+
 class FixedBlockScorer:
-    """Scores of a fixed partition, computed with ``np.add.reduceat`` over
+    """Choice of a block of a fixed partition: cyclic, random, by Lipschitz
+    constants, or the greedy scores computed with ``np.add.reduceat`` over
     the coordinates laid out block by block."""
 
-    def __init__(self, blocks, coord_L, block_L, hess_chol=None):
+    def __init__(self, blocks, coord_L, block_L, hess_chol=None, rule=None):
         self.perm = np.concatenate(blocks)
         sizes = np.array([len(b) for b in blocks])
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -84,6 +123,19 @@ class FixedBlockScorer:
         self.L_on_coords[self.perm] = np.repeat(block_L, sizes)
         self.blocks = blocks
         self.hess_chol = hess_chol
+        self.probs = block_L / block_L.sum() if rule == "lipschitz" else None
+
+    def select(self, rule, nit, rng, problem, x, g):
+        """Number of the block that ``rule`` picks at iteration ``nit``."""
+        n = len(self.blocks)
+        if rule == "cyclic":
+            return nit % n
+        if rule == "random":
+            return int(rng.integers(n))
+        if rule == "lipschitz":
+            return int(rng.choice(n, p=self.probs))
+        s = problem._min_norm_subgrad(x, g)
+        return int(np.argmax(self.scores(rule, x, g, s, problem._l1, problem.positive)))
 
     def _sum(self, v):
         return np.add.reduceat(v[self.perm], self.starts)
@@ -107,8 +159,3 @@ class FixedBlockScorer:
                 out[k] = float(v @ v)
             return out
         raise ValueError(f"unknown greedy rule {rule!r}")  # pragma: no cover
-
-
-def block_scores(scorer, rule, x, g, s, alpha, positive=False):
-    """Scores of each block of a fixed partition (see :class:`FixedBlockScorer`)."""
-    return scorer.scores(rule, x, g, s, alpha, positive)
