@@ -6,40 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optsolve.optimize.bilevel import DEFAULT_OPTIONS, BilevelProblem, minimize_bilevel
+from optsolve.optimize.bilevel import DEFAULT_OPTIONS, minimize_bilevel
 from optsolve.optimize.bilevel import _cli
 from optsolve.optimize.bilevel._options import (METHODS, OPTIONS, default_text, options_doc,
                                                 options_iv)
 
+from ._instances import Quadratic
+
+
 GUIDE = Path(__file__).resolve().parents[3] / "docs" / "guide" / "bilevel.rst"
-
-
-class Quadratic(BilevelProblem):
-    """L = 0.5 ||x||^2 - theta'x, g = 0.5 ||x - 1||^2: x* = theta."""
-
-    def x0(self, theta):
-        return np.zeros(2)
-
-    def lower_fun(self, x, theta):
-        return 0.5 * float(x @ x) - float(theta @ x)
-
-    def lower_grad(self, x, theta):
-        return x - theta
-
-    def lower_hvp(self, x, theta, v):
-        return v
-
-    def lower_cross(self, x, theta, q):
-        return -q
-
-    def upper_fun(self, x):
-        return 0.5 * float((x - 1) @ (x - 1))
-
-    def upper_grad(self, x):
-        return x - 1
-
-    def strong_convexity(self, theta):
-        return 1.0
 
 
 def test_defaults_pass_their_own_checks():
@@ -123,7 +98,7 @@ def test_cli_has_a_flag_per_option():
 ])
 def test_bad_values_name_the_option(name, bad):
     with pytest.raises(ValueError, match=f"`{name}` must"):
-        minimize_bilevel(Quadratic(), np.zeros(2), options={name: bad})
+        minimize_bilevel(Quadratic(), np.zeros(3), options={name: bad})
 
 
 @pytest.mark.parametrize("name, bad", [
@@ -131,11 +106,11 @@ def test_bad_values_name_the_option(name, bad):
 ])
 def test_bad_hoag_values_name_the_option(name, bad):
     with pytest.raises(ValueError, match=f"`{name}` must"):
-        minimize_bilevel(Quadratic(), np.zeros(2), method="hoag", options={name: bad})
+        minimize_bilevel(Quadratic(), np.zeros(3), method="hoag", options={name: bad})
 
 
 def test_numpy_integers_are_accepted():
-    res = minimize_bilevel(Quadratic(), np.zeros(2),
+    res = minimize_bilevel(Quadratic(), np.zeros(3),
                            options={"maxiter": np.int64(3), "max_backtracks": np.int32(4),
                                     "seed": np.uint16(2), "hopeless_factor": None})
     assert res.nit <= 3

@@ -11,7 +11,7 @@ import pytest
 from optsolve.optimize.bcd import Lasso, SparseLogisticRegression, bcd
 
 _spec = importlib.util.spec_from_file_location(
-    "optsolve_bench_bcd_fuzz", Path(__file__).resolve().parents[2] / "bench" / "bcd_fuzz.py")
+    "optsolve_bench_bcd_fuzz", Path(__file__).resolve().parents[3] / "bench" / "bcd_fuzz.py")
 F = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(F)
 
