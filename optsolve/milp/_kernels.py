@@ -5,7 +5,7 @@ The first call of any Numba kernel in a process sets up Numba's CPU target
 (most of a second even when the machine code comes from the disk cache), in
 one uninterruptible step. The two kernels of the search, node propagation
 (:meth:`~optsolve.milp.propagation.Propagator.propagate_from`) and c-MIR
-(:func:`~optsolve.milp.cuts_kernels.cmir_kernel`), are therefore loaded in a
+(:func:`~optsolve.milp.cuts.kernels.cmir_kernel`), are therefore loaded in a
 background thread started by the first solve of the process:
 
 * a run without a time limit waits for them (its search then never depends
@@ -35,7 +35,7 @@ def _warm():
         import numpy as np
         import scipy.sparse as sp
 
-        from optsolve.milp.cuts_mir import MIRSeparator
+        from optsolve.milp.cuts.mir import MIRSeparator
         from optsolve.milp.propagation import Propagator
 
         A = sp.csr_matrix(np.array([[2.0, 3.0, 1.0]]))

@@ -11,8 +11,8 @@ from scipy.optimize import Bounds, LinearConstraint, linprog
 
 from optsolve.milp import milp
 from optsolve.milp.cuts import RootSeparator
-from optsolve.milp.cuts_cover import CoverSeparator, lifted_cover
-from optsolve.milp.cuts_mir import MIRSeparator, VariableBounds
+from optsolve.milp.cuts.cover import CoverSeparator, lifted_cover
+from optsolve.milp.cuts.mir import MIRSeparator, VariableBounds
 from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 
 from ._instances import CLASSES, as_problem, check_answer, reference, set_cover
@@ -309,7 +309,7 @@ def test_family_share_keeps_one_family_from_crowding_out_the_others():
 def test_up_and_down_lifted_cover_valid_by_enumeration():
     """The Gu-Nemhauser-Savelsbergh candidate (columns at 1 fixed, lifted
     down): valid at every binary point of random knapsacks."""
-    from optsolve.milp.cuts_cover import _gns_cover
+    from optsolve.milp.cuts.cover import _gns_cover
     lifted = 0
     for seed in range(120):
         rng = np.random.default_rng(1000 + seed)
@@ -358,7 +358,7 @@ def test_stop_ends_the_rounds_early_and_keeps_the_lp_consistent():
 def test_idle_family_is_not_asked_again(monkeypatch):
     """Set covers: unit rows give no cover cut, so after two empty rounds
     the cover separator is not called again while Gomory rounds go on."""
-    import optsolve.milp.cuts_cover as cc
+    import optsolve.milp.cuts.cover as cc
     calls = []
     orig = cc.CoverSeparator.separate
 
@@ -383,8 +383,8 @@ def test_idle_family_is_not_asked_again(monkeypatch):
     assert sep.family_found["cover"] == 0
 
 
-@pytest.mark.parametrize("name", ["optsolve.milp.cuts_mir",
-                                  "optsolve.milp.cuts_cover"])
+@pytest.mark.parametrize("name", ["optsolve.milp.cuts.mir",
+                                  "optsolve.milp.cuts.cover"])
 def test_docstring_examples_of_the_separators(name):
     import doctest
     import importlib
@@ -403,3 +403,17 @@ def test_cover_separator_leaves_integer_columns_in_minus_one_to_one_alone():
     sep = CoverSeparator(A, np.array([-np.inf]), np.array([12.0]),
                          np.ones(4, bool), np.zeros(4), np.ones(4))
     assert sep.rows.tolist() == [0]
+
+
+@pytest.mark.parametrize("first", ["optsolve.milp.cuts.mir", "optsolve.milp.cuts.cover",
+                                   "optsolve.milp.cuts.gomory", "optsolve.milp.cuts.base",
+                                   "optsolve.milp.cuts.separator"])
+def test_each_cut_module_imports_first_without_a_cycle(first):
+    import subprocess
+    import sys
+    code = (f"import {first}; import optsolve.milp.cuts as c; "
+            "from optsolve.milp.cuts_mir import MIRSeparator; "
+            "from optsolve.milp.cuts_cover import CoverSeparator; "
+            "from optsolve.milp.cuts.mir import MIRSeparator as M; "
+            "assert M is MIRSeparator and c.RootSeparator.FAMILIES")
+    subprocess.run([sys.executable, "-c", code], check=True)

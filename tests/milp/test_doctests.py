@@ -7,7 +7,7 @@ import pytest
 MODULES = ["optsolve.milp._milp", "optsolve.milp.problem", "optsolve.milp.mps",
            "optsolve.milp.generators", "optsolve.milp.branching.mostinf",
            "optsolve.milp.branching.pscost", "optsolve.milp.branching.fullstrong",
-           "optsolve.milp.branching.relpscost", "optsolve.milp.cuts",
+           "optsolve.milp.branching.relpscost", "optsolve.milp.cuts.separator",
            "optsolve.milp.propagation", "optsolve.milp.presolve"]
 
 

@@ -222,7 +222,7 @@ def test_time_limit_holds_on_the_first_call_of_a_process():
 def test_without_a_time_limit_the_search_waits_for_its_kernels():
     code = textwrap.dedent("""
         from optsolve import milp
-        from optsolve.milp.cuts_kernels import cmir_kernel
+        from optsolve.milp.cuts.kernels import cmir_kernel
         from optsolve.milp.propagation import _propagate_rows
         res = milp([-1, -2], integrality=1, bounds=(0, 3),
                    constraints=([[1, 1]], -float("inf"), 3.5))

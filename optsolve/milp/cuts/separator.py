@@ -1,0 +1,251 @@
+"""The root round driver: :class:`RootSeparator` (management in
+:mod:`optsolve.milp.cuts`)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from optsolve.milp.cuts.base import integral_rows, select_cuts
+from optsolve.milp.cuts.gomory import gomory_cuts
+
+__all__ = ["RootSeparator"]
+
+
+class RootSeparator:
+    """Rounds of root cuts (Gomory mixed-integer, c-MIR, lifted knapsack
+    cover), added as rows to an :class:`~optsolve.milp.lp.LPRelaxation`.
+
+    Each round asks every family for cuts violated by the current LP point
+    (a family that found none in two rounds in a row is not asked again),
+    selects across families by efficacy with a parallelism filter, adds at
+    most ``max_cuts`` of them and re-solves. Rounds stop after ``rounds``,
+    when no cut is found, when the bound stalls (two rounds in a row each raise
+    it by less than ``1e-3`` of the gain of all rounds so far), or when the
+    LP holds ``max_rows`` cuts.
+    Cuts slack at the last root LP are then deleted.
+
+    Parameters
+    ----------
+    lp : LPRelaxation
+        Solved to optimality at the root bounds.
+    A, row_lower, row_upper : the original rows.
+    is_integer : ndarray of bool
+    rounds : int
+        Maximum number of rounds.
+    max_cuts : int
+        Cuts added per round at most (default: the number of integer
+        columns, clipped to [20, 200]).
+    drop_slack : bool
+        Delete the cuts that are slack at the last root LP.
+    families : tuple of str
+        Separators to run, among ``"gomory"``, ``"mir"`` and ``"cover"``.
+    family_share : float
+        Largest fraction of one round's cuts taken from one family (default
+        one over the number of families that found cuts in the round, see
+        :func:`select_cuts`).
+    max_rows : int
+        Cuts held by the LP at most (default ``max(50, m)`` for ``m``
+        original rows), so node LPs do not grow much.
+
+    Attributes
+    ----------
+    cuts : list of Cut
+        The cuts held by the LP after the rounds (cuts slack at the final
+        root LP are deleted again).
+    added : int
+        Cuts added over all rounds.
+    bounds : list of float
+        Root LP objective before the first and after each round.
+    family_added : dict
+        Cuts added per family.
+    family_found : dict
+        Violated candidates found per family, before selection.
+    times : dict
+        Seconds spent separating per family (and ``"lp"`` re-solving).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optsolve.milp.cuts import RootSeparator
+    >>> from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
+    >>> from scipy.sparse import csr_matrix
+    >>> c = np.array([-5.0, -4, -3]); A = csr_matrix([[2.0, 3, 1]])
+    >>> rl, ru = np.array([-np.inf]), np.array([4.0])
+    >>> lb, ub = np.zeros(3), np.ones(3)
+    >>> lp = LPRelaxation(c, A, rl, ru, lb, ub)
+    >>> lp.solve()
+    0
+    >>> sep = RootSeparator(lp, A, rl, ru, np.ones(3, bool), rounds=5)
+    >>> sep.run(lb, ub, LP_OPTIMAL)
+    0
+    >>> round(sep.bounds[0], 4), round(sep.bounds[-1], 4)   # MILP optimum -8
+    (-9.3333, -8.0)
+    """
+
+    FAMILIES = ("gomory", "mir", "cover")
+
+    def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
+                 max_cuts=None, tol=1e-6, drop_slack=True,
+                 families=FAMILIES, max_rows=None, family_share=None):
+        self.lp = lp
+        self.A = sp.csr_matrix(A)
+        self.rl = np.asarray(row_lower, float)
+        self.ru = np.asarray(row_upper, float)
+        self.is_integer = np.asarray(is_integer, bool)
+        self.int_rows = integral_rows(self.A, self.rl, self.ru, self.is_integer)
+        self.rounds = rounds
+        self.max_cuts = max_cuts if max_cuts is not None else \
+            max(20, min(200, int(self.is_integer.sum())))
+        self.tol = tol
+        self.drop_slack = drop_slack
+        families = tuple(families)
+        unknown = set(families) - set(self.FAMILIES)
+        if unknown:
+            raise ValueError(f"`families` has unknown names {sorted(unknown)}; "
+                             f"known: {list(self.FAMILIES)}")
+        self.families = families
+        self.family_share = family_share
+        self.max_rows = max_rows if max_rows is not None else \
+            max(50, self.A.shape[0])
+        self.cuts = []
+        self.added = 0
+        self.bounds = []
+        self.family_added = {f: 0 for f in families}
+        self.family_found = {f: 0 for f in families}
+        self.times = {f: 0.0 for f in families + ("lp",)}
+        self._mir = None
+        self._cover = None
+        self._idle = {f: 0 for f in families}
+        self.stall_rule = "progress"
+
+    def _rows(self):
+        if not self.cuts:
+            return self.A, self.rl, self.ru, self.int_rows
+        n = self.A.shape[1]
+        data = np.concatenate([c.val for c in self.cuts])
+        ind = np.concatenate([c.idx for c in self.cuts])
+        ptr = np.concatenate([[0], np.cumsum([c.idx.size for c in self.cuts])])
+        C = sp.csr_matrix((data, ind, ptr), shape=(len(self.cuts), n))
+        k = len(self.cuts)
+        return (sp.vstack([self.A, C], format="csr"),
+                np.concatenate([self.rl, [c.rhs for c in self.cuts]]),
+                np.concatenate([self.ru, np.full(k, np.inf)]),
+                np.concatenate([self.int_rows, np.zeros(k, bool)]))
+
+    def separate(self, lb, ub, stop=None):
+        """Violated candidates of every family at the current LP point
+        (``stop``: see :meth:`run`)."""
+        from optsolve.milp.cuts.cover import CoverSeparator
+        from optsolve.milp.cuts.mir import MIRSeparator
+        lp = self.lp
+        x, act, _, _ = lp.solution()
+        m0 = self.A.shape[0]
+        cands = []
+        for fam in self.families:
+            if self._idle[fam] >= 2:       # found nothing twice in a row
+                continue
+            t0 = time.perf_counter()
+            if fam == "gomory":
+                A, rl, ru, irows = self._rows()
+                found = gomory_cuts(lp.h, A, rl, ru, lb, ub, self.is_integer,
+                                    irows, x, act, tol=self.tol, stop=stop)
+            elif fam == "mir":
+                if self._mir is None:
+                    self._mir = MIRSeparator(self.A, self.rl, self.ru,
+                                             self.is_integer)
+                found = self._mir.separate(x, act[:m0], lb, ub, tol=self.tol,
+                                           stop=stop)
+            else:
+                if self._cover is None:
+                    self._cover = CoverSeparator(self.A, self.rl, self.ru,
+                                                 self.is_integer, lb, ub)
+                found = self._cover.separate(x, act[:m0], lb, ub, stop=stop)
+            self.times[fam] += time.perf_counter() - t0
+            self.family_found[fam] += len(found)
+            self._idle[fam] = 0 if found else self._idle[fam] + 1
+            cands.extend(found)
+        return cands
+
+    def run(self, lb, ub, optimal_status, stop=None):
+        """Separate and re-solve up to ``rounds`` times; return the status
+        of the last LP solve (``optimal_status`` when no cut was added).
+
+        ``stop``, a callable (the search's time limit or Ctrl-C), is asked
+        before each round and inside the c-MIR loop; when it returns True
+        the rounds end and the cuts already in the LP stay."""
+        lp = self.lp
+        status = optimal_status
+        self.bounds.append(lp.obj)
+        stall = 0
+        for _ in range(self.rounds):
+            if stop is not None and stop():
+                break
+            room = min(self.max_cuts, self.max_rows - len(self.cuts))
+            if room <= 0:
+                break
+            cands = self.separate(lb, ub, stop)
+            if stop is not None and stop():
+                break
+            share = self.family_share
+            if share is None and cands:
+                share = 1.0 / len({c.family for c in cands})
+            chosen = select_cuts(cands, room, family_share=share)
+            if not chosen:
+                break
+            lp.add_cuts(chosen)
+            self.cuts.extend(chosen)
+            self.added += len(chosen)
+            for c in chosen:
+                self.family_added[c.family] += 1
+            before = lp.obj
+            t0 = time.perf_counter()
+            status = lp.solve()
+            self.times["lp"] += time.perf_counter() - t0
+            if status != optimal_status:
+                break
+            self.bounds.append(lp.obj)
+            gain = lp.obj - before
+            if self._stalled(gain, before):
+                stall += 1
+                if stall >= 2:
+                    break
+            else:
+                stall = 0
+            if self.drop_slack:
+                self._drop_slack_cuts()
+                status = lp.status
+                if status != optimal_status:
+                    break
+        if status == optimal_status and self.cuts and self.drop_slack:
+            self._drop_slack_cuts()
+            status = lp.status
+        return status
+
+    def _stalled(self, gain, before):
+        """A round that raised the bound by little: ``stall_rule`` "obj"
+        measures the gain against the objective value, "progress" against
+        the gain of all rounds so far (objective offsets do not matter)."""
+        if self.stall_rule == "obj":
+            return gain <= 1e-4 * max(1.0, abs(before))
+        return gain <= max(1e-9 * (1.0 + abs(before)),
+                           1e-3 * (before - self.bounds[0]))
+
+    def _drop_slack_cuts(self):
+        """Delete the cuts whose slack is basic and positive at the final
+        root LP: they only make every node LP larger. The basis stays valid
+        (only basic rows go) and the LP is re-solved (no pivots)."""
+        lp = self.lp
+        m0 = self.A.shape[0]
+        _, act, _, _ = lp.solution()
+        _, row_status = lp.basis_status()
+        rhs = np.array([c.rhs for c in self.cuts])
+        slack = act[m0:] - rhs
+        drop = (row_status[m0:] == 1) & (slack > 1e-6 * (1 + np.abs(rhs)))
+        if not drop.any():
+            return
+        rows = (m0 + np.flatnonzero(drop)).astype(np.int32)
+        lp.delete_rows(rows)
+        self.cuts = [c for c, d in zip(self.cuts, drop) if not d]
+        lp.solve()
