@@ -5,7 +5,8 @@ Public names: :func:`minimize_bilevel`, the problem protocol
 :class:`FieldOfExperts` and :class:`MultinomialLogistic`.
 """
 from ._driver import DEFAULT_OPTIONS, METHODS, minimize_bilevel
-from .problems import BilevelProblem, FieldOfExperts, MultinomialLogistic, TVDenoising
+from .logistic import MultinomialLogistic
+from .problems import BilevelProblem, FieldOfExperts, TVDenoising
 
 __all__ = ["minimize_bilevel", "BilevelProblem", "TVDenoising", "FieldOfExperts",
            "MultinomialLogistic", "METHODS", "DEFAULT_OPTIONS"]
