@@ -64,7 +64,7 @@ def _flag(opt):
     help_ = f"{opt.desc.replace('``', '')} [{where}; {default_text(opt)}]".replace("%", "%%")
     if opt.kind == "choice":
         return {"choices": opt.choices, "help": help_}
-    if opt.kind in ("count", "positive_int"):
+    if opt.kind == "int":
         return {"type": int, "metavar": "N", "help": help_}
     metavar = "|".join(opt.choices + ("X",) + (("none",) if opt.none else ()))
     return {"type": _word_or_number, "metavar": metavar, "help": help_}

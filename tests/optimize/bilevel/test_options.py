@@ -30,8 +30,7 @@ def test_one_row_per_name():
     assert len(names) == len(set(names))
     for o in OPTIONS:
         assert o.desc and o.methods and set(o.methods) <= set(METHODS)
-        if isinstance(o.default, dict):
-            assert set(o.default) == set(o.methods), o.name
+        assert set(o.defaults) == set(o.methods), o.name
 
 
 def _guide_rows():

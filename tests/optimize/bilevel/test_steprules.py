@@ -150,7 +150,7 @@ def test_length_rule_keeps_the_displacement_growing_by_growth(monkeypatch):
     ({"beta_min": 2.0, "beta_max": 1.0}, "`beta_min` must not exceed `beta_max`"),
     ({"beta0": "sqrt"}, "`beta0` must be a positive"),
     ({"direction": "newton"}, "`direction` must be one of"),
-    ({"direction": "lbfgs", "lbfgs_memory": 0}, "`lbfgs_memory` must be a positive"),
+    ({"direction": "lbfgs", "lbfgs_memory": 0}, r"`lbfgs_memory` must be an integer in \[1"),
     ({"lbfgs_memory": 2.5}, "`lbfgs_memory`"),
 ])
 def test_bad_step_options(options, match):
