@@ -24,6 +24,7 @@ from optsolve.milp import _kernels
 from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
 from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.propagation import Propagator
+from optsolve.milp.nodesel import Node, make_selector
 from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
@@ -67,25 +68,6 @@ def _gap(primal, dual):
     return diff / abs(primal) if primal != 0 else math.inf
 
 
-class _Node:
-    __slots__ = ("lower", "estimate", "depth", "idx", "lo", "hi", "basis",
-                 "var", "direction", "distance", "parent_obj")
-
-    def __init__(self, lower, estimate, depth, idx, lo, hi, basis, var=-1,
-                 direction=0, distance=0.0, parent_obj=-math.inf):
-        self.lower = lower
-        self.estimate = estimate
-        self.depth = depth
-        self.idx = idx
-        self.lo = lo
-        self.hi = hi
-        self.basis = basis
-        self.var = var
-        self.direction = direction
-        self.distance = distance
-        self.parent_obj = parent_obj
-
-
 class _Work:
     """The minimisation form the search works on."""
 
@@ -125,6 +107,7 @@ class _Search:
         self.deadline = deadline
         self.guard = guard
         self.rule = opts["branching"]
+        self.nodesel = make_selector(opts["node_selection"])
         self.tol = opts["integrality_tolerance"]
         self.lp = LPRelaxation(work.c, work.A, work.row_lower, work.row_upper,
                                work.lb, work.ub, deadline, guard=guard)
@@ -181,7 +164,7 @@ class _Search:
     def approx_global_lower(self):
         """global_lower, recomputed at most every 100 nodes unless the heap
         is ordered by bound (plunging and display only need an estimate)."""
-        if self.o["node_selection"] == "best-bound":
+        if self.nodesel.bound_ordered:
             return self.global_lower()
         if self._lower_cache is None or self.nodes - self._lower_cache[0] >= 100:
             self._lower_cache = (self.nodes, self.global_lower())
@@ -193,7 +176,7 @@ class _Search:
         if self.pending is not None:
             b = min(b, self.pending.lower)
         if self.heap:
-            if self.o["node_selection"] == "best-bound":
+            if self.nodesel.bound_ordered:
                 b = min(b, self.heap[0][0])
             else:
                 b = min(b, min(item[-1].lower for item in self.heap))
@@ -203,14 +186,7 @@ class _Search:
 
     def _push(self, node):
         self.counter += 1
-        sel = self.o["node_selection"]
-        if sel == "best-bound":
-            key = (node.lower, -node.depth, self.counter, node)
-        elif sel == "best-estimate":
-            key = (node.estimate, -node.depth, self.counter, node)
-        else:
-            key = (-node.depth, node.lower, self.counter, node)
-        heapq.heappush(self.heap, key)
+        heapq.heappush(self.heap, self.nodesel.key(node) + (self.counter, node))
 
     def _prune(self, lower):
         if self.work.objective_integral and math.isfinite(lower):
@@ -349,9 +325,9 @@ class _Search:
             f"branch and bound: {w.A.shape[0]} rows, {w.c.size} columns "
             f"({w.int_cols.size} integer), {w.A.nnz} nonzeros, branching "
             f"{getattr(self.rule, 'name', type(self.rule).__name__)}")
-        self.pending = _Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
+        self.pending = Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
                              np.empty(0), np.empty(0), None)
-        best_bound_sel = self.o["node_selection"] == "best-bound"
+        best_bound_sel = self.nodesel.bound_ordered
         while True:
             if self._limits_reached():
                 break
@@ -637,14 +613,7 @@ class _Search:
         pc_down, pc_up = self.pseudocosts.values(np.array([j]))
         est_gain_dn = float(pc_down[0]) * f
         est_gain_up = float(pc_up[0]) * (1 - f)
-        # node estimate (best-estimate selection): obj + sum of min gains
-        if self.o["node_selection"] == "best-estimate":
-            d, u = self.pseudocosts.values(state.candidates)
-            base = obj + float(np.sum(np.minimum(d * state.frac, u * (1 - state.frac))))
-            m = min(est_gain_dn, est_gain_up)
-            est_dn, est_up = base - m + est_gain_dn, base - m + est_gain_up
-        else:
-            est_dn, est_up = obj + est_gain_dn, obj + est_gain_up
+        est_dn, est_up = self.nodesel.estimates(state, obj, est_gain_dn, est_gain_up)
         children = []
         lb, ub = state.lb, state.ub
         moved = np.flatnonzero((lb != self.glb) | (ub != self.gub))
@@ -665,18 +634,16 @@ class _Search:
                 hi[p] = math.floor(v)
             else:
                 lo[p] = math.ceil(v)
-            children.append(_Node(bound, est, node.depth + 1, idx, lo, hi, basis,
-                                  j, direction, f if direction == 0 else 1 - f,
-                                  obj))
+            children.append(Node(bound, est, node.depth + 1, idx, lo, hi, basis,
+                                 j, direction, f if direction == 0 else 1 - f,
+                                 obj))
         if not children:
             return
-        if self.o["node_selection"] == "depth-first":
-            # the preferred child is pushed last so it is popped first
-            children.sort(key=lambda c: -c.estimate)
+        children = self.nodesel.order(children)
+        if not self.nodesel.plunging:
             for c in children:
                 self._push(c)
             return
-        children.sort(key=lambda c: (c.lower, c.estimate, -c.direction))
         first = children[0]
         limit = math.inf
         if self.incumbent is not None:

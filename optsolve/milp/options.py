@@ -12,13 +12,18 @@ from optsolve._options import Option, validate
 from optsolve._runtime import check_time_limit, wrap_callback
 from optsolve.milp.branching import RULES, make_rule
 from optsolve.milp.cuts import RootSeparator
-from optsolve.milp.nodesel import SELECTIONS
+from optsolve.milp.nodesel import SELECTIONS, make_selector
 
 __all__ = ["TABLE", "OPTIONS", "options_iv"]
 
 
 def _rule(value, name):
     return make_rule(value)
+
+
+def _selection(value, name):
+    make_selector(value)             # the registry as it is now
+    return value
 
 
 def _disp(value, name):
@@ -45,9 +50,10 @@ TABLE = (
            "branching rule: a name or an object with select(state) "
            "(see optsolve.milp.branching)",
            choices=tuple(sorted(RULES)), check=_rule, shown_type="str or object"),
-    Option("node_selection", "str", "best-bound",
-           "node selection (see optsolve.milp.nodesel); best-bound and "
-           "best-estimate plunge depth-first", choices=tuple(SELECTIONS)),
+    Option("node_selection", "any", "best-bound",
+           "node selection rule (see optsolve.milp.nodesel); best-bound and "
+           "best-estimate plunge depth-first", choices=tuple(SELECTIONS),
+           check=_selection, shown_type="str"),
     Option("time_limit", "any", None,
            "wall-clock seconds from the call, None for no limit",
            check=_time_limit, shown_type="float"),
