@@ -490,7 +490,8 @@ def select(args):
     the Python block loop (rule "gsd", the same choice as GSL for single
     coordinates, through ``bcd``)."""
     from optsolve.optimize.bcd import LabelPropagation, bcd, lattice_graph
-    from optsolve.optimize.bcd._kernels import greedy_cd_sparse_quadratic, max_tree
+    from optsolve.optimize.bcd.solvers.greedy_quadratic._kernels import (greedy_cd_sparse_quadratic,
+                                                                      max_tree)
 
     def run(prob, steps, use_tree):
         L = prob.coord_lipschitz

@@ -1,30 +1,27 @@
 """``bcd``: the block coordinate descent driver.
 
 One iteration = pick a block (rule, partition) -> move it (update) -> keep
-the gradient information current. The loop itself is Python; the work per
-iteration is a BLAS product, a sparse column update or a Numba kernel.
-For L1 least squares / logistic regression the default is the working-set
-solver of :mod:`._working_set`, whose loops are entirely in Numba.
+the gradient information current. ``bcd`` validates the
+generic arguments and resolves the "auto" choices, then runs the first
+solver of :mod:`.solvers` that accepts the problem (the working sets for L1
+least squares / logistic regression by default).
 """
 from __future__ import annotations
 
 import numbers
+from types import SimpleNamespace
 
 import numpy as np
 
 from optsolve._runtime import check_count_limit, check_time_limit
 
-from ._kernels import greedy_cd_sparse_quadratic, group_lasso_cd, max_tree
 from ._monitor import Monitor
-from ._working_set import solve_working_sets
 from .penalties import check_nonnegative
-from .partitions import (FIXED_PARTITIONS, VARIABLE_PARTITIONS, fixed_partition,
-                         greedy_tree, top_coordinates)
-from . import datafits
-from .problems import _GLM, Quadratic, Softmax, _check_partition, _Problem
-from .rules import (GREEDY_RULES, RULES, FixedBlockScorer, coordinate_scores,
-                    coordinate_weights)
-from .updates import UPDATES, gradient_step, newton_step, tree_step
+from .partitions import FIXED_PARTITIONS, VARIABLE_PARTITIONS
+from .problems import Quadratic, Softmax, _check_partition, _Problem
+from .rules import GREEDY_RULES, RULES
+from .solvers import choose, working_set
+from .updates import UPDATES
 
 __all__ = ["bcd"]
 
@@ -72,10 +69,6 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
     max_iter = check_count_limit(max_iter, "max_iter")
     check_time_limit(time_limit)
 
-    # the working-set solver: L1 least squares and logistic regression, with
-    # or without the bound w >= 0
-    l1_glm = (problem.penalty == "l1" and isinstance(problem, _GLM)
-              and isinstance(problem.datafit, (datafits.LeastSquares, datafits.Logistic)))
     if problem.penalty == "group":
         # the groups are the blocks: the prox of the group norm is per group
         if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)
@@ -92,22 +85,19 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
             raise ValueError("`update` must be 'gradient' with penalty='group' (block "
                              "soft-thresholding steps)")
     if blocks == "auto":
-        if (l1_glm and rule in GREEDY_RULES and rule != "gsq" and update == "auto"
-                and block_size in (None, 1)):
+        # the working-set solver when it accepts the problem
+        ws = SimpleNamespace(blocks="working-set", rule=rule, update=update)
+        if not working_set.missing(problem, ws) and update == "auto" and block_size in (None, 1):
             blocks = "working-set"
         elif rule in GREEDY_RULES and rule != "gsq":
             blocks = "variable"
         else:
             blocks = "contiguous"
     if blocks == "working-set":
-        if not l1_glm:
-            raise ValueError("`blocks`='working-set' needs an L1 least-squares or logistic "
-                             "problem (Lasso, SparseLogisticRegression)")
-        if rule not in GREEDY_RULES or rule == "gsq":
-            raise ValueError("`blocks`='working-set' ranks coordinates with a greedy `rule` "
-                             "('gs', 'gsl', 'gsd', 'gs-r' or 'gs-q')")
-        if update not in ("auto", "gradient"):
-            raise ValueError("`update` must be 'auto' with `blocks`='working-set'")
+        lacks = working_set.missing(problem, SimpleNamespace(blocks=blocks, rule=rule,
+                                                             update=update))
+        if lacks:
+            raise ValueError("`blocks`='working-set' needs " + " and ".join(lacks))
     if blocks in VARIABLE_PARTITIONS and rule not in GREEDY_RULES:
         raise ValueError(f"`blocks`={blocks!r} picks blocks greedily: `rule` must be one of "
                          f"{GREEDY_RULES}, got {rule!r}")
@@ -262,190 +252,19 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
         problem, x0, rule, blocks, block_size, update, tol, max_iter, time_limit)
     rng = np.random.default_rng(random_state)
 
+    opts = SimpleNamespace(rule=rule, blocks=blocks, user_blocks=user_blocks,
+                           block_size=block_size, update=update, screen=screen, rng=rng)
+    solver = choose(problem, opts)
     zero = np.zeros(problem.n_vars)
     fun0 = problem._value(zero, problem._zero_state())
     mname = "gap" if getattr(problem, "_has_gap", False) else (
         "prox_grad_norm" if problem._nonsmooth else "grad_norm")
     # the gap is relative to P(0), which fun0 is
     scale = fun0 if mname == "gap" else problem._measure_scale()
-    if blocks == "working-set":
-        mon = Monitor(mname, tol * scale, 1000 if max_iter is None else max_iter,
-                      time_limit, callback, verbose, history)
-        with mon:
-            res = solve_working_sets(problem, x, rule, mon, screen=screen)
-        res.fun0 = fun0
-        return res
-    mon = Monitor(mname, tol * scale, 100_000 if max_iter is None else max_iter,
-                  time_limit, callback, verbose, history)
+    if max_iter is None:
+        max_iter = getattr(solver, "DEFAULT_MAX_ITER", 100_000)
+    mon = Monitor(mname, tol * scale, max_iter, time_limit, callback, verbose, history)
     with mon:
-        if (isinstance(problem, Quadratic) and problem.sparse and not problem._nonsmooth
-                and blocks == "variable" and block_size == 1 and rule in ("gs", "gsl")
-                and update in ("gradient", "newton")):
-            res = _greedy_sparse_quadratic(problem, x, rule, mon)
-        elif (problem.penalty == "group" and rule == "cyclic" and isinstance(problem, _GLM)
-              and isinstance(problem.datafit, datafits.LeastSquares)):
-            res = _group_lasso_cyclic(problem, x, mon)
-        else:
-            res = _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon,
-                              rng)
+        res = solver.solve(problem, x, opts, mon)
     res.fun0 = fun0
     return res
-
-
-def _greedy_sparse_quadratic(problem, x, rule, mon):
-    """Greedy single coordinates (GS or GSL) on a sparse quadratic, in Numba:
-    the argmax comes from a tournament tree over the scores, of which a
-    step changes only the moved coordinate and its neighbours, so a step
-    costs O(deg log p) instead of a scan of all p scores; below 1024
-    variables the scan, in the same Numba loop, is faster (lattice 20 x 20:
-    0.4 against 0.8 us per step; 40 x 40: 3.3 against 1.8 us). The measure
-    is checked every min(p, 10000) steps (every step when a history is
-    kept)."""
-    p = problem.n_vars
-    g = problem._state(x)
-    L = problem.coord_lipschitz
-    weight = coordinate_weights(rule, L)
-    score = np.abs(g) * weight
-    tree = max_tree(score)
-    chunk = 1 if mon.keep_history else max(1, min(p, 10_000))
-    nit = 0
-    while True:
-        fun = problem._value(x, g)
-        measure = float(np.max(np.abs(g)))
-        mon.record(nit, fun, measure)
-        if mon.check(nit, x, fun, measure):
-            break
-        todo = chunk if mon.max_iter is None else max(1, min(chunk, mon.max_iter - nit))
-        nit += greedy_cd_sparse_quadratic(problem._indptr, problem._indices, problem._data, L,
-                                          problem._l2, weight, x, g, todo, p >= 1024, tree,
-                                          score)
-    return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,
-                      n_newton_fallback=0)
-
-
-def _group_lasso_cyclic(problem, x, mon):
-    """Cyclic group updates for the group Lasso in Numba, the residual kept
-    current; the certified measure (the proximal-gradient mapping) is
-    computed between chunks of sweeps (1, 2, 4, ... up to 64); ``nit``
-    counts group updates, in whole sweeps."""
-    groups = problem.groups
-    gptr = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
-    gidx = np.concatenate(groups).astype(np.int64)
-    lips = np.array([problem.coord_lipschitz[g[0]] if g.size == 1 else problem._block_lips(g)
-                     for g in groups])
-    r = problem.y - problem._state(x)
-    nit = 0
-    chunk = 1
-    while True:
-        z = problem.y - r
-        fun = problem._value(x, z)
-        measure = problem._optimality(x, z, problem._grad(x, z))[1]
-        mon.record(nit, fun, measure)
-        if mon.check(nit, x, fun, measure):
-            break
-        sweeps = chunk
-        if mon.max_iter is not None:   # nit counts group updates, in whole sweeps
-            sweeps = max(1, min(chunk, -(-(mon.max_iter - nit) // len(groups))))
-        done = group_lasso_cd(*problem._karr, x, r, gptr, gidx, lips, problem.alpha,
-                              sweeps, 0.5 * mon.tol_abs)
-        nit += done * len(groups)
-        chunk = min(2 * chunk, 64)   # check often early, rarely later
-    return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,
-                      n_newton_fallback=0)
-
-
-def _block_loop(problem, x, rule, blocks, user_blocks, block_size, update, mon, rng):
-    st = problem._state(x)
-    alpha = problem._l1
-    positive = problem.positive
-    coord_L = problem.coord_lipschitz
-    greedy = rule in GREEDY_RULES
-    counts = {"grad": 0, "block_grad": 0, "line_search": 0, "fallback": 0}
-    mark = np.full(problem.n_vars, -1, dtype=np.int64)
-
-    fixed = None
-    needs_L = False
-    if blocks == "user":
-        fixed = user_blocks
-    elif blocks in FIXED_PARTITIONS:
-        fixed = fixed_partition(problem, blocks, block_size, rng)
-    if fixed is not None:
-        # block Lipschitz constants (an eigenvalue per block) only when used
-        needs_L = update == "gradient" or rule in ("gsl", "lipschitz", "gs-r", "gs-q")
-        block_L = np.array([coord_L[b[0]] if len(b) == 1 or not needs_L
-                            else problem._block_lips(b) for b in fixed])
-        chol = None
-        if rule == "gsq":
-            chol = [np.linalg.cholesky(problem._block_hess(x, st, b)) for b in fixed]
-        scorer = FixedBlockScorer(fixed, coord_L, block_L, chol, rule)
-        hess_cache = {}
-    n_fixed = len(fixed) if fixed is not None else 0
-    # the gradient is free on quadratics with maintained gradients (state)
-    grad_free = isinstance(problem, Quadratic)
-    check_every = 1 if (greedy or grad_free) else max(n_fixed, 1)
-
-    nit = 0
-    g = None
-    measure = np.inf
-    fun = problem._value(x, st)
-    while True:
-        g_current = False
-        if nit % check_every == 0:
-            g = problem._grad(x, st)
-            counts["grad"] += not grad_free
-            g_current = True
-            fun = problem._value(x, st)
-            measure = problem._optimality(x, st, g)[1]
-            mon.record(nit, fun, measure)
-            if mon.check(nit, x, fun, measure):
-                break
-        else:
-            if mon.keep_history:
-                fun = problem._value(x, st)
-                mon.record(nit, fun)
-            if mon.cheap_stop(nit):
-                break
-        # --- select a block
-        L_b = None
-        if fixed is not None:
-            k = scorer.select(rule, nit, rng, problem, x, g)
-            b = fixed[k]
-            L_b = scorer.block_L[k] if needs_L else None
-        else:
-            s = problem._min_norm_subgrad(x, g)
-            score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
-            if blocks == "tree":
-                b = greedy_tree(problem, score, block_size, mark)
-            else:
-                b = top_coordinates(score, block_size)
-        # --- update it
-        if g_current or grad_free:
-            g_b = g[b]
-        else:
-            g_b = problem._block_grad(x, st, b)
-            counts["block_grad"] += 1
-        if update == "gradient":
-            if L_b is None:
-                L_b = coord_L[b[0]] if len(b) == 1 else problem._block_lips(b)
-            delta = gradient_step(problem, x[b], g_b, L_b, b)
-        elif update == "newton":
-            if fixed is not None and problem.quadratic and not problem._nonsmooth:
-                H = hess_cache.get(k)
-                if H is None:
-                    H = hess_cache[k] = np.linalg.cholesky(problem._block_hess(x, st, b))
-                delta = -np.linalg.solve(H.T, np.linalg.solve(H, g_b))
-            else:
-                delta = newton_step(problem, x, st, b, g_b, alpha, counts)
-                if delta is None:
-                    counts["fallback"] += 1
-                    L_b = L_b if L_b is not None else (
-                        coord_L[b[0]] if len(b) == 1 else problem._block_lips(b))
-                    delta = gradient_step(problem, x[b], g_b, L_b, b)
-        else:
-            delta = tree_step(problem, g, b, mark)
-        problem._move(x, st, b, delta)
-        nit += 1
-    return mon.result(x, fun, measure, nit, n_grad=counts["grad"],
-                      n_block_grad=counts["block_grad"],
-                      n_line_search=counts["line_search"],
-                      n_newton_fallback=counts["fallback"])

@@ -59,7 +59,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernels import _logistic_value, logistic_dual_of, logistic_grad_pass
+from ._logistic import _logistic_value, logistic_dual_of, logistic_grad_pass
 
 __all__ = ["LeastSquares", "Logistic", "Huber"]
 

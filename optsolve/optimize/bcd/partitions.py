@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import greedy_forest
+from ._forest import greedy_forest
 
 __all__ = ["FIXED_PARTITIONS", "VARIABLE_PARTITIONS", "fixed_partition",
            "top_coordinates", "greedy_tree"]

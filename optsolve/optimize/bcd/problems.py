@@ -19,8 +19,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import (_logistic_value, kernel_arrays, logistic_dual_of, logistic_grad_pass,
-                       xt_dot)
+from ._matrix import kernel_arrays, xt_dot
 from . import datafits
 from .datafits import _check_y, _sqn
 from .penalties import PENALTY_NAMES, Penalty, check_nonnegative, make_penalty

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import ws_scores
+from ._scores import ws_scores
 
 __all__ = ["RULES", "GREEDY_RULES", "coordinate_scores", "coordinate_weights",
            "working_set_scores", "FixedBlockScorer"]

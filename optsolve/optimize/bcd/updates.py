@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import forest_structure, tree_solve
+from ._forest import forest_structure, tree_solve
 
 __all__ = ["UPDATES", "gradient_step", "newton_step", "projected_newton_step", "tree_step"]
 

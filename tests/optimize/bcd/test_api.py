@@ -65,7 +65,7 @@ def test_problem_validation(data, make, match):
     ({"blocks": "tree"}, "needs a sparse quadratic"),
     ({"update": "exact"}, "needs forest-structured blocks"),
     ({"rule": "gsq"}, "`rule`='gsq' needs a smooth quadratic"),
-    ({"blocks": "working-set", "rule": "cyclic"}, "ranks coordinates with a greedy"),
+    ({"blocks": "working-set", "rule": "cyclic"}, "needs a greedy `rule`"),
     ({"callback": 3}, "`callback` must be callable"),
 ])
 def test_bcd_validation(data, kwargs, match):

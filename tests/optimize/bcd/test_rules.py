@@ -7,8 +7,8 @@ from scipy.sparse.linalg import spsolve
 
 from optsolve import ConvergenceWarning
 from optsolve.optimize.bcd import LabelPropagation, LeastSquares, Quadratic, bcd, lattice_graph
-from optsolve.optimize.bcd._kernels import (forest_structure, greedy_forest, tree_solve,
-                                            ws_scores)
+from optsolve.optimize.bcd._forest import forest_structure, greedy_forest, tree_solve
+from optsolve.optimize.bcd._scores import ws_scores
 from optsolve.optimize.bcd.partitions import fixed_partition
 from optsolve.optimize.bcd.rules import FixedBlockScorer, coordinate_scores
 
@@ -211,7 +211,7 @@ def test_maintained_gradient_stays_exact():
 
 
 def test_max_tree_tracks_the_argmax_under_updates():
-    from optsolve.optimize.bcd._kernels import max_tree, max_tree_update
+    from optsolve.optimize.bcd.solvers.greedy_quadratic._kernels import max_tree, max_tree_update
     rng = np.random.default_rng(4)
     score = rng.random(37)
     tree = max_tree(score)
@@ -224,7 +224,8 @@ def test_max_tree_tracks_the_argmax_under_updates():
 
 @pytest.mark.parametrize("rule", ["gs", "gsl"])
 def test_greedy_sparse_quadratic_tree_equals_scan_and_solves(rule):
-    from optsolve.optimize.bcd._kernels import greedy_cd_sparse_quadratic, max_tree
+    from optsolve.optimize.bcd.solvers.greedy_quadratic._kernels import (greedy_cd_sparse_quadratic,
+                                                                  max_tree)
     rng = np.random.default_rng(5)
     W = lattice_graph(12)
     labels = np.full(144, np.nan)

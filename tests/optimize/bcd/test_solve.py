@@ -230,7 +230,7 @@ def test_logistic_inner_solvers_agree(gram_max, sparse):
     # (gram_max=1000; for sparse X built from the rows) and the automatic
     # choice reach the optimum
     from optsolve.optimize.bcd._monitor import Monitor
-    from optsolve.optimize.bcd._working_set import _use_gram, solve_working_sets
+    from optsolve.optimize.bcd.solvers.working_set import _use_gram, solve_working_sets
     rng, X = _data(150, 200)
     y = np.sign(X[:, :10].sum(axis=1) + rng.standard_normal(150))
     if sparse:
@@ -254,8 +254,9 @@ def test_logistic_inner_solvers_agree(gram_max, sparse):
 
 
 def test_weighted_gram_rows_and_columns_match_dense():
-    from optsolve.optimize.bcd._kernels import (_weighted_gram, _weighted_gram_rows,
-                                                kernel_arrays, ws_rows)
+    from optsolve.optimize.bcd._matrix import kernel_arrays
+    from optsolve.optimize.bcd.solvers.working_set._kernels import (_weighted_gram, _weighted_gram_rows,
+                                                                ws_rows)
     rng = np.random.default_rng(3)
     n, p = 70, 30
     X = sp.random(n, p, density=0.3, format="csc", random_state=3)
@@ -281,7 +282,8 @@ def test_weighted_gram_rows_and_columns_match_dense():
 def test_lasso_gram_inner_solve_matches_sklearn(sparse):
     # the tall-data inner solve: CD on the working set's Gram matrix, here
     # on all columns from w = 0, is the whole Lasso
-    from optsolve.optimize.bcd._kernels import kernel_arrays, lasso_gram_cd
+    from optsolve.optimize.bcd._matrix import kernel_arrays
+    from optsolve.optimize.bcd.solvers.working_set._kernels import lasso_gram_cd
     rng, X = _data(300, 15)
     if sparse:
         X = sp.csc_matrix(X * (rng.random(X.shape) < 0.4))

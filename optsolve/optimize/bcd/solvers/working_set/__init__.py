@@ -14,13 +14,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import (lasso_gram_cd, lasso_ws_cd, logistic_dual_of, logistic_grad_pass,
-                       logreg_ws_prox_newton, xt_dot)
-from . import datafits
-from .datafits import _sqn
-from .rules import working_set_scores
+from ..._logistic import logistic_dual_of, logistic_grad_pass
+from ..._matrix import xt_dot
+from ... import datafits
+from ...datafits import _sqn
+from ...problems import _GLM
+from ...rules import GREEDY_RULES, working_set_scores
+from ._kernels import lasso_gram_cd, lasso_ws_cd, logreg_ws_prox_newton
 
 __all__ = ["solve_working_sets"]
+
+NAME = "working-set"
+#: A limit of 1000 working sets, each a full gradient and a duality gap.
+DEFAULT_MAX_ITER = 1000
+_NEEDS_RULE = "a greedy `rule` ('gs', 'gsl', 'gsd', 'gs-r' or 'gs-q') to rank coordinates"
+
+
+def missing(problem, opts):
+    """What this solver lacks to take the problem with these options."""
+    out = []
+    if opts.blocks != "working-set":
+        out.append("`blocks`='working-set'")
+    if not (problem.penalty == "l1" and isinstance(problem, _GLM)
+            and isinstance(problem.datafit, (datafits.LeastSquares, datafits.Logistic))):
+        out.append("an L1 least-squares or logistic problem (Lasso, SparseLogisticRegression)")
+    if opts.rule not in GREEDY_RULES or opts.rule == "gsq":
+        out.append(_NEEDS_RULE)
+    if opts.update not in ("auto", "gradient"):
+        out.append("`update`='auto'")
+    return out
+
+
+def solve(problem, x, opts, mon):
+    return solve_working_sets(problem, x, opts.rule, mon, screen=opts.screen)
 
 
 def _use_gram(problem, ws, gram_max):
