@@ -25,7 +25,8 @@ from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
 from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.propagation import Propagator
 from optsolve.milp.nodesel import Node, make_selector
-from optsolve.milp.heuristics import Locks, fractional_diving, simple_rounding
+from optsolve.milp.heuristics import (Locks, SubMIPs, fractional_diving,
+                                     simple_rounding)
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
                               LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
@@ -47,14 +48,6 @@ MESSAGES = {
     "interrupt": "Interrupted. (HiGHS Status 17: Interrupted by Ctrl-C)",
     "callback": "Interrupted. (HiGHS Status 17: Stopped by the callback)",
 }
-# sub-MIP heuristics: node limits, the share of integer columns that must be
-# fixed, and the node numbers at which RINS runs (the gap doubles after each
-# call that finds nothing, up to _RINS_MAX_STEP)
-_RENS_NODES = 500
-_RINS_NODES = 200
-_SUBMIP_MIN_FIXED = 0.3
-_RINS_FIRST = 100
-_RINS_MAX_STEP = 3200
 _MAX_NODE_ROUNDS = 5
 
 
@@ -150,12 +143,8 @@ class _Search:
         self.offset = 0.0
         self.postsolve = None        # reduced x -> the user's x
         self.presolve_stats = None
-        self.submip_calls = 0
-        self.submip_found = 0
+        self.submips = SubMIPs(work.int_cols, self.tol)
         self.submip_nodes = 0
-        self._rins_next = _RINS_FIRST
-        self._rens_done = False
-        self._rins_step = _RINS_FIRST
 
     # -- bounds and the tree -------------------------------------------
     def _open_count(self):
@@ -532,50 +521,22 @@ class _Search:
             self._sub_mip_heuristics(node, x, lb, ub)
 
     def _sub_mip_heuristics(self, node, x, lb, ub):
-        """RENS at the root (integral LP values fixed, fractional ones
-        restricted to their two roundings), RINS in the tree (columns on
-        which the LP and the incumbent agree fixed), Berthold's 2014 and
-        Danna, Rothberg and Le Pape's 2005 large neighbourhood searches."""
-        w = self.work
-        ic = w.int_cols
-        xi = x[ic]
-        slb, sub = lb.copy(), ub.copy()
-        if node.depth == 0:
-            if self._rens_done:
-                return
-            self._rens_done = True
-            fix = np.abs(xi - np.round(xi)) <= self.tol
-            slb[ic] = np.where(fix, np.round(xi), np.floor(xi))
-            sub[ic] = np.where(fix, np.round(xi), np.ceil(xi))
-            limit, name = _RENS_NODES, "R"
-        else:
-            if self.incumbent is None or self.nodes < self._rins_next:
-                return
-            inc = self.incumbent[ic]
-            fix = np.abs(xi - inc) <= self.tol
-            slb[ic] = np.where(fix, inc, slb[ic])
-            sub[ic] = np.where(fix, inc, sub[ic])
-            limit, name = _RINS_NODES, "I"
-        if fix.sum() < _SUBMIP_MIN_FIXED * ic.size or fix.all():
-            if node.depth > 0:
-                self._rins_next = self.nodes + self._rins_step
-            return
-        found = self._sub_mip(slb, sub, limit, name)
-        if node.depth > 0:
-            if not found:
-                self._rins_step = min(2 * self._rins_step, _RINS_MAX_STEP)
-            self._rins_next = self.nodes + self._rins_step
+        z, char = self.submips.run(node.depth, self.nodes, x, lb, ub,
+                                   self.incumbent, self._sub_mip)
+        if z is not None:
+            self._set_incumbent(z, float(self.work.c @ z), char)
 
-    def _sub_mip(self, lb, ub, node_limit, char):
+    def _sub_mip(self, lb, ub, node_limit):
         """Branch and bound (no cuts, no sub-MIPs of its own) on the problem
-        restricted to ``lb``, ``ub`` with the search's cutoff; a better
-        solution becomes the incumbent. Returns whether one was found."""
+        restricted to ``lb``, ``ub`` with the search's cutoff. Returns
+        whether it ran (presolve may prove the restriction infeasible) and
+        a feasible solution better than the incumbent, or None."""
         w = self.work
         sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
                       w.integrality)
         pre = presolve(sub)
         if pre.problem is None:
-            return False
+            return False, None
         o = dict(self.o)
         o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
                  disp=False, branching=make_rule("relpscost"))
@@ -585,21 +546,15 @@ class _Search:
             s.cutoff = self.cutoff - s.offset
             s.lp.set_cutoff(s.cutoff)
         s.run()
-        self.submip_calls += 1
         self.submip_nodes += s.nodes
         self.heuristic_iterations += s.lp.iterations + s.lp.sb_iterations \
             + s.heuristic_iterations
         if s.incumbent is None:
-            return False
+            return True, None
         z = pre.postsolve(s.incumbent)
-        if not w.feasible(z):
-            return False
-        obj = float(w.c @ z)
-        if obj >= self.incumbent_obj:
-            return False
-        self.submip_found += 1
-        self._set_incumbent(z, obj, char)
-        return True
+        if not w.feasible(z) or float(w.c @ z) >= self.incumbent_obj:
+            return True, None
+        return True, z
 
     def _branch(self, node, state, j, f, v, obj, basis):
         # every strong-branched column splits the node into two children
@@ -818,8 +773,8 @@ def _result(problem, search, deadline):
                     if math.isfinite(search.root_bound) else None),
         incumbents_found=search.incumbents_found,
         propagated_bounds=search.propagated,
-        submip_calls=search.submip_calls,
-        submip_solutions=search.submip_found,
+        submip_calls=search.submips.calls,
+        submip_solutions=search.submips.found,
         cuts=len(search.separator.cuts) if search.separator is not None else 0,
         cuts_added=search.separator.added if search.separator is not None else 0,
         cut_rounds=(len(search.separator.bounds) - 1

@@ -1,4 +1,4 @@
-"""Cheap primal heuristics: simple rounding and fractional diving.
+"""Primal heuristics: simple rounding, fractional diving, RENS and RINS.
 
 * Simple rounding (SCIP's ``simplerounding``): round every fractional
   integer column in a direction in which no row can become violated (its
@@ -8,6 +8,11 @@
   least-fractional column to its nearest integer and re-solve the LP (warm),
   backtracking once on infeasibility, until the LP solution is integral or
   the dive fails. Its LP iterations are capped relative to the search's.
+* Sub-MIPs (:class:`SubMIPs`): RENS at the root (Berthold 2014: integral LP
+  values fixed, fractional ones restricted to their two roundings) and RINS
+  in the tree (Danna, Rothberg and Le Pape 2005: the integer columns on
+  which the LP and the incumbent agree fixed), each a small branch and
+  bound that the search runs for them.
 """
 from __future__ import annotations
 
@@ -17,7 +22,16 @@ import numpy as np
 
 from optsolve.milp.lp import LP_OPTIMAL
 
-__all__ = ["Locks", "simple_rounding", "fractional_diving"]
+__all__ = ["Locks", "simple_rounding", "fractional_diving", "SubMIPs"]
+
+# sub-MIPs: node limits, the share of integer columns that must be fixed,
+# and the node numbers at which RINS runs (the gap doubles after each call
+# that finds nothing, up to _RINS_MAX_STEP)
+_RENS_NODES = 500
+_RINS_NODES = 200
+_SUBMIP_MIN_FIXED = 0.3
+_RINS_FIRST = 100
+_RINS_MAX_STEP = 3200
 
 
 class Locks:
@@ -101,3 +115,59 @@ def fractional_diving(lp, x, lb, ub, int_cols, int_tol, cutoff,
         x = lp.primal()
         depth += 1
     return None
+
+
+class SubMIPs:
+    """When to run RENS and RINS, on which neighbourhood, and their counts.
+
+    The search owns the branch and bound: it passes
+    ``solve(lb, ub, node_limit) -> (ran, x)`` that runs one on the problem
+    restricted to ``lb``, ``ub`` (no cuts, no sub-MIPs of its own) and
+    returns whether it ran and an improving solution or None.
+    """
+
+    def __init__(self, int_cols, int_tol):
+        self.int_cols = int_cols
+        self.tol = int_tol
+        self.calls = 0                # sub-MIPs solved
+        self.found = 0                # ... that improved the incumbent
+        self._rens_done = False
+        self._rins_next = _RINS_FIRST
+        self._rins_step = _RINS_FIRST
+
+    def run(self, depth, nodes, x, lb, ub, incumbent, solve):
+        """At a node of ``depth`` after ``nodes`` nodes, with LP solution
+        ``x`` at bounds ``lb``, ``ub``: run the sub-MIP due, if any. Returns
+        ``(x, char)``, an improving solution and its log character, or
+        ``(None, "")``."""
+        ic = self.int_cols
+        xi = x[ic]
+        slb, sub = lb.copy(), ub.copy()
+        if depth == 0:
+            if self._rens_done:
+                return None, ""
+            self._rens_done = True
+            fix = np.abs(xi - np.round(xi)) <= self.tol
+            slb[ic] = np.where(fix, np.round(xi), np.floor(xi))
+            sub[ic] = np.where(fix, np.round(xi), np.ceil(xi))
+            limit, char = _RENS_NODES, "R"
+        else:
+            if incumbent is None or nodes < self._rins_next:
+                return None, ""
+            inc = incumbent[ic]
+            fix = np.abs(xi - inc) <= self.tol
+            slb[ic] = np.where(fix, inc, slb[ic])
+            sub[ic] = np.where(fix, inc, sub[ic])
+            limit, char = _RINS_NODES, "I"
+        if fix.sum() < _SUBMIP_MIN_FIXED * ic.size or fix.all():
+            if depth > 0:
+                self._rins_next = nodes + self._rins_step
+            return None, ""
+        ran, z = solve(slb, sub, limit)
+        self.calls += ran
+        self.found += z is not None
+        if depth > 0:
+            if z is None:
+                self._rins_step = min(2 * self._rins_step, _RINS_MAX_STEP)
+            self._rins_next = nodes + self._rins_step
+        return z, char
