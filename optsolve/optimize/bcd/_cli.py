@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from .options import TABLE
 from .rules import GREEDY_RULES
 
 __all__ = ["add_parser", "run"]
@@ -31,13 +32,18 @@ def add_parser(subparsers):
                    help="L1 weight (default: alpha_max / 10)")
     p.add_argument("--alpha-ratio", type=_number(float), default=None, metavar="R",
                    help="use alpha = R * alpha_max instead of --alpha")
+    # the flags that are options of bcd take their default and words from its table
     p.add_argument("--rule", choices=tuple(r for r in GREEDY_RULES if r != "gsq"),
-                   default="gsl", help="greedy rule ranking the working set (default: gsl)")
-    p.add_argument("--tol", type=_number(float), default=1e-6,
-                   help="relative duality gap: stop when gap <= tol * P(0) (default: 1e-6)")
-    p.add_argument("--max-iter", type=_number(int, 0, _MAX_COUNT), default=None,
-                   help="working-set iterations limit")
-    p.add_argument("--time-limit", type=_number(float), default=None, help="seconds")
+                   default=_OPT["rule"].default,
+                   help=f"greedy {_OPT['rule'].description} ranking the working set "
+                        f"(default: {_OPT['rule'].default})")
+    p.add_argument("--tol", type=_number(float), default=_OPT["tol"].default,
+                   help=f"{_OPT['tol'].description}, the duality gap: stop when "
+                        f"gap <= tol * P(0) (default: {_OPT['tol'].default:g})")
+    p.add_argument("--max-iter", type=_number(int, 0, _MAX_COUNT),
+                   default=_OPT["max_iter"].default, help="working-set iterations limit")
+    p.add_argument("--time-limit", type=_number(float), default=_OPT["time_limit"].default,
+                   help=_OPT["time_limit"].description)
     p.add_argument("-o", "--output", default=None,
                    help="write the coefficients here, one 'index value' line per nonzero "
                         "(0-based feature index)")
@@ -47,6 +53,8 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
     return p
 
+
+_OPT = {o.name: o for o in TABLE}
 
 # the LIBSVM reader (scikit-learn's) stores feature indices as C ints
 MAX_FEATURE_INDEX = 2**31 - 1

@@ -8,67 +8,66 @@ least squares / logistic regression by default).
 """
 from __future__ import annotations
 
-import numbers
 from types import SimpleNamespace
 
 import numpy as np
 
-from optsolve._runtime import check_count_limit, check_time_limit
-
 from ._monitor import Monitor
-from .penalties import check_nonnegative
-from .partitions import FIXED_PARTITIONS, VARIABLE_PARTITIONS
+from .options import BLOCKS, options_iv
+from .partitions import VARIABLE_PARTITIONS
 from .problems import Quadratic, Softmax, _check_partition, _Problem
-from .rules import GREEDY_RULES, RULES
+from .rules import GREEDY_RULES
 from .solvers import choose, working_set
-from .updates import UPDATES
 
 __all__ = ["bcd"]
 
-BLOCKS = ("auto", "working-set") + FIXED_PARTITIONS + VARIABLE_PARTITIONS
 _GRAPH_BLOCKS = ("tree", "forest", "colour")
 
 
-def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_limit):
-    """Input validation: one canonical form for every accepted input."""
+def _bcd_iv(problem, x0, opts):
+    """Input validation: one canonical form for every accepted input; the
+    options by their table, then how they pair with the problem."""
     if not isinstance(problem, _Problem):
         raise ValueError("`problem` must be a problem object of optsolve.optimize.bcd "
                          f"(Lasso, LeastSquares, Logistic, ...), got {type(problem).__name__}")
+    o = options_iv(**opts)
+    x = _x0_iv(problem, x0)
+    user_blocks = None
+    blocks = o["blocks"]
+    if not isinstance(blocks, str):
+        user_blocks = _check_user_blocks(blocks, problem.n_vars)
+        blocks = "user"
+    block_size = o["block_size"]
+    if block_size is not None:
+        block_size = int(min(block_size, problem.n_vars))
+    rule, blocks, user_blocks, block_size, update = _pair(
+        problem, o["rule"], blocks, user_blocks, block_size, o["update"])
+    o.update(rule=rule, blocks=blocks, user_blocks=user_blocks, block_size=block_size,
+             update=update)
+    return x, o
+
+
+def _x0_iv(problem, x0):
     p = problem.n_vars
     if x0 is None:
-        x = np.zeros(p)
-    else:
-        try:
-            x = np.array(x0, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise ValueError("`x0` must be a numeric array") from None
-        if x.shape[0] != p:
-            raise ValueError(f"`x0` must have {p} entries, got {x.shape[0]}")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("`x0` must contain only finite values")
-        if problem.positive and np.any(x < 0):
-            raise ValueError("`x0` must be non-negative for a problem with positive=True")
-    if rule not in RULES:
-        raise ValueError(f"`rule` must be one of {RULES}, got {rule!r}")
-    user_blocks = None
-    if isinstance(blocks, str):
-        if blocks not in BLOCKS:
-            raise ValueError(f"`blocks` must be one of {BLOCKS} or a list of index arrays, "
-                             f"got {blocks!r}")
-    else:
-        user_blocks = _check_user_blocks(blocks, p)
-        blocks = "user"
-    if update not in ("auto",) + UPDATES:
-        raise ValueError(f"`update` must be one of {('auto',) + UPDATES}, got {update!r}")
-    if block_size is not None:
-        if (isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral)
-                or block_size < 1):
-            raise ValueError(f"`block_size` must be a positive integer, got {block_size!r}")
-        block_size = int(min(block_size, p))
-    tol = check_nonnegative(tol, "tol")
-    max_iter = check_count_limit(max_iter, "max_iter")
-    check_time_limit(time_limit)
+        return np.zeros(p)
+    try:
+        x = np.array(x0, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError("`x0` must be a numeric array") from None
+    if x.shape[0] != p:
+        raise ValueError(f"`x0` must have {p} entries, got {x.shape[0]}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("`x0` must contain only finite values")
+    if problem.positive and np.any(x < 0):
+        raise ValueError("`x0` must be non-negative for a problem with positive=True")
+    return x
 
+
+def _pair(problem, rule, blocks, user_blocks, block_size, update):
+    """The "auto" choices resolved and the pairings of rule, partition and
+    update with the problem checked."""
+    p = problem.n_vars
     if problem.penalty == "group":
         # the groups are the blocks: the prox of the group norm is per group
         if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)
@@ -125,7 +124,7 @@ def _bcd_iv(problem, x0, rule, blocks, block_size, update, tol, max_iter, time_l
             block_size = problem.n_classes
         else:
             block_size = 1
-    return problem, x, rule, blocks, user_blocks, block_size, update, tol, max_iter
+    return rule, blocks, user_blocks, block_size, update
 
 
 def _check_user_blocks(blocks, p):
@@ -142,6 +141,9 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     (fixed or variable), a rule that selects a block, and an update that
     moves it. For L1 least squares and logistic regression the default runs
     greedy working sets with gap-safe screening and Numba inner solvers.
+
+    The options (all but ``problem`` and ``x0``) are declared once in
+    :data:`optsolve.optimize.bcd.options.TABLE`, which validates them.
 
     Parameters
     ----------
@@ -170,7 +172,7 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     block_size : int, optional
         Block size: 1 by default (``n_classes`` for :class:`Softmax`, 100 for
         tree and forest blocks).
-    update : {"auto", "gradient", "newton", "exact"}
+    update : {"auto", "gradient", "newton", "exact"}, default "auto"
         ``"gradient"``: (proximal) step 1/L_b; ``"newton"``: block Newton
         (exact on quadratics, Armijo backtracking otherwise, proximal Newton
         with L1); ``"exact"``: message passing on forest blocks. ``"auto"``
@@ -248,12 +250,11 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     >>> bool(f_gsl < f_cyc)
     True
     """
-    (problem, x, rule, blocks, user_blocks, block_size, update, tol, max_iter) = _bcd_iv(
-        problem, x0, rule, blocks, block_size, update, tol, max_iter, time_limit)
-    rng = np.random.default_rng(random_state)
-
-    opts = SimpleNamespace(rule=rule, blocks=blocks, user_blocks=user_blocks,
-                           block_size=block_size, update=update, screen=screen, rng=rng)
+    x, o = _bcd_iv(problem, x0, dict(
+        rule=rule, blocks=blocks, block_size=block_size, update=update, tol=tol,
+        max_iter=max_iter, time_limit=time_limit, callback=callback, verbose=verbose,
+        history=history, random_state=random_state, screen=screen))
+    opts = SimpleNamespace(rng=np.random.default_rng(random_state), **o)
     solver = choose(problem, opts)
     zero = np.zeros(problem.n_vars)
     fun0 = problem._value(zero, problem._zero_state())
@@ -261,9 +262,11 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
         "prox_grad_norm" if problem._nonsmooth else "grad_norm")
     # the gap is relative to P(0), which fun0 is
     scale = fun0 if mname == "gap" else problem._measure_scale()
+    max_iter = o["max_iter"]
     if max_iter is None:
         max_iter = getattr(solver, "DEFAULT_MAX_ITER", 100_000)
-    mon = Monitor(mname, tol * scale, max_iter, time_limit, callback, verbose, history)
+    mon = Monitor(mname, o["tol"] * scale, max_iter, o["time_limit"], callback, verbose,
+                  history)
     with mon:
         res = solver.solve(problem, x, opts, mon)
     res.fun0 = fun0
