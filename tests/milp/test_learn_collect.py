@@ -19,35 +19,37 @@ def lp_value(p, lb, ub):
     return r.fun if r.status == 0 else math.inf
 
 
-def test_root_sample_matches_scipy(tmp_path):
-    # every node queries the expert; the first sample is the root
+def test_samples_match_scipy(tmp_path):
+    # every node queries the expert; strong branching re-solved by scipy at
+    # the node's bounds (stored in the shard)
     path, k, nodes, _ = collect_instance("setcover", 0, tmp_path, scale=0.1,
                                          probability=1.0, node_limit=50,
                                          pure_bnb=True)
     assert k >= 1 and nodes >= k
     p = set_cover(50, 100, seed=0)                      # scale 0.1 of 500 x 1000
     samples = load_shard(path)
-    assert len(samples) == k
-    state, scores, choice = samples[0]
-    root = lp_value(p, p.lb, p.ub)
-    x = state.var[:, 16].astype(float)
-    assert p.c @ x == pytest.approx(root, rel=1e-5)
-    for j, score in zip(state.candidates, scores):
-        lo, hi = p.lb.copy(), p.ub.copy()
-        hi[j] = math.floor(x[j])
-        down = lp_value(p, lo, hi)
-        lo, hi = p.lb.copy(), p.ub.copy()
-        lo[j] = math.ceil(x[j])
-        up = lp_value(p, lo, hi)
-        if math.isinf(down) or math.isinf(up):
-            assert score == math.inf
-        else:
-            want = float(product_score(down - root, up - root))
+    with np.load(path) as z:
+        lbs, ubs = z["lb"], z["ub"]
+    assert len(samples) == k == lbs.shape[0]
+    for (state, scores, choice), lb, ub in list(zip(samples, lbs, ubs))[:3]:
+        node = lp_value(p, lb, ub)
+        x = state.var[:, 16].astype(float)
+        assert p.c @ x == pytest.approx(node, rel=1e-5)
+        for j, score in zip(state.candidates, scores):
+            hi = ub.copy()
+            hi[j] = math.floor(x[j])
+            down = lp_value(p, lb, hi)
+            lo = lb.copy()
+            lo[j] = math.ceil(x[j])
+            up = lp_value(p, lo, ub)
+            assert math.isfinite(down) and math.isfinite(up)  # else no sample
+            want = float(product_score(down - node, up - node))
             assert score == pytest.approx(want, rel=1e-5, abs=1e-9)
-    assert choice == int(np.argmax(scores))
+        assert choice == int(np.argmax(scores))
     for s, sc, ch in samples:
         assert s.var.shape == (100, 19) and s.cons.shape == (50, 5)
         assert sc.shape == s.candidates.shape and 0 <= ch < sc.size
+        assert np.all(np.isfinite(sc))
         assert np.all(s.var[s.candidates, 9] > 0)        # candidates are fractional
 
 

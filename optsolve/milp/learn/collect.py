@@ -11,7 +11,9 @@ LocalCluster by default). At each node branched on, with probability ``P``
 (Gasse et al. 2019: 0.05) every candidate is strong branched (both children,
 SCIP's automatic iteration cap), the state, the product scores and the best
 candidate are recorded, and the search branches on it; at the other nodes
-it branches by pseudocost. An instance's samples are one ``.npz`` shard
+it branches by pseudocost. A node where strong branching proves a child
+empty gives no sample: the search tightens its bounds and asks again, and
+the expert answers that second call. An instance's samples are one ``.npz`` shard
 named after the family and seed, written whole (a rerun skips the shards
 already there: collection resumes where it stopped).
 
@@ -19,7 +21,8 @@ Shard arrays: ``edge_index`` (2, nnz) and ``edge_attr`` (nnz, 1), shared by
 the samples of the instance; ``cons`` (k, m2, 5) and ``var`` (k, n, 19);
 ``cand_ptr`` (k + 1) delimiting each sample's slice of ``candidates`` and
 ``scores``; ``choice`` (k) the position of the expert's pick in that slice;
-``family``, ``seed``, ``nodes``.
+``lb``, ``ub`` (k, n) the node's column bounds; ``family``, ``seed``,
+``nodes``.
 """
 from __future__ import annotations
 
@@ -79,6 +82,7 @@ class ExpertSampler(Pseudocost):
         self.max_samples = max_samples
         self.cache = None
         self._problem = None
+        self._requery = False
         self.samples = []
 
     def select(self, state):
@@ -87,7 +91,8 @@ class ExpertSampler(Pseudocost):
             self.cache = FeatureCache(state.problem)
         s = self.cache(state)      # every node: ages and incumbents count
         full = self.max_samples is not None and len(self.samples) >= self.max_samples
-        if full or self.rng.random() >= self.probability:
+        again, self._requery = self._requery, False
+        if full or not (again or self.rng.random() < self.probability):
             return super().select(state)
         limit = auto_iteration_limit(state)
         scores = np.empty(state.candidates.size)
@@ -98,8 +103,15 @@ class ExpertSampler(Pseudocost):
             scores[k] = v
         # the expert: best score, ties to the first candidate
         k = int(np.argmax(scores))
+        if np.isinf(scores[k]):
+            # a child proven empty: the search tightens the node's bounds
+            # and asks again, so the decision (and the sample) comes then
+            self._requery = True
+            return int(state.candidates[k])
         self.samples.append((s.cons.astype(np.float32), s.var.astype(np.float32),
-                             s.candidates.copy(), scores, k))
+                             s.candidates.copy(), scores, k,
+                             np.array(state.lb, dtype=float),
+                             np.array(state.ub, dtype=float)))
         return int(state.candidates[k])
 
 
@@ -136,6 +148,8 @@ def collect_instance(family, seed, out_dir, *, scale=1.0, probability=0.05,
         candidates=(np.concatenate(cand) if k else np.zeros(0, np.int64)),
         scores=(np.concatenate([smp[3] for smp in rule.samples]) if k else np.zeros(0)),
         choice=np.array([smp[4] for smp in rule.samples], dtype=np.int64),
+        lb=(np.stack([smp[5] for smp in rule.samples]) if k else np.zeros((0, n))),
+        ub=(np.stack([smp[6] for smp in rule.samples]) if k else np.zeros((0, n))),
         family=np.array(family), seed=np.array(int(seed)),
         nodes=np.array(int(res.mip_node_count)))
     tmp = out.with_name(out.name + ".part.npz")
