@@ -70,7 +70,8 @@ def random_options(rng, table):
         else:  # log-uniform, so that small (aggressive) values come up
             opts[name] = min(hi, max(lo, int(lo + 10 ** rng.uniform(0, min(6, len(str(hi - lo)))))))
     if rng.random() < 0.5:  # every inprocessing technique at every restart
-        opts.update(preprocess=1, inprocess=1, inprocessint=1, elim=1, subsume=1)
+        opts.update(preprocess=1, inprocess=1, inprocessint=1, elim=1, subsume=1,
+                    substitute=1, probe=1)
     return opts
 
 

@@ -4,7 +4,8 @@
  * ticks (clauses visited, about a cache line each) per mille of the ticks
  * of propagation since the last round, so that inprocessing takes a bounded
  * share of the time; the first round's effort is proportional to the
- * formula instead.  Variables of the current assumptions are frozen. */
+ * formula instead (preprocesseffort ticks per literal for an effort of
+ * 100 per mille).  Variables of the current assumptions are frozen. */
 #include "internal.h"
 
 int osat__inprocessing(osat *s) {
@@ -32,12 +33,18 @@ static void freeze_assumptions(osat *s, unsigned char value) {
     s->frozen[VAR(s->assumptions.data[i])] = value;
 }
 
+/* At least a few thousand ticks when the effort is not 0, so that small
+ * formulas are not left out for want of search. */
 static int64_t budget(osat *s, int preprocessing, int64_t literals,
                       int64_t effort) {
-  if (preprocessing)
-    return s->opts.preprocesseffort * literals;
-  int64_t work = s->search_ticks - s->inprocess_last;
-  return work / 1000 * effort + work % 1000 * effort / 1000;
+  int64_t ticks;
+  if (preprocessing) /* in proportion to each technique's effort */
+    ticks = s->opts.preprocesseffort * literals / 100 * effort;
+  else {
+    int64_t work = s->search_ticks - s->inprocess_last;
+    ticks = work / 1000 * effort + work % 1000 * effort / 1000;
+  }
+  return effort && ticks < 4096 ? 4096 : ticks;
 }
 
 /* Returns 20 when the formula became UNSAT, else 0. */
@@ -52,9 +59,10 @@ int osat__inprocess(osat *s, int preprocessing) {
   int ok = osat__root_propagate(s);
   if (ok && s->opts.probe) {
     s->ticks = s->inprocess_polls = 0;
-    s->ticks_limit = budget(s, preprocessing,
-                            (int64_t)s->arena.n + 2 * s->stats.irredundant,
-                            s->opts.probeeffort);
+    /* a propagation tick costs more time than an occurrence-list one (it
+     * misses the cache more): a tenth of the formula in the first round */
+    int64_t size = ((int64_t)s->arena.n + 2 * s->stats.irredundant) / 10;
+    s->ticks_limit = budget(s, preprocessing, size, s->opts.probeeffort);
     ok = osat__probe(s);
   }
   if (ok && s->opts.substitute)

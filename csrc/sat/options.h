@@ -32,7 +32,7 @@
   OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
   OPT(probe, 1, 0, 1, "failed-literal probing of binary implication roots") \
-  OPT(probeeffort, 50, 0, 100000, "probing ticks per mille of search ticks") \
+  OPT(probeeffort, 10, 0, 100000, "probing ticks per mille of search ticks") \
   OPT(substitute, 1, 0, 1, "equivalent-literal substitution (binary implication SCCs)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
   OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \
@@ -43,7 +43,7 @@
   OPT(elimocclim, 100, 1, 100000, "variables in more clauses are not eliminated") \
   OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
   OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \
-  OPT(preprocesseffort, 20, 0, 100000, "ticks of the first round per literal of the formula") \
+  OPT(preprocesseffort, 20, 0, 100000, "first-round ticks per literal (per 100 per mille of effort)") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 
 #endif

@@ -50,7 +50,7 @@ def random_options(rng):
                     preprocesseffort=rng.choice((0, 1, 20)),
                     elimocclim=rng.choice((2, 10, 100)),
                     elimclslim=rng.choice((2, 3, 100)))
-    for key in ("elim", "subsume", "gates", "preprocess", "inprocess"):
+    for key in ("elim", "subsume", "gates", "preprocess", "inprocess", "substitute", "probe"):
         if rng.random() < 0.1:
             opts[key] = 0
     return opts
