@@ -1,6 +1,7 @@
 """SAT differential fuzzing: optsolve.sat.Solver against PySAT's solvers.
 
 Usage: python -m bench sat_fuzz [--cases 1000] [--seed 0] [--proof-every 10]
+                               [--inprocessing half|always]
 
 Each case is a random incremental run on a small random formula (random
 k-SAT near the threshold or mixed lengths with units, repeated literals and
@@ -60,7 +61,7 @@ def random_formula(rng):
     return nvars, clauses, atmosts
 
 
-def random_options(rng, table):
+def random_options(rng, table, inprocessing="half"):
     opts = {}
     for name, (default, lo, hi, _) in table.items():
         if name in _SKIP_OPTIONS or rng.random() > 0.3:
@@ -69,9 +70,13 @@ def random_options(rng, table):
             opts[name] = rng.randint(lo, hi)
         else:  # log-uniform, so that small (aggressive) values come up
             opts[name] = min(hi, max(lo, int(lo + 10 ** rng.uniform(0, min(6, len(str(hi - lo)))))))
-    if rng.random() < 0.5:  # every inprocessing technique at every restart
+    if inprocessing == "always" or rng.random() < 0.5:
+        # every inprocessing technique at every restart, at small efforts
         opts.update(preprocess=1, inprocess=1, inprocessint=1, elim=1, subsume=1,
                     substitute=1, probe=1)
+        if inprocessing == "always":
+            for name in ("elimeffort", "subsumeeffort", "probeeffort"):
+                opts[name] = rng.choice((1, 10, 100))
     return opts
 
 
@@ -82,7 +87,7 @@ def satisfied(model, clauses, atmosts, assumptions):
             and all(a in true for a in assumptions))
 
 
-def run_case(seed, proof_dir, proof_every, stats):
+def run_case(seed, proof_dir, proof_every, stats, inprocessing="half"):
     """One case; returns a list of disagreement messages."""
     from pysat.solvers import Solver as RefSolver
 
@@ -92,7 +97,7 @@ def run_case(seed, proof_dir, proof_every, stats):
     rng = random.Random(seed)
     nvars, clauses, atmosts = random_formula(rng)
     ref_name = "minicard" if atmosts else rng.choice(REFERENCES)
-    opts = random_options(rng, Solver.option_table())
+    opts = random_options(rng, Solver.option_table(), inprocessing)
     proof = None
     if proof_every and seed % proof_every == 0 and not atmosts:
         proof = os.path.join(proof_dir, f"{seed}.drat")
@@ -171,13 +176,13 @@ def run_case(seed, proof_dir, proof_every, stats):
     return bad
 
 
-def worker(first, last, proof_every):
+def worker(first, last, proof_every, inprocessing="half"):
     """Run cases first..last-1, one JSON line each (the parent reads them)."""
     stats = dict(models=0, cores=0, proofs=0, propagate=0, unknown=0)
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(first, last):
             try:
-                bad = run_case(seed, tmp, proof_every, stats)
+                bad = run_case(seed, tmp, proof_every, stats, inprocessing)
                 line = dict(seed=seed, bad=bad, stats=stats)
             except Exception:
                 line = dict(seed=seed, error=traceback.format_exc(), stats=stats)
@@ -193,10 +198,14 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the first case")
     ap.add_argument("--proof-every", type=int, default=10,
                     help="check a DRAT proof every N cases (0: never)")
+    ap.add_argument("--inprocessing", choices=["half", "always"], default="half",
+                    help="force every inprocessing technique on at every restart "
+                         "in half the cases (default) or in all, then at small "
+                         "efforts")
     ap.add_argument("--worker", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        return worker(args.worker[0], args.worker[1], args.proof_every)
+        return worker(args.worker[0], args.worker[1], args.proof_every, args.inprocessing)
 
     totals = dict(models=0, cores=0, proofs=0, propagate=0, unknown=0)
     disagreements, crashes, errors = [], [], []
@@ -205,7 +214,7 @@ def main(argv=None) -> int:
     seed = start
     while seed < end:
         cmd = [sys.executable, "-m", "bench", "sat_fuzz", "--worker", str(seed), str(end),
-               "--proof-every", str(args.proof_every)]
+               "--proof-every", str(args.proof_every), "--inprocessing", args.inprocessing]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for raw in proc.stdout:
             line = json.loads(raw)
