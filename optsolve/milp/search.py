@@ -1,0 +1,621 @@
+"""The tree search of branch and bound over HiGHS LP relaxations.
+
+The search (Land and Doig 1960; the design follows Achterberg's SCIP thesis,
+2007): node selection with plunging (:mod:`optsolve.milp.nodesel`, the open
+nodes in :class:`~optsolve.milp.tree.Tree`), pruning by bound with an
+integrality-aware cutoff, incumbents from integral LP solutions and from
+the heuristics (:mod:`optsolve.milp.heuristics`), root cuts
+(:mod:`optsolve.milp.cuts`), node propagation, reduced-cost fixing from the
+root LP, and a pluggable branching rule (:mod:`optsolve.milp.branching`).
+
+All LP work runs in one :class:`~optsolve.milp.lp.LPRelaxation`; a node
+stores only its bound changes relative to the root and its parent's basis.
+What the search found is read through :meth:`Search.summary`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from optsolve._runtime import OptimizeResult, Progress
+from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
+from optsolve.milp.cuts import RootSeparator
+from optsolve.milp.heuristics import (Locks, SubMIPs, fractional_diving,
+                                     simple_rounding)
+from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
+                              LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
+                              LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
+from optsolve.milp.nodesel import Node, make_selector
+from optsolve.milp.presolve import presolve
+from optsolve.milp.problem import Problem
+from optsolve.milp.propagation import Propagator
+from optsolve.milp.tree import Tree
+
+__all__ = ["Work", "Search", "SearchSummary", "relative_gap"]
+
+# strong branching may tighten a node and re-solve it this many times
+_MAX_NODE_ROUNDS = 5
+
+
+def relative_gap(primal, dual):
+    """HiGHS's relative gap |primal - dual| / |primal| (inf without primal)."""
+    if not math.isfinite(primal):
+        return math.inf
+    diff = max(0.0, primal - dual)
+    if diff == 0:
+        return 0.0
+    return diff / abs(primal) if primal != 0 else math.inf
+
+
+@dataclass
+class SearchSummary:
+    """What a search found and what it cost, in the search's minimisation
+    form (``sense * (value) + offset`` is the user's objective).
+
+    Attributes
+    ----------
+    x : ndarray or None
+        The incumbent in the user's columns (after postsolve).
+    objective, dual_bound, root_bound : float
+        The incumbent's value (``inf`` without one), a valid lower bound on
+        the optimum, the root LP bound (``-inf`` if the root was not solved).
+    gap_closed : bool
+        The incumbent is optimal within ``mip_abs_gap``/``mip_rel_gap``.
+    limit : str or None
+        ``"time"``, ``"node"``, ``"interrupt"``, ``"callback"`` or None.
+    dropped : int
+        Nodes whose LP failed (their bound is kept).
+    sense, offset : float
+        The user's sense (1 minimise, -1 maximise) and the objective offset.
+    The counts (nodes, LP iterations by kind, incumbents, propagated bounds,
+    sub-MIPs, cuts) are those of :func:`optsolve.milp`'s result.
+    """
+
+    x: Optional[np.ndarray]
+    objective: float
+    dual_bound: float
+    root_bound: float
+    gap_closed: bool
+    limit: Optional[str]
+    dropped: int
+    sense: float
+    offset: float
+    nodes: int
+    max_depth: int
+    lp_iterations: int
+    sb_lp_iterations: int
+    heuristic_lp_iterations: int
+    incumbents_found: int
+    propagated_bounds: int
+    submip_calls: int
+    submip_solutions: int
+    cuts: int
+    cuts_added: int
+    cut_rounds: int
+    cuts_by_family: Optional[dict]
+    cut_time: float
+    branching: str
+    presolve: object
+
+
+class Work:
+    """The minimisation form the search works on."""
+
+    def __init__(self, p: Problem):
+        self.c = p.c if p.sense == "minimize" else -p.c
+        self.A = p.A
+        self.row_lower = p.row_lower
+        self.row_upper = p.row_upper
+        integ = p.is_integer
+        self.integrality = p.integrality
+        self.is_integer = integ
+        lb = p.lb.copy()
+        ub = p.ub.copy()
+        lb[integ] = np.ceil(lb[integ] - 1e-9)
+        ub[integ] = np.floor(ub[integ] + 1e-9)
+        self.lb = lb
+        self.ub = ub
+        self.int_cols = np.flatnonzero(integ)
+        ci = self.c[integ]
+        self.objective_integral = bool(
+            self.int_cols.size and np.all(self.c[~integ] == 0)
+            and np.all(ci == np.round(ci)))
+
+    def feasible(self, x, tol=1e-6):
+        if np.any(x < self.lb - tol) or np.any(x > self.ub + tol):
+            return False
+        act = self.A @ x
+        scale = 1.0 + np.abs(act)
+        return bool(np.all(act >= self.row_lower - tol * scale)
+                    and np.all(act <= self.row_upper + tol * scale))
+
+
+class Search:
+    def __init__(self, work: Work, opts, deadline, guard):
+        self.work = work
+        self.o = opts
+        self.deadline = deadline
+        self.guard = guard
+        self.rule = opts["branching"]
+        self.tree = Tree(make_selector(opts["node_selection"]),
+                         work.objective_integral)
+        self.tol = opts["integrality_tolerance"]
+        self.lp = LPRelaxation(work.c, work.A, work.row_lower, work.row_upper,
+                               work.lb, work.ub, deadline, guard=guard)
+        self.pseudocosts = Pseudocosts(work.c.size)
+        self.glb = work.lb.copy()
+        self.gub = work.ub.copy()
+        self.incumbent = None
+        self.incumbent_obj = math.inf
+        self.cutoff = math.inf
+        self.root_bound = -math.inf
+        self.nodes = 0
+        self.max_depth = 0
+        self.current_lower = math.inf  # bound of the node being processed
+        self.incumbents_found = 0
+        self.heuristic_iterations = 0
+        self.dropped = 0
+        self.limit = None
+        self.root_info = None
+        self.root_unbounded = False
+        self.separator = None
+        self.propagator = Propagator(work.A, work.row_lower, work.row_upper,
+                                     work.is_integer) if opts["propagation"] else None
+        self.propagated = 0
+        self.callback = opts["callback"]
+        self.locks = Locks(work.A, work.row_lower, work.row_upper) \
+            if opts["heuristics"] else None
+        self.progress = Progress(
+            opts["disp"],
+            [("time", "{:>7.1f}s"), ("nodes", "{:>8d}"), ("left", "{:>7d}"),
+             ("depth", "{:>5d}"), ("LP iter", "{:>9d}"),
+             ("dual bound", "{:>14.6e}"), ("primal bound", "{:>14.6e}"),
+             ("gap", "{:>8s}")],
+            interval=opts["display_interval"])
+        self.sense = 1.0
+        self.offset = 0.0
+        self.postsolve = None        # reduced x -> the user's x
+        self.presolve_stats = None
+        self.submips = SubMIPs(work.int_cols, self.tol)
+        self.submip_nodes = 0
+
+    # -- bounds ------------------------------------------------------------
+    def global_lower(self):
+        """Valid lower bound on the optimum (minimisation)."""
+        return self.tree.lower_bound(self.incumbent_obj, self.current_lower)
+
+    def approx_global_lower(self):
+        """:meth:`global_lower` or a recent value of it (for plunging and
+        display)."""
+        return self.tree.approx_lower_bound(self.incumbent_obj,
+                                            self.current_lower, self.nodes)
+
+    def _set_incumbent(self, x, obj, source):
+        if obj >= self.incumbent_obj:
+            return False
+        self.incumbent = x
+        self.incumbent_obj = obj
+        self.incumbents_found += 1
+        inc = obj
+        tol = max(self.o["mip_abs_gap"], self.o["mip_rel_gap"] * abs(inc))
+        cutoff = inc - tol
+        if self.work.objective_integral:
+            cutoff = min(cutoff, inc - 1.0 + 1e-6 * max(1.0, abs(inc)))
+        # never prune a node that could hold a strictly better solution by
+        # more than the requested gap
+        self.cutoff = cutoff
+        self.lp.set_cutoff(cutoff)
+        self._reduced_cost_fixing()
+        self._report(force=True, char=source)
+        self._call_back("incumbent")
+        return True
+
+    def _reduced_cost_fixing(self):
+        """Tighten integer bounds globally with the root LP's reduced costs."""
+        if self.root_info is None or not math.isfinite(self.incumbent_obj):
+            return
+        z, d, lb0, ub0 = self.root_info
+        room = self.incumbent_obj - z
+        if room < 0:
+            return
+        ic = self.work.int_cols
+        dd = d[ic]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_lo = (dd > 1e-7) & np.isfinite(lb0[ic])
+            new_ub = lb0[ic] + np.floor(room / np.where(at_lo, dd, 1.0) + 1e-9)
+            at_hi = (dd < -1e-7) & np.isfinite(ub0[ic])
+            new_lb = ub0[ic] - np.floor(room / np.where(at_hi, -dd, 1.0) + 1e-9)
+        cols = ic[at_lo]
+        self.gub[cols] = np.minimum(self.gub[cols], new_ub[at_lo])
+        cols = ic[at_hi]
+        self.glb[cols] = np.maximum(self.glb[cols], new_lb[at_hi])
+
+    # -- output -----------------------------------------------------------
+    def summary(self):
+        """The :class:`SearchSummary` of the search so far."""
+        sep = self.separator
+        return SearchSummary(
+            x=self.user_x(self.incumbent), objective=self.incumbent_obj,
+            dual_bound=self.global_lower(), root_bound=self.root_bound,
+            gap_closed=self._gap_closed(), limit=self.limit,
+            dropped=self.dropped, sense=self.sense, offset=self.offset,
+            nodes=self.nodes, max_depth=self.max_depth,
+            lp_iterations=self.lp.iterations,
+            sb_lp_iterations=self.lp.sb_iterations,
+            heuristic_lp_iterations=self.heuristic_iterations,
+            incumbents_found=self.incumbents_found,
+            propagated_bounds=self.propagated,
+            submip_calls=self.submips.calls,
+            submip_solutions=self.submips.found,
+            cuts=len(sep.cuts) if sep is not None else 0,
+            cuts_added=sep.added if sep is not None else 0,
+            cut_rounds=len(sep.bounds) - 1 if sep is not None else 0,
+            # never an empty dict: OptimizeResult's repr fails on one
+            cuts_by_family=(dict(sep.family_added) if sep is not None else
+                            {f: 0 for f in self.o["cut_families"]} or None),
+            cut_time=sum(sep.times.values()) if sep is not None else 0.0,
+            branching=getattr(self.rule, "name", type(self.rule).__name__),
+            presolve=self.presolve_stats)
+
+    def user_x(self, x):
+        """A copy of ``x`` in the user's columns (None stays None)."""
+        if x is None:
+            return None
+        return self.postsolve(x) if self.postsolve is not None else x.copy()
+
+    def _ext(self, v):
+        """Internal objective -> user's sense with offset."""
+        if v is None or not math.isfinite(v):
+            return None if v is None else self.sense * v
+        return self.sense * v + self.offset
+
+    def _report(self, force=False, char=" "):
+        if self.progress.level <= 0:
+            return
+        dual = self.global_lower() if force else self.approx_global_lower()
+        gap = relative_gap(self.incumbent_obj, dual)
+        pb = self._ext(self.incumbent_obj)
+        db = self._ext(dual)
+        self.progress.line(self.deadline.elapsed(), self.nodes, self.tree.open_count(),
+                           self.max_depth, self.lp.iterations,
+                           db if db is not None else math.nan,
+                           pb if pb is not None else math.inf,
+                           f"{100 * gap:.2f}%" if math.isfinite(gap) else "inf",
+                           force=force)
+
+    def _call_back(self, event):
+        if self.callback is None:
+            return
+        dual = self.global_lower()
+        res = OptimizeResult(
+            x=self.user_x(self.incumbent),
+            fun=self._ext(self.incumbent_obj) if self.incumbent is not None else None,
+            mip_node_count=self.nodes,
+            mip_dual_bound=self._ext(dual),
+            mip_gap=relative_gap(self.incumbent_obj, dual),
+            nodes_left=self.tree.open_count(),
+            lp_iterations=self.lp.iterations,
+            time=self.deadline.elapsed(),
+            event=event)
+        if self.callback(res):
+            self.limit = "callback"
+
+    def should_stop_early(self):
+        return self.deadline.expired() or self.guard.interrupted
+
+    # -- strong branching ------------------------------------------------
+    def strong_branch(self, state, j, iteration_limit):
+        return self.lp.strong_branch(j, state.x[j], iteration_limit, state.basis)
+
+    # -- the main loop ---------------------------------------------------
+    def _limits_reached(self):
+        if self.limit is not None:
+            return True
+        if self.guard.interrupted:
+            self.limit = "interrupt"
+        elif self.deadline.expired():
+            self.limit = "time"
+        elif self.o["node_limit"] is not None and self.nodes >= self.o["node_limit"]:
+            self.limit = "node"
+        return self.limit is not None
+
+    def _gap_closed(self):
+        if self.incumbent is None:
+            return False
+        dual = self.global_lower()
+        return (self.incumbent_obj - dual <= self.o["mip_abs_gap"]
+                or relative_gap(self.incumbent_obj, dual) <= self.o["mip_rel_gap"])
+
+    def run(self):
+        w = self.work
+        if np.any(self.glb > self.gub):
+            return
+        self.progress.message(
+            f"branch and bound: {w.A.shape[0]} rows, {w.c.size} columns "
+            f"({w.int_cols.size} integer), {w.A.nnz} nonzeros, branching "
+            f"{getattr(self.rule, 'name', type(self.rule).__name__)}")
+        self.tree.pending = Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
+                                 np.empty(0), np.empty(0), None)
+        best_bound_sel = self.tree.nodesel.bound_ordered
+        while True:
+            if self._limits_reached():
+                break
+            if self.incumbent is not None and (best_bound_sel or self.nodes % 50 == 0) \
+                    and self._gap_closed():
+                break
+            node = self.tree.pop(self.cutoff)
+            if node is None:
+                break
+            self.current_lower = node.lower
+            self._process(node)
+            self.current_lower = math.inf
+            if self.root_unbounded:
+                return
+            if self.nodes % self.o["callback_interval"] == 0:
+                self._call_back("nodes")
+            self._report()
+
+    def _process(self, node):
+        lb = self.glb.copy()
+        ub = self.gub.copy()
+        if node.idx.size:
+            lb[node.idx] = np.maximum(lb[node.idx], node.lo)
+            ub[node.idx] = np.minimum(ub[node.idx], node.hi)
+            if np.any(lb[node.idx] > ub[node.idx]):
+                return
+        if self.propagator is not None:
+            if node.var >= 0 and not self.o.get("_kernels", True):
+                k = 0                  # no node propagation without its kernel
+            elif node.var >= 0:    # only the rows the branching column touches
+                k = self.propagator.propagate_from(lb, ub, (node.var,))
+            else:
+                k = self.propagator.propagate(lb, ub)
+            if k < 0:
+                self.nodes += 1        # proved infeasible without an LP
+                return
+            self.propagated += k
+            if k and node.depth == 0:
+                self.glb[:] = lb
+                self.gub[:] = ub
+        self.lp.set_bounds(lb, ub)
+        if node.basis is not None:
+            self.lp.set_basis(node.basis)
+        self.nodes += 1
+        # strong branching may prove children infeasible: tighten the node's
+        # bounds and re-solve its LP (SCIP's domain reductions), a few rounds
+        for rnd in range(_MAX_NODE_ROUNDS):
+            if not self._solve_node(node, lb, ub, rnd):
+                return
+
+    def _solve_node(self, node, lb, ub, rnd):
+        """One LP solve of ``node`` at bounds ``lb``, ``ub``; branches or
+        prunes and returns False, or returns True after tightening the bounds
+        (in place) from strong-branching results."""
+        w, lp = self.work, self.lp
+        status = lp.solve()
+        if status in (LP_ERROR, LP_ITERATION_LIMIT):
+            status = lp.solve_robust()
+        if (status == LP_OPTIMAL and node.depth == 0 and rnd == 0
+                and self.o["cuts"] and self.o["cut_rounds"] and self.o["cut_families"]
+                and w.int_cols.size):
+            self.separator = RootSeparator(lp, w.A, w.row_lower, w.row_upper,
+                                           w.is_integer, self.o["cut_rounds"],
+                                           tol=self.tol,
+                                           families=self.o["cut_families"])
+            status = self.separator.run(lb, ub, LP_OPTIMAL,
+                                        stop=self.should_stop_early)
+            if status in (LP_ERROR, LP_ITERATION_LIMIT):
+                status = lp.solve_robust()
+        if status in (LP_TIME_LIMIT, LP_INTERRUPTED):
+            if rnd == 0:
+                self.nodes -= 1
+            node.lower = max(node.lower, self.current_lower) \
+                if math.isfinite(self.current_lower) else node.lower
+            self.tree.push(node)          # keep its bound in the tree
+            self.limit = "time" if status == LP_TIME_LIMIT else "interrupt"
+            return False
+        if status == LP_UNBOUNDED and node.depth == 0:
+            self.root_unbounded = True
+            return False
+        if status in (LP_ERROR, LP_ITERATION_LIMIT, LP_UNBOUNDED):
+            self.dropped += 1
+            self.tree.prune(node.lower)   # keep the bound honest
+            return False
+        if status == LP_INFEASIBLE:
+            return False
+        obj = lp.obj
+        if status == LP_CUTOFF:
+            # the gain that cut the child off is the largest kind: keeping it
+            # out of the pseudocosts would bias them low (a lower estimate)
+            if rnd == 0 and node.var >= 0 and math.isfinite(obj):
+                self.pseudocosts.update(node.var, node.direction,
+                                        obj - node.parent_obj, node.distance)
+            self.tree.prune(max(obj, self.cutoff))
+            return False
+        if rnd == 0 and node.var >= 0:
+            self.pseudocosts.update(node.var, node.direction, obj - node.parent_obj,
+                                    node.distance)
+        if node.depth > self.max_depth:
+            self.max_depth = node.depth
+        obj = max(obj, node.lower)
+        self.current_lower = obj
+        if obj >= self.cutoff:
+            self.tree.prune(obj)
+            return False
+        x, act, rdual, cdual = lp.solution()
+        ic = w.int_cols
+        xi = x[ic]
+        fi = xi - np.floor(xi)
+        fracmask = (fi > self.tol) & (fi < 1.0 - self.tol)
+        if node.depth == 0:
+            self.root_bound = obj
+            self.root_info = (obj, cdual.copy(), lb.copy(), ub.copy())
+        if not fracmask.any():
+            y = x.copy()
+            y[ic] = np.round(xi)
+            if not w.feasible(y):
+                y = x
+            self._set_incumbent(y, float(w.c @ y), "*")
+            self.tree.prune(obj)
+            return False
+        candidates = ic[fracmask]
+        frac = fi[fracmask]
+        basis = lp.get_basis()
+        if self.locks is not None and rnd == 0:
+            self._heuristics(node, x, obj, candidates, lb, ub, basis)
+            if obj >= self.cutoff:
+                self.tree.prune(obj)
+                return False
+        m = w.A.shape[0]           # cut rows are not shown to the rules
+        state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
+                          act[:m], rdual[:m], cdual, basis)
+        j = self.rule.select(state)
+        try:
+            j = int(j)
+        except (TypeError, ValueError):
+            raise ValueError(f"branching rule returned {j!r}, not a column index") from None
+        k = np.flatnonzero(candidates == j)
+        if k.size == 0:
+            raise ValueError(f"branching rule returned column {j}, which is not a "
+                             "fractional integer column of the node")
+        if rnd + 1 < _MAX_NODE_ROUNDS and state.child_bounds:
+            tightened = self._domain_reductions(node, state, lb, ub)
+            if tightened is None:      # both children of some column pruned
+                return False
+            if tightened:
+                lp.set_bounds(lb, ub)
+                return True
+        k = int(k[0])
+        self._branch(node, state, j, float(frac[k]), x[j], obj, basis)
+        return False
+
+    def _domain_reductions(self, node, state, lb, ub):
+        """Fix the side of each strong-branched column whose other child is
+        pruned. Returns the number of bounds changed, or None when the node
+        is pruned (both children of a column pruned)."""
+        changed = 0
+        cut = self.cutoff
+        for col, (down, up) in state.child_bounds.items():
+            d_out, u_out = down >= cut, up >= cut
+            if d_out and u_out:
+                self.tree.prune(min(down, up))
+                return None
+            if d_out:
+                self.tree.prune(down)
+                lb[col] = math.ceil(state.x[col])
+                changed += 1
+            elif u_out:
+                self.tree.prune(up)
+                ub[col] = math.floor(state.x[col])
+                changed += 1
+        if changed and node.depth == 0:
+            # root reductions hold for the whole problem
+            np.maximum(self.glb, lb, out=self.glb)
+            np.minimum(self.gub, ub, out=self.gub)
+        return changed
+
+    def _heuristics(self, node, x, obj, candidates, lb, ub, basis):
+        w = self.work
+        y = simple_rounding(x, candidates, self.locks, w.is_integer)
+        if y is not None and w.feasible(y):
+            self._set_incumbent(y, float(w.c @ y), "r")
+        freq = self.o["dive_frequency"]
+        dive = node.depth == 0 or (freq and self.nodes % freq == 0)
+        budget = 0.05 * self.lp.iterations + 1000 - self.heuristic_iterations
+        if dive and budget > 0:
+            before = self.lp.iterations
+            out = fractional_diving(self.lp, x, lb, ub, w.int_cols, self.tol,
+                                    self.cutoff, budget)
+            used = self.lp.iterations - before
+            self.heuristic_iterations += used
+            self.lp.iterations -= used
+            self.lp.set_bounds(lb, ub)
+            self.lp.set_basis(basis)
+            if out is not None:
+                z = out[0].copy()
+                z[w.int_cols] = np.round(z[w.int_cols])
+                if not w.feasible(z):
+                    z = out[0]
+                self._set_incumbent(z, float(w.c @ z), "d")
+        if self.o["submip"]:       # its own HiGHS object: this LP is untouched
+            self._sub_mip_heuristics(node, x, lb, ub)
+
+    def _sub_mip_heuristics(self, node, x, lb, ub):
+        z, char = self.submips.run(node.depth, self.nodes, x, lb, ub,
+                                   self.incumbent, self._sub_mip)
+        if z is not None:
+            self._set_incumbent(z, float(self.work.c @ z), char)
+
+    def _sub_mip(self, lb, ub, node_limit):
+        """Branch and bound (no cuts, no sub-MIPs of its own) on the problem
+        restricted to ``lb``, ``ub`` with the search's cutoff. Returns
+        whether it ran (presolve may prove the restriction infeasible) and
+        a feasible solution better than the incumbent, or None."""
+        w = self.work
+        sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
+                      w.integrality)
+        pre = presolve(sub)
+        if pre.problem is None:
+            return False, None
+        o = dict(self.o)
+        o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
+                 disp=False, branching=make_rule("relpscost"))
+        s = Search(Work(pre.problem), o, self.deadline, self.guard)
+        s.offset = pre.problem.offset
+        if math.isfinite(self.cutoff):
+            s.cutoff = self.cutoff - s.offset
+            s.lp.set_cutoff(s.cutoff)
+        s.run()
+        self.submip_nodes += s.nodes
+        self.heuristic_iterations += s.lp.iterations + s.lp.sb_iterations \
+            + s.heuristic_iterations
+        if s.incumbent is None:
+            return True, None
+        z = pre.postsolve(s.incumbent)
+        if not w.feasible(z) or float(w.c @ z) >= self.incumbent_obj:
+            return True, None
+        return True, z
+
+    def _branch(self, node, state, j, f, v, obj, basis):
+        # every strong-branched column splits the node into two children
+        # whose bounds are proven: the smaller one bounds the whole subtree
+        proved = obj
+        if state.child_bounds:
+            proved = max(obj, max(min(b) for b in state.child_bounds.values()))
+        down_b, up_b = state.child_bounds.get(j, (proved, proved))
+        down_b = max(down_b, proved)
+        up_b = max(up_b, proved)
+        pc_down, pc_up = self.pseudocosts.values(np.array([j]))
+        est_gain_dn = float(pc_down[0]) * f
+        est_gain_up = float(pc_up[0]) * (1 - f)
+        est_dn, est_up = self.tree.nodesel.estimates(state, obj, est_gain_dn, est_gain_up)
+        children = []
+        lb, ub = state.lb, state.ub
+        moved = np.flatnonzero((lb != self.glb) | (ub != self.gub))
+        pos = np.flatnonzero(moved == j)
+        for direction, bound, est in ((0, down_b, est_dn), (1, up_b, est_up)):
+            if bound >= self.cutoff:
+                self.tree.prune(bound)
+                continue
+            if pos.size:
+                idx = moved
+                p = int(pos[0])
+            else:
+                idx = np.append(moved, j)
+                p = -1
+            lo = lb[idx]
+            hi = ub[idx]
+            if direction == 0:
+                hi[p] = math.floor(v)
+            else:
+                lo[p] = math.ceil(v)
+            children.append(Node(bound, est, node.depth + 1, idx, lo, hi, basis,
+                                 j, direction, f if direction == 0 else 1 - f,
+                                 obj))
+        if not children:
+            return
+        self.tree.add_children(children, self.incumbent_obj,
+                               self.approx_global_lower)
