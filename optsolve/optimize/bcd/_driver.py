@@ -17,7 +17,7 @@ from .options import BLOCKS, options_iv
 from .partitions import VARIABLE_PARTITIONS
 from .problems import Quadratic, Softmax, _check_partition, _Problem
 from .rules import GREEDY_RULES
-from .solvers import choose, working_set
+from .solvers import choose, working_set, working_set_datafit
 
 __all__ = ["bcd"]
 
@@ -86,16 +86,18 @@ def _pair(problem, rule, blocks, user_blocks, block_size, update):
     if blocks == "auto":
         # the working-set solver when it accepts the problem
         ws = SimpleNamespace(blocks="working-set", rule=rule, update=update)
-        if not working_set.missing(problem, ws) and update == "auto" and block_size in (None, 1):
+        accepts = not working_set.missing(problem, ws) or not working_set_datafit.missing(
+            problem, ws)
+        if accepts and update == "auto" and block_size in (None, 1):
             blocks = "working-set"
         elif rule in GREEDY_RULES and rule != "gsq":
             blocks = "variable"
         else:
             blocks = "contiguous"
     if blocks == "working-set":
-        lacks = working_set.missing(problem, SimpleNamespace(blocks=blocks, rule=rule,
-                                                             update=update))
-        if lacks:
+        ws = SimpleNamespace(blocks=blocks, rule=rule, update=update)
+        lacks = working_set.missing(problem, ws)
+        if lacks and working_set_datafit.missing(problem, ws):
             raise ValueError("`blocks`='working-set' needs " + " and ".join(lacks))
     if blocks in VARIABLE_PARTITIONS and rule not in GREEDY_RULES:
         raise ValueError(f"`blocks`={blocks!r} picks blocks greedily: `rule` must be one of "

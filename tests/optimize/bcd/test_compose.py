@@ -104,3 +104,65 @@ def test_huber_user_datafit_against_scipy(kw):
     assert res.fun <= ref.fun + 1e-7
     assert abs(res.fun - f(np.concatenate([np.maximum(res.x, 0), np.maximum(-res.x, 0)]))[0]) \
         < 1e-12
+
+
+def test_huber_runs_on_the_datafit_working_sets():
+    X, y = _data(3, n=60, p=150)
+    y[:3] -= 10.0
+    prob = GLM(X, datafits.Huber(y, 0.5), penalties.L1(0.02, positive=True))
+    res = bcd(prob, tol=1e-9)
+    assert res.success and "ws_size" in res and np.all(res.x >= 0)
+    ref = bcd(prob, blocks="variable", tol=1e-9)       # the general block loop
+    assert ref.success and abs(res.fun - ref.fun) <= 1e-7 * max(1.0, abs(ref.fun))
+
+
+class _ScaledSquares:
+    """A data fit written in a test, the protocol only: c/(2n) ||z - y||^2."""
+
+    def __init__(self, y, c):
+        self.y, self.c = np.asarray(y, float), c
+        self.curvature, self.quadratic, self.kernel_args = c, True, c
+
+    def prepare(self, n):
+        self.n = n
+        return self
+
+    def value(self, z):
+        return 0.5 * self.c * float((z - self.y) @ (z - self.y)) / self.n
+
+    def gradient(self, z):
+        return self.c * (z - self.y) / self.n
+
+    def hessian_diag(self, z):
+        return np.full(self.n, self.c / self.n)
+
+    def loss_kernels(self):
+        return _sq_d1, _sq_d2
+
+
+from numba import njit  # noqa: E402
+
+
+@njit
+def _sq_d1(z, y, c):
+    return c * (z - y)
+
+
+@njit
+def _sq_d2(z, y, c):
+    return c
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_user_datafit_matches_the_builtin_lasso(sparse):
+    import scipy.sparse as sp
+    X, y = _data(4, n=70, p=120)
+    if sparse:
+        X = sp.random(70, 120, density=0.2, random_state=4, format="csc")
+        y = X @ np.r_[np.ones(4), np.zeros(116)]
+    c, alpha = 3.0, 0.06
+    res = bcd(GLM(X, _ScaledSquares(y, c), penalties.L1(alpha)), tol=1e-10)
+    ref = bcd(Lasso(X, y, alpha / c), tol=1e-12)
+    assert res.success and "ws_size" in res
+    assert abs(res.fun / c - ref.fun) <= 1e-8 * ref.fun0
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-5)

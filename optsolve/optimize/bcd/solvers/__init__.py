@@ -10,11 +10,11 @@ last). A new solver: a folder here with those three names, and its place in
 """
 from __future__ import annotations
 
-from . import block_loop, greedy_quadratic, group_cyclic, working_set
+from . import block_loop, greedy_quadratic, group_cyclic, working_set, working_set_datafit
 
 __all__ = ["SOLVERS", "choose"]
 
-SOLVERS = (working_set, greedy_quadratic, group_cyclic, block_loop)
+SOLVERS = (working_set, working_set_datafit, greedy_quadratic, group_cyclic, block_loop)
 
 
 def choose(problem, opts):

@@ -30,18 +30,25 @@ DEFAULT_MAX_ITER = 1000
 _NEEDS_RULE = "a greedy `rule` ('gs', 'gsl', 'gsd', 'gs-r' or 'gs-q') to rank coordinates"
 
 
-def missing(problem, opts):
-    """What this solver lacks to take the problem with these options."""
+def needs_of_options(opts):
+    """What working sets need of the options (shared with
+    :mod:`..working_set_datafit`)."""
     out = []
     if opts.blocks != "working-set":
         out.append("`blocks`='working-set'")
-    if not (problem.penalty == "l1" and isinstance(problem, _GLM)
-            and isinstance(problem.datafit, (datafits.LeastSquares, datafits.Logistic))):
-        out.append("an L1 least-squares or logistic problem (Lasso, SparseLogisticRegression)")
     if opts.rule not in GREEDY_RULES or opts.rule == "gsq":
         out.append(_NEEDS_RULE)
     if opts.update not in ("auto", "gradient"):
         out.append("`update`='auto'")
+    return out
+
+
+def missing(problem, opts):
+    """What this solver lacks to take the problem with these options."""
+    out = needs_of_options(opts)
+    if not (problem.penalty == "l1" and isinstance(problem, _GLM)
+            and isinstance(problem.datafit, (datafits.LeastSquares, datafits.Logistic))):
+        out.insert(0, "an L1 least-squares or logistic problem (Lasso, SparseLogisticRegression)")
     return out
 
 
