@@ -6,6 +6,8 @@ Two searches live here:
   search (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Algorithm 3.1)
   with the calling conventions of :func:`scipy.optimize.line_search`. When the
   objective is a Numba-compiled function the whole search runs compiled.
+  Its Python loop is :func:`armijo_path`, the Armijo test along any path
+  (a ray, or a projection arc), which block coordinate descent uses too.
 * :func:`line_search_inexact` -- the backtracking search of MAID (Salehi,
   Mukherjee, Roberts & Ehrhardt, 2023, its inexact backtracking) for
   objectives known only up to a certified error: the sufficient-decrease test
@@ -29,6 +31,7 @@ except ImportError:  # pragma: no cover
         """A line search found no acceptable step."""
 
 __all__ = [
+    "armijo_path",
     "line_search_backtracking",
     "line_search_inexact",
     "inexact_sufficient_decrease",
@@ -67,6 +70,48 @@ def _check_unit(value, name, *, open_right=True):
     if not ok or math.isnan(v):
         raise ValueError(f"`{name}` must lie in (0, 1), got {value!r}")
     return v
+
+
+def armijo_path(phi, phi0, decrease, *, c1=1e-4, alpha0=1.0, rho=0.5, maxiter=60,
+                amin=0.0, slack=0.0):
+    """Armijo backtracking along a path: the first ``alpha = alpha0 * rho**k``
+    with ``phi(alpha) <= phi0 + c1 * decrease(alpha) + slack``.
+
+    ``decrease(alpha)`` is the model's (negative) decrease at ``alpha``:
+    ``alpha * g @ p`` on a ray, ``g @ (x(alpha) - x)`` on a projection arc;
+    trials where it is not negative are skipped without evaluating ``phi``.
+    ``slack`` accepts decreases below the rounding error of ``phi0``. The
+    search stops after ``maxiter`` trials or when ``alpha`` falls below
+    ``amin``.
+
+    Returns
+    -------
+    alpha : float or None
+        The accepted step, None when none passed.
+    n_eval : int
+        Evaluations of ``phi``.
+    phi_alpha : float or None
+        ``phi(alpha)``.
+
+    Examples
+    --------
+    >>> from optsolve.optimize.linesearch import armijo_path
+    >>> armijo_path(lambda a: (1 - a) ** 2 + a * a, 1.0, lambda a: -2.0 * a)
+    (0.5, 2, 0.5)
+    """
+    alpha = alpha0
+    n_eval = 0
+    for _ in range(maxiter):
+        dec = decrease(alpha)
+        if dec < 0:
+            value = phi(alpha)
+            n_eval += 1
+            if value <= phi0 + c1 * dec + slack:
+                return alpha, n_eval, value
+        alpha *= rho
+        if alpha < amin:
+            break
+    return None, n_eval, None
 
 
 def line_search_backtracking(f, myfprime, xk, pk, gfk=None, old_fval=None,
@@ -178,15 +223,13 @@ def line_search_backtracking(f, myfprime, xk, pk, gfk=None, old_fval=None,
             return None, fc, gc, None, old_fval, None
         return float(alpha), fc, gc, float(phi), old_fval, None
 
-    alpha = alpha0
-    for _ in range(maxiter):
-        phi = float(f(xk + alpha * pk, *args))
-        fc += 1
-        if phi <= old_fval + c1 * alpha * derphi0:
-            return alpha, fc, gc, phi, old_fval, None
-        alpha *= rho
-        if alpha < amin:
-            break
+    # c1 is folded into the decrease: the test reads old_fval + c1 * alpha * derphi0
+    alpha, n, phi = armijo_path(lambda a: float(f(xk + a * pk, *args)), old_fval,
+                                lambda a: c1 * a * derphi0, c1=1.0, alpha0=alpha0, rho=rho,
+                                maxiter=maxiter, amin=amin)
+    fc += n
+    if alpha is not None:
+        return alpha, fc, gc, phi, old_fval, None
     warnings.warn("The line search did not find an acceptable step",
                   LineSearchWarning, stacklevel=2)
     return None, fc, gc, None, old_fval, None

@@ -204,3 +204,20 @@ def test_inexact_search_with_a_preconditioned_direction_asks_slope_decrease():
                                c=0.7, maxiter=1, slope=float(h @ d)).accepted
     with pytest.raises(ValueError, match="`slope` must be positive"):
         line_search_inexact(evaluate, theta, d, 1.0, 2.0, 1e-12, alpha0=1.0, slope=-1.0)
+
+
+def test_armijo_path_skips_non_descent_trials_and_counts_evaluations():
+    from optsolve.optimize.linesearch import armijo_path
+    calls = []
+
+    def phi(a):
+        calls.append(a)
+        return (1.0 - a) ** 2
+
+    # the model decrease is positive at a = 1 (skipped, not evaluated), then negative
+    alpha, n, value = armijo_path(phi, 1.0, lambda a: 1.0 if a == 1.0 else -a)
+    assert (alpha, n, calls) == (0.5, 1, [0.5]) and value == 0.25
+    # nothing passes: None after maxiter trials
+    assert armijo_path(lambda a: 2.0, 1.0, lambda a: -a, maxiter=5) == (None, 5, None)
+    # the slack accepts a value at phi0 up to it
+    assert armijo_path(lambda a: 1.0 + 1e-12, 1.0, lambda a: -1e-20, slack=1e-11)[0] == 1.0

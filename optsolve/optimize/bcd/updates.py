@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from optsolve.optimize.linesearch import armijo_path
+
 from ._forest import forest_structure, tree_solve
 
 __all__ = ["UPDATES", "gradient_step", "newton_step", "projected_newton_step", "tree_step"]
@@ -61,24 +63,23 @@ def _prox_model_cd(x_b, g_b, H, alpha, sweeps=200, tol=1e-13):
 
 
 def _armijo(problem, x, state, b, delta_at, decrease_at, counts):
-    """Backtracking t = 1, 1/2, ...: the first change ``delta_at(t)`` with
-    F(x + delta) <= F(x) + 1e-4 * ``decrease_at(t, delta)`` (a negative
-    model decrease), evaluated on trial copies of the state; None if none."""
+    """Backtracking t = 1, 1/2, ... (40 trials, :func:`armijo_path`): the
+    first change ``delta_at(t)`` with F(x + delta) <= F(x) + 1e-4 *
+    ``decrease_at(t, delta)`` (a negative model decrease), evaluated on trial
+    copies of the state; None if none."""
     f0 = problem._value(x, state)
-    t = 1.0
-    for _ in range(40):
-        delta = delta_at(t)
-        decrease = decrease_at(t, delta)
-        if decrease < 0:
-            xt = x.copy()
-            st = state.copy()
-            problem._move(xt, st, b, delta)
-            counts["line_search"] += 1
-            # the slack accepts decreases below the rounding error of f
-            if problem._value(xt, st) <= f0 + _ARMIJO * decrease + 4e-16 * abs(f0):
-                return delta
-        t *= 0.5
-    return None
+
+    def phi(t):
+        xt = x.copy()
+        st = state.copy()
+        problem._move(xt, st, b, delta_at(t))
+        return problem._value(xt, st)
+
+    # the slack accepts decreases below the rounding error of f
+    t, n_eval, _ = armijo_path(phi, f0, lambda t: decrease_at(t, delta_at(t)), c1=_ARMIJO,
+                               maxiter=40, slack=4e-16 * abs(f0))
+    counts["line_search"] += n_eval
+    return None if t is None else delta_at(t)
 
 
 def projected_newton_step(problem, x, state, b, g_b, counts):
