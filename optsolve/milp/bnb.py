@@ -18,7 +18,8 @@ from optsolve.milp import _kernels
 from optsolve.milp.options import OPTIONS, options_iv
 from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
-from optsolve.milp.search import Search, Work
+from optsolve.milp.search import Search
+from optsolve.milp.work import Work
 
 __all__ = ["OPTIONS", "MESSAGES", "solve_problem", "options_iv",
            "empty_domain_result"]

@@ -15,8 +15,6 @@ What the search found is read through :meth:`Search.summary`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -33,104 +31,12 @@ from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
 from optsolve.milp.propagation import Propagator
 from optsolve.milp.tree import Tree
+from optsolve.milp.work import SearchSummary, Work, relative_gap
 
-__all__ = ["Work", "Search", "SearchSummary", "relative_gap"]
+__all__ = ["Search"]
 
 # strong branching may tighten a node and re-solve it this many times
 _MAX_NODE_ROUNDS = 5
-
-
-def relative_gap(primal, dual):
-    """HiGHS's relative gap |primal - dual| / |primal| (inf without primal)."""
-    if not math.isfinite(primal):
-        return math.inf
-    diff = max(0.0, primal - dual)
-    if diff == 0:
-        return 0.0
-    return diff / abs(primal) if primal != 0 else math.inf
-
-
-@dataclass
-class SearchSummary:
-    """What a search found and what it cost, in the search's minimisation
-    form (``sense * (value) + offset`` is the user's objective).
-
-    Attributes
-    ----------
-    x : ndarray or None
-        The incumbent in the user's columns (after postsolve).
-    objective, dual_bound, root_bound : float
-        The incumbent's value (``inf`` without one), a valid lower bound on
-        the optimum, the root LP bound (``-inf`` if the root was not solved).
-    gap_closed : bool
-        The incumbent is optimal within ``mip_abs_gap``/``mip_rel_gap``.
-    limit : str or None
-        ``"time"``, ``"node"``, ``"interrupt"``, ``"callback"`` or None.
-    dropped : int
-        Nodes whose LP failed (their bound is kept).
-    sense, offset : float
-        The user's sense (1 minimise, -1 maximise) and the objective offset.
-    The counts (nodes, LP iterations by kind, incumbents, propagated bounds,
-    sub-MIPs, cuts) are those of :func:`optsolve.milp`'s result.
-    """
-
-    x: Optional[np.ndarray]
-    objective: float
-    dual_bound: float
-    root_bound: float
-    gap_closed: bool
-    limit: Optional[str]
-    dropped: int
-    sense: float
-    offset: float
-    nodes: int
-    max_depth: int
-    lp_iterations: int
-    sb_lp_iterations: int
-    heuristic_lp_iterations: int
-    incumbents_found: int
-    propagated_bounds: int
-    submip_calls: int
-    submip_solutions: int
-    cuts: int
-    cuts_added: int
-    cut_rounds: int
-    cuts_by_family: Optional[dict]
-    cut_time: float
-    branching: str
-    presolve: object
-
-
-class Work:
-    """The minimisation form the search works on."""
-
-    def __init__(self, p: Problem):
-        self.c = p.c if p.sense == "minimize" else -p.c
-        self.A = p.A
-        self.row_lower = p.row_lower
-        self.row_upper = p.row_upper
-        integ = p.is_integer
-        self.integrality = p.integrality
-        self.is_integer = integ
-        lb = p.lb.copy()
-        ub = p.ub.copy()
-        lb[integ] = np.ceil(lb[integ] - 1e-9)
-        ub[integ] = np.floor(ub[integ] + 1e-9)
-        self.lb = lb
-        self.ub = ub
-        self.int_cols = np.flatnonzero(integ)
-        ci = self.c[integ]
-        self.objective_integral = bool(
-            self.int_cols.size and np.all(self.c[~integ] == 0)
-            and np.all(ci == np.round(ci)))
-
-    def feasible(self, x, tol=1e-6):
-        if np.any(x < self.lb - tol) or np.any(x > self.ub + tol):
-            return False
-        act = self.A @ x
-        scale = 1.0 + np.abs(act)
-        return bool(np.all(act >= self.row_lower - tol * scale)
-                    and np.all(act <= self.row_upper + tol * scale))
 
 
 class Search:
@@ -395,55 +301,8 @@ class Search:
         prunes and returns False, or returns True after tightening the bounds
         (in place) from strong-branching results."""
         w, lp = self.work, self.lp
-        status = lp.solve()
-        if status in (LP_ERROR, LP_ITERATION_LIMIT):
-            status = lp.solve_robust()
-        if (status == LP_OPTIMAL and node.depth == 0 and rnd == 0
-                and self.o["cuts"] and self.o["cut_rounds"] and self.o["cut_families"]
-                and w.int_cols.size):
-            self.separator = RootSeparator(lp, w.A, w.row_lower, w.row_upper,
-                                           w.is_integer, self.o["cut_rounds"],
-                                           tol=self.tol,
-                                           families=self.o["cut_families"])
-            status = self.separator.run(lb, ub, LP_OPTIMAL,
-                                        stop=self.should_stop_early)
-            if status in (LP_ERROR, LP_ITERATION_LIMIT):
-                status = lp.solve_robust()
-        if status in (LP_TIME_LIMIT, LP_INTERRUPTED):
-            if rnd == 0:
-                self.nodes -= 1
-            node.lower = max(node.lower, self.current_lower) \
-                if math.isfinite(self.current_lower) else node.lower
-            self.tree.push(node)          # keep its bound in the tree
-            self.limit = "time" if status == LP_TIME_LIMIT else "interrupt"
-            return False
-        if status == LP_UNBOUNDED and node.depth == 0:
-            self.root_unbounded = True
-            return False
-        if status in (LP_ERROR, LP_ITERATION_LIMIT, LP_UNBOUNDED):
-            self.dropped += 1
-            self.tree.prune(node.lower)   # keep the bound honest
-            return False
-        if status == LP_INFEASIBLE:
-            return False
-        obj = lp.obj
-        if status == LP_CUTOFF:
-            # the gain that cut the child off is the largest kind: keeping it
-            # out of the pseudocosts would bias them low (a lower estimate)
-            if rnd == 0 and node.var >= 0 and math.isfinite(obj):
-                self.pseudocosts.update(node.var, node.direction,
-                                        obj - node.parent_obj, node.distance)
-            self.tree.prune(max(obj, self.cutoff))
-            return False
-        if rnd == 0 and node.var >= 0:
-            self.pseudocosts.update(node.var, node.direction, obj - node.parent_obj,
-                                    node.distance)
-        if node.depth > self.max_depth:
-            self.max_depth = node.depth
-        obj = max(obj, node.lower)
-        self.current_lower = obj
-        if obj >= self.cutoff:
-            self.tree.prune(obj)
+        obj = self._lp_bound(node, self._solve_lp(node, lb, ub, rnd), rnd)
+        if obj is None:
             return False
         x, act, rdual, cdual = lp.solution()
         ic = w.int_cols
@@ -472,15 +331,7 @@ class Search:
         m = w.A.shape[0]           # cut rows are not shown to the rules
         state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
                           act[:m], rdual[:m], cdual, basis)
-        j = self.rule.select(state)
-        try:
-            j = int(j)
-        except (TypeError, ValueError):
-            raise ValueError(f"branching rule returned {j!r}, not a column index") from None
-        k = np.flatnonzero(candidates == j)
-        if k.size == 0:
-            raise ValueError(f"branching rule returned column {j}, which is not a "
-                             "fractional integer column of the node")
+        j, k = self._select(state)
         if rnd + 1 < _MAX_NODE_ROUNDS and state.child_bounds:
             tightened = self._domain_reductions(node, state, lb, ub)
             if tightened is None:      # both children of some column pruned
@@ -488,9 +339,82 @@ class Search:
             if tightened:
                 lp.set_bounds(lb, ub)
                 return True
-        k = int(k[0])
         self._branch(node, state, j, float(frac[k]), x[j], obj, basis)
         return False
+
+    def _solve_lp(self, node, lb, ub, rnd):
+        """The LP status of the node, after the root cut rounds at the root."""
+        w, lp = self.work, self.lp
+        status = lp.solve()
+        if status in (LP_ERROR, LP_ITERATION_LIMIT):
+            status = lp.solve_robust()
+        if (status == LP_OPTIMAL and node.depth == 0 and rnd == 0
+                and self.o["cuts"] and self.o["cut_rounds"] and self.o["cut_families"]
+                and w.int_cols.size):
+            self.separator = RootSeparator(lp, w.A, w.row_lower, w.row_upper,
+                                           w.is_integer, self.o["cut_rounds"],
+                                           tol=self.tol,
+                                           families=self.o["cut_families"])
+            status = self.separator.run(lb, ub, LP_OPTIMAL,
+                                        stop=self.should_stop_early)
+            if status in (LP_ERROR, LP_ITERATION_LIMIT):
+                status = lp.solve_robust()
+        return status
+
+    def _lp_bound(self, node, status, rnd):
+        """The node's bound from its LP ``status``, or None when the LP ends
+        the node (a limit, a failure, infeasible, cut off)."""
+        if status in (LP_TIME_LIMIT, LP_INTERRUPTED):
+            if rnd == 0:
+                self.nodes -= 1
+            node.lower = max(node.lower, self.current_lower) \
+                if math.isfinite(self.current_lower) else node.lower
+            self.tree.push(node)          # keep its bound in the tree
+            self.limit = "time" if status == LP_TIME_LIMIT else "interrupt"
+            return None
+        if status == LP_UNBOUNDED and node.depth == 0:
+            self.root_unbounded = True
+            return None
+        if status in (LP_ERROR, LP_ITERATION_LIMIT, LP_UNBOUNDED):
+            self.dropped += 1
+            self.tree.prune(node.lower)   # keep the bound honest
+            return None
+        if status == LP_INFEASIBLE:
+            return None
+        obj = self.lp.obj
+        if status == LP_CUTOFF:
+            # the gain that cut the child off is the largest kind: keeping it
+            # out of the pseudocosts would bias them low (a lower estimate)
+            if rnd == 0 and node.var >= 0 and math.isfinite(obj):
+                self.pseudocosts.update(node.var, node.direction,
+                                        obj - node.parent_obj, node.distance)
+            self.tree.prune(max(obj, self.cutoff))
+            return None
+        if rnd == 0 and node.var >= 0:
+            self.pseudocosts.update(node.var, node.direction, obj - node.parent_obj,
+                                    node.distance)
+        if node.depth > self.max_depth:
+            self.max_depth = node.depth
+        obj = max(obj, node.lower)
+        self.current_lower = obj
+        if obj >= self.cutoff:
+            self.tree.prune(obj)
+            return None
+        return obj
+
+    def _select(self, state):
+        """The branching rule's column and its position among the
+        candidates; a rule's wrong answer raises ValueError."""
+        j = self.rule.select(state)
+        try:
+            j = int(j)
+        except (TypeError, ValueError):
+            raise ValueError(f"branching rule returned {j!r}, not a column index") from None
+        k = np.flatnonzero(state.candidates == j)
+        if k.size == 0:
+            raise ValueError(f"branching rule returned column {j}, which is not a "
+                             "fractional integer column of the node")
+        return j, int(k[0])
 
     def _domain_reductions(self, node, state, lb, ub):
         """Fix the side of each strong-branched column whose other child is
@@ -592,30 +516,9 @@ class Search:
         est_gain_dn = float(pc_down[0]) * f
         est_gain_up = float(pc_up[0]) * (1 - f)
         est_dn, est_up = self.tree.nodesel.estimates(state, obj, est_gain_dn, est_gain_up)
-        children = []
-        lb, ub = state.lb, state.ub
-        moved = np.flatnonzero((lb != self.glb) | (ub != self.gub))
-        pos = np.flatnonzero(moved == j)
-        for direction, bound, est in ((0, down_b, est_dn), (1, up_b, est_up)):
-            if bound >= self.cutoff:
-                self.tree.prune(bound)
-                continue
-            if pos.size:
-                idx = moved
-                p = int(pos[0])
-            else:
-                idx = np.append(moved, j)
-                p = -1
-            lo = lb[idx]
-            hi = ub[idx]
-            if direction == 0:
-                hi[p] = math.floor(v)
-            else:
-                lo[p] = math.ceil(v)
-            children.append(Node(bound, est, node.depth + 1, idx, lo, hi, basis,
-                                 j, direction, f if direction == 0 else 1 - f,
-                                 obj))
-        if not children:
-            return
-        self.tree.add_children(children, self.incumbent_obj,
-                               self.approx_global_lower)
+        children = self.tree.children(node, j, v, f, (down_b, up_b), (est_dn, est_up),
+                                      state.lb, state.ub, self.glb, self.gub,
+                                      basis, obj, self.cutoff)
+        if children:
+            self.tree.add_children(children, self.incumbent_obj,
+                                   self.approx_global_lower)

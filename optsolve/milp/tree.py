@@ -6,6 +6,10 @@ from __future__ import annotations
 import heapq
 import math
 
+import numpy as np
+
+from optsolve.milp.nodesel import Node
+
 __all__ = ["Tree", "round_bound"]
 
 
@@ -83,6 +87,37 @@ class Tree:
         if self._lower_cache is None or nodes - self._lower_cache[0] >= 100:
             self._lower_cache = (nodes, self.lower_bound(incumbent_obj, current_lower))
         return self._lower_cache[1]
+
+    def children(self, parent, j, v, f, bounds, estimates, lb, ub, glb, gub,
+                 basis, obj, cutoff):
+        """The down and up children of ``parent`` on column ``j`` (LP value
+        ``v``, fractional part ``f``) with their ``bounds`` and
+        ``estimates``; a child whose bound reaches ``cutoff`` is pruned. A
+        child stores the columns whose bounds ``lb``, ``ub`` differ from the
+        global ``glb``, ``gub``, and ``j``."""
+        out = []
+        moved = np.flatnonzero((lb != glb) | (ub != gub))
+        pos = np.flatnonzero(moved == j)
+        for direction, bound, est in ((0, bounds[0], estimates[0]),
+                                      (1, bounds[1], estimates[1])):
+            if bound >= cutoff:
+                self.prune(bound)
+                continue
+            if pos.size:
+                idx = moved
+                p = int(pos[0])
+            else:
+                idx = np.append(moved, j)
+                p = -1
+            lo = lb[idx]
+            hi = ub[idx]
+            if direction == 0:
+                hi[p] = math.floor(v)
+            else:
+                lo[p] = math.ceil(v)
+            out.append(Node(bound, est, parent.depth + 1, idx, lo, hi, basis, j,
+                            direction, f if direction == 0 else 1 - f, obj))
+        return out
 
     def add_children(self, children, incumbent_obj, approx_lower):
         """Queue the children of a node; with a plunging rule the preferred
