@@ -40,6 +40,12 @@ _MAX_NODE_ROUNDS = 5
 
 
 class Search:
+    """Branch and bound on ``work`` (a :class:`~optsolve.milp.work.Work`)
+    with the checked options ``opts``, a ``Deadline`` and an
+    ``InterruptGuard``. :meth:`run` searches until the tree is closed or a
+    limit is reached; :meth:`summary` says what it found. Branching rules
+    see it only through :class:`~optsolve.milp.branching.NodeState`."""
+
     def __init__(self, work: Work, opts, deadline, guard):
         self.work = work
         self.o = opts
@@ -236,6 +242,8 @@ class Search:
                 or relative_gap(self.incumbent_obj, dual) <= self.o["mip_rel_gap"])
 
     def run(self):
+        """Process nodes until none is left, the gap closes or a limit is
+        reached (``self.limit``)."""
         w = self.work
         if np.any(self.glb > self.gub):
             return
