@@ -60,8 +60,8 @@ TABLE = (
     Option("node_limit", "int", None,
            "maximum number of nodes solved, None for no limit", low=0, none=True),
     Option("mip_rel_gap", "float", 1e-4,
-           "stop when |primal - dual| / |primal| <= this", low=0.0),
-    Option("mip_abs_gap", "float", 1e-6, "stop when |primal - dual| <= this",
+           "stop when (primal - dual) / abs(primal) <= this", low=0.0),
+    Option("mip_abs_gap", "float", 1e-6, "stop when primal - dual <= this",
            low=0.0),
     Option("disp", "any", False,
            "print a progress line every display_interval seconds (True) or "
