@@ -5,7 +5,9 @@
 takes :func:`scipy.optimize.milp`'s arguments and returns its result fields.
 
 Public names: :func:`milp`, :class:`Problem`, :func:`read_mps`,
-:func:`write_mps`, the branching rules in :mod:`optsolve.milp.branching` and
+:func:`write_mps`, the options table ``optsolve.milp.options.TABLE``, the
+branching rules in :mod:`optsolve.milp.branching`, the node selection rules
+in :mod:`optsolve.milp.nodesel` and
 the instance generators in :mod:`optsolve.milp.generators`.
 """
 import sys as _sys

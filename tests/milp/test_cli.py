@@ -109,3 +109,25 @@ def test_cli_time_limit_counts_the_reading(knap_file, monkeypatch, capsys):
     assert rc == 0
     assert "limit reached (1) Time limit reached." in out
     assert "nodes              : 0 " in out
+
+
+def test_cli_flags_from_the_options_table_reach_the_solver(knap_file, monkeypatch, capsys):
+    import optsolve.milp._cli as cli
+    seen = {}
+    real = cli.solve_problem
+
+    def spy(problem, options, **kw):
+        seen.update(options)
+        return real(problem, options, **kw)
+    monkeypatch.setattr(cli, "solve_problem", spy)
+    _, path = knap_file
+    rc = main(["milp", str(path), "-q", "--node-selection", "depth-first",
+               "--cut-families", "gomory,cover", "--no-submip", "--cut-rounds", "3",
+               "--integrality-tolerance", "1e-7", "--mip-abs-gap", "0"])
+    assert rc == 0 and "optimal (0)" in capsys.readouterr().out
+    assert seen["node_selection"] == "depth-first" and seen["submip"] is False
+    assert seen["cut_families"] == ("gomory", "cover") and seen["cut_rounds"] == 3
+    assert seen["integrality_tolerance"] == 1e-7 and seen["mip_abs_gap"] == 0.0
+    assert "branching" not in seen               # left to the table's default
+    assert main(["milp", str(path), "--cut-families", "flow"]) == 1
+    assert "`cut_families` must be a subset" in capsys.readouterr().err
