@@ -43,9 +43,14 @@ import time
 
 import numpy as np
 
+from optsolve.milp.cuts import RootSeparator
+from optsolve.milp.nodesel import SELECTIONS as _SELECTIONS
+
+# the rules by name (a learned rule would need its weights); every node
+# selection and cut family registered is fuzzed
 RULES = ("relpscost", "pscost", "fullstrong", "mostinf")
-SELECTIONS = ("best-bound", "best-estimate", "depth-first")
-FAMILIES = ("gomory", "mir", "cover")
+SELECTIONS = tuple(_SELECTIONS)
+FAMILIES = RootSeparator.FAMILIES
 # a search that needs more than this on <= 8 columns is stuck (only
 # unbounded general-integer columns can make a tree infinite)
 NODE_LIMIT = 20_000
