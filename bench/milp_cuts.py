@@ -161,10 +161,10 @@ def _solve(p, families, nodes=None, time_limit=None):
     """milp with root cuts of ``families``: (LP iterations per node, ms per
     node, result). With a node limit the root (presolve, root LP, cuts) is
     timed apart with ``node_limit=1`` and left out of the per-node cost."""
-    import optsolve.milp.bnb as bnb
+    import optsolve.milp.search as search
     from optsolve.milp.cuts import RootSeparator
-    orig = bnb.RootSeparator
-    bnb.RootSeparator = functools.partial(RootSeparator, families=families)
+    orig = search.RootSeparator
+    search.RootSeparator = functools.partial(RootSeparator, families=families)
     try:
         t_root, it_root, n_root = 0.0, 0, 0
         if nodes:
@@ -176,7 +176,7 @@ def _solve(p, families, nodes=None, time_limit=None):
         res = p.solve(node_limit=nodes, time_limit=time_limit)
         wall = time.perf_counter() - t0
     finally:
-        bnb.RootSeparator = orig
+        search.RootSeparator = orig
     n = max(1, res.nodes - n_root)
     return ((res.lp_iterations - it_root) / n,
             1e3 * max(0.0, wall - t_root) / n, res)
