@@ -64,8 +64,8 @@ def _use_gram(problem, ws, gram_max):
     the rows of X_ws hold at most 16 entries on average, so that building
     the Gram row by row (sum_i k_i^2 / 2) costs at most ~8 column sweeps
     (m <= 2000 bounds its memory). Dense X, whose Gram costs m / 2 column
-    sweeps, keeps m <= 64 (dense AR(1) 1000 x 5000, logistic at
-    lambda_max/10: 0.37 s with the wider rule against 0.07 s)."""
+    sweeps, keeps m <= 64 (measurements in the guide, "Working-set
+    choices")."""
     m = ws.size
     if gram_max != "auto":
         return m <= gram_max
@@ -84,7 +84,7 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
 
     ``p0`` is the smallest working set; "auto": 100, or 10 for the logistic
     loss on tall data (n >= p), where each prox-Newton step pays for the
-    weighted Gram of the set (a8a, w8a at lambda_max/10: half the time)."""
+    weighted Gram of the set."""
     X = problem.X
     Xd, data, indices, indptr = problem._karr
     n, p = X.shape
@@ -187,47 +187,31 @@ def solve_working_sets(problem, x0, rule, mon, *, screen=True, p0="auto", anders
             # between 10 and p0 of them (a prox-Newton step costs the Gram of
             # the set: no point in paying for coordinates that do not move)
             p0 = min(p0, max(10, n_supp + n_viol))
-        # the set doubles over the support (skglm, celer); a least-squares
-        # set on sparse X that the support fills (>= 90 %) grows up to
-        # fourfold (at most by the number of violators): its solution wants
-        # more coordinates than doubling admits, and every round pays a full
-        # gradient and a gap (sparse 20000 x 50000 Lasso max/100: support =
-        # set size in every round, 13 -> 11 rounds). Not on dense X, where
-        # the extra correlated columns slow CD down more than the rounds
-        # saved (dense AR(1) Lasso max/100: 0.21 -> 0.29 s)
+        # the set doubles over the support (skglm, celer); a full least-squares
+        # set on sparse X grows up to fourfold, as each round costs a full
+        # gradient and a gap (not on dense X: correlated columns slow CD)
         grown = 2 * n_supp
         if is_ls and problem.sparse and nit > 0 and n_supp >= 0.9 * ws_size:
             grown = max(grown, min(4 * n_supp, n_supp + n_viol))
         ws_size = min(max(p0, grown, ws_size), n_keep)
         if not is_ls:
-            # only the support and the violators: a coordinate at zero that
-            # satisfies its optimality condition would only widen the Gram
-            # matrix of every Newton step (w8a max/100: 128 -> 70 columns)
+            # only the support and the violators: a satisfied zero would only
+            # widen the Gram matrix of every Newton step
             ws_size = max(1, min(ws_size, n_supp + n_viol))
         ws = np.argpartition(-score, ws_size - 1)[:ws_size] if ws_size < p else np.arange(p)
         ws = np.sort(ws[score[ws] > -np.inf]).astype(np.int64)
-        # the inner tolerance, relative to the largest violation: on tall
-        # data a tighter prox-Newton solve (0.2) saves outer iterations (a
-        # full gradient and a duality gap over all n samples each; w8a
-        # max/100: 0.05, 0.2, 0.3 took 67, 57, 67 ms); elsewhere 0.3 was
-        # faster (least squares: CD's linear rate; dense AR(1) logistic)
+        # the inner tolerance, relative to the largest violation (tighter on
+        # tall logistic data, where each outer round costs a pass over n)
         tol_in = inner_tol * v_max
         if measure > 0 and n_viol == 0:
-            # the set is the support and nothing outside it violates: aim at
-            # the target gap at once (the gap shrinks about like the largest
-            # violation): one outer round instead of several. Proximal
-            # Newton's fast local rate affords a margin (0.5; w8a logistic
-            # max/10: 4 -> 3 rounds); CD's linear rate less so (3; w8a Lasso
-            # max/10: 7 -> 3 rounds, 24 -> 15 ms; dense, sparse, a8a alike)
+            # nothing outside the set violates: aim at the target gap at once
+            # (one outer round instead of several; margins per inner solver)
             aim = 3.0 if is_ls else 0.5
             tol_in = min(tol_in, aim * v_max * min(1.0, mon.tol_abs / measure))
         nit += 1
         if is_ls and last_epochs > 15 and _use_gram(problem, ws, gram_max):
-            # when the last set took more than 15 sweeps over its columns and
-            # its Gram matrix is cheap (tall data, see _use_gram): the Gram
-            # once, then sweeps over it (a8a max/100: 64 -> 47 ms; where few
-            # sweeps suffice, w8a, the Gram would cost more). Gram sweeps are
-            # not counted in n_epochs, as in the logistic inner solve
+            # slow sets on tall data: the Gram once, then sweeps over it (not
+            # counted in n_epochs, as in the logistic inner solve)
             lasso_gram_cd(Xd, data, indices, indptr, w, r, ws, alpha, tol_in, max_epochs,
                           positive)
         elif is_ls:
