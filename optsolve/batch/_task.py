@@ -83,9 +83,11 @@ def run_task(instance, item, engine, time_limit=None, memory_limit_mb=None,
         if dog.reason == "memory":
             raise MemoryError
     except MemoryError:
-        row.update(_empty_answer(), status="memout", verified=None,
-                   error=f"the solve needed more than its memory limit of "
-                         f"{memory_limit_mb:g} MB")
+        # without a limit of ours the machine itself ran out
+        error = ("the solve ran out of memory" if memory_limit_mb is None
+                 else f"the solve needed more than its memory limit of "
+                      f"{memory_limit_mb:g} MB")
+        row.update(_empty_answer(), status="memout", verified=None, error=error)
     except Exception as exc:  # every failure is a row, never a lost task
         row.update(_empty_answer(), status="failed", verified=None,
                    error=_one_line(exc))

@@ -160,3 +160,16 @@ def test_memout_in_process():
     assert row["status"] == "memout" and "1 MB" in row["error"]
     row = run_task("big", cnf, "sat", options={"conflicts": 1})
     assert row["status"] in ("SAT", "UNKNOWN")
+
+
+def test_out_of_memory_without_a_limit_is_a_memout_row(monkeypatch):
+    # MemoryError with no memory_limit once escaped run_task as a TypeError
+    from optsolve.sat import _solver
+
+    def boom(self, formula):
+        raise MemoryError
+
+    monkeypatch.setattr(_solver.Solver, "append_formula", boom)
+    row = run_task("x", CNF([[1]]), "sat")
+    assert row["status"] == "memout" and row["verified"] is None
+    assert row["error"] == "the solve ran out of memory"
