@@ -97,10 +97,19 @@ def check_count_limit(limit, name):
     """Validate a count limit (nodes, iterations, conflicts); ``None`` = none."""
     if limit is None:
         return None
-    if isinstance(limit, bool) or not float(limit).is_integer():
+    import numbers
+    import operator
+    try:
+        # exact for ints of any size and every integer dtype; other reals
+        # only when integral (strings, lists, 10**400 as a float refused)
+        n = operator.index(limit)
+    except TypeError:
+        n = None
+        if isinstance(limit, numbers.Real) and float(limit).is_integer():
+            n = int(float(limit))
+    if isinstance(limit, bool) or n is None:
         raise ValueError(f"`{name}` must be a non-negative integer or None, "
                          f"got {limit!r}")
-    n = int(limit)
     if n < 0:
         raise ValueError(f"`{name}` must be a non-negative integer or None, "
                          f"got {limit!r}")

@@ -107,3 +107,21 @@ def test_flag_aliases():
 def test_check_option_alone():
     assert check_option(TABLE[0], None) is None
     assert check_option(TABLE[2], 0) == 0.0
+
+
+@pytest.mark.parametrize("value", [10**400, np.uint64(2**64 - 1), 10.0,
+                                   np.float32(3), np.int8(0)])
+def test_count_limit_takes_integers_of_any_size_and_dtype(value):
+    from optsolve._runtime import check_count_limit
+    assert check_count_limit(value, "conflicts") == int(value)
+
+
+@pytest.mark.parametrize("value", ["abc", "5", [1], 1.5, float("inf"),
+                                   np.int8(-1), -1, True, 1j])
+def test_count_limit_refusals_name_the_argument(value):
+    # 10**400 raised OverflowError, "abc"/[1] float()'s own messages, "5"
+    # passed as 5
+    from optsolve._runtime import check_count_limit
+    with pytest.raises(ValueError, match="`conflicts` must be a non-negative "
+                                         "integer or None"):
+        check_count_limit(value, "conflicts")
