@@ -171,15 +171,19 @@ class _ParquetOutput:
         self.sink.write(row)
 
     def close(self):
+        if self.sink is None:  # closed already (the CLI closes on errors too)
+            return
         import pyarrow as pa
         import pyarrow.parquet as pq
         self.sink.close()
+        self.sink = None
         rows = []
         if os.path.exists(self.path):
             rows = pq.read_table(self.path).to_pylist()
         with open(self.journal, encoding="utf-8") as f:
             rows += [json.loads(line) for line in f if line.strip()]
-        table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows])
+        # by column, so that a file with no rows yet still has them all
+        table = pa.table({c: [r.get(c) for r in rows] for c in COLUMNS})
         pq.write_table(table, self.path + ".tmp")
         os.replace(self.path + ".tmp", self.path)
         os.remove(self.journal)

@@ -173,3 +173,22 @@ def test_out_of_memory_without_a_limit_is_a_memout_row(monkeypatch):
     row = run_task("x", CNF([[1]]), "sat")
     assert row["status"] == "memout" and row["verified"] is None
     assert row["error"] == "the solve ran out of memory"
+
+
+def test_parquet_output_without_rows_and_closed_twice(tmp_path):
+    # a batch stopped before its first row wrote a Parquet file without
+    # columns (resume then failed), and a second close() (the CLI's, after
+    # an error) raised FileNotFoundError on the journal
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "r.parquet"
+    out = open_output(path)
+    out.close()
+    out.close()
+    assert pq.read_table(path).column_names == list(COLUMNS)
+    again = open_output(path, resume=True)
+    assert again.done == set()
+    again.write(blank_row("x", "sat"))
+    again.close()
+    assert pq.read_table(path).column("instance").to_pylist() == ["x"]
