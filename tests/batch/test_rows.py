@@ -192,3 +192,22 @@ def test_parquet_output_without_rows_and_closed_twice(tmp_path):
     again.write(blank_row("x", "sat"))
     again.close()
     assert pq.read_table(path).column("instance").to_pylist() == ["x"]
+
+
+def test_portfolio_without_a_decision_reports_the_most_informative_row():
+    # the guide's order: a verified solution with the smallest gap, else a
+    # limit, else a failure (memout before failed)
+    from optsolve.batch._schedule import _rank
+
+    def row(status, **fields):
+        return {**blank_row("p", "milp"), "status": status, **fields}
+
+    failed, memout = row("failed", error="x"), row("memout")
+    limit = row("time_limit", gap=None)
+    loose = row("node_limit", objective=3.0, verified=True, gap=0.5)
+    tight = row("time_limit", objective=2.0, verified=True, gap=0.1)
+    rows = [failed, memout, limit, loose, tight]
+    assert min(rows, key=_rank) is tight
+    assert min([failed, memout, limit, loose], key=_rank) is loose
+    assert min([failed, memout, limit], key=_rank) is limit
+    assert min([failed, memout], key=_rank) is memout
