@@ -466,6 +466,8 @@ def _check_nvars(nvars, used):
     if nvars is None:
         return used
     try:
+        if isinstance(nvars, (bool, np.bool_)):  # True is not a count
+            raise TypeError
         n = operator.index(nvars)
     except TypeError:
         raise ValueError(f"`nvars` must be an integer, got {nvars!r}") from None

@@ -112,3 +112,10 @@ def test_nvars_range():
     for bad in (INT32_MAX + 1, 2**64 - 1, -1):
         with pytest.raises(ValueError, match="`nvars`"):
             CNF([], nvars=bad)
+
+
+def test_nvars_refuses_booleans():
+    # True was taken as 1
+    for bad in (True, False, np.bool_(True)):
+        with pytest.raises(ValueError, match="`nvars` must be an integer"):
+            CNF([[1]], nvars=bad)
