@@ -112,7 +112,8 @@ class Search:
         self.incumbent_obj = obj
         self.incumbents_found += 1
         inc = obj
-        tol = max(self.o["mip_abs_gap"], self.o["mip_rel_gap"] * abs(inc))
+        # relative to the user's value (offset included), as mip_gap reports it
+        tol = max(self.o["mip_abs_gap"], self.o["mip_rel_gap"] * abs(self._ext(inc)))
         cutoff = inc - tol
         if self.work.objective_integral:
             cutoff = min(cutoff, inc - 1.0 + 1e-6 * max(1.0, abs(inc)))
@@ -184,11 +185,19 @@ class Search:
             return None if v is None else self.sense * v
         return self.sense * v + self.offset
 
+    def _user_gap(self, dual):
+        """The relative gap of the user's values (offset and presolve's
+        constant included), as the result reports it and mip_rel_gap means."""
+        if self.incumbent is None:
+            return math.inf
+        primal = self._ext(self.incumbent_obj)
+        return relative_gap(abs(primal), abs(primal) - (self.incumbent_obj - dual))
+
     def _report(self, force=False, char=" "):
         if self.progress.level <= 0:
             return
         dual = self.global_lower() if force else self.approx_global_lower()
-        gap = relative_gap(self.incumbent_obj, dual)
+        gap = self._user_gap(dual)
         pb = self._ext(self.incumbent_obj)
         db = self._ext(dual)
         self.progress.line(self.deadline.elapsed(), self.nodes, self.tree.open_count(),
@@ -207,7 +216,7 @@ class Search:
             fun=self._ext(self.incumbent_obj) if self.incumbent is not None else None,
             mip_node_count=self.nodes,
             mip_dual_bound=self._ext(dual),
-            mip_gap=relative_gap(self.incumbent_obj, dual),
+            mip_gap=self._user_gap(dual),
             nodes_left=self.tree.open_count(),
             lp_iterations=self.lp.iterations,
             time=self.deadline.elapsed(),
@@ -239,7 +248,7 @@ class Search:
             return False
         dual = self.global_lower()
         return (self.incumbent_obj - dual <= self.o["mip_abs_gap"]
-                or relative_gap(self.incumbent_obj, dual) <= self.o["mip_rel_gap"])
+                or self._user_gap(dual) <= self.o["mip_rel_gap"])
 
     def run(self):
         """Process nodes until none is left, the gap closes or a limit is

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import optsolve
-from optsolve.milp import milp
+from optsolve.milp import Problem, milp
 from optsolve.milp.branching import RULES, BranchingRule
 
 from ._instances import (CLASSES, as_problem, check_answer, check_unbounded,
@@ -287,3 +287,38 @@ def test_solution_has_no_negative_zeros():
                         constraints=LinearConstraint([[2, 3]], ub=[12]))
     assert res.status == 0 and res.fun == -8.0
     assert not np.any(np.signbit(res.x) & (res.x == 0)), res.x
+
+
+@pytest.mark.parametrize("sense", [1, -1])
+def test_relative_gap_is_the_users_with_the_offset(sense):
+    # the search measured mip_rel_gap on its objective without the offset
+    # (the user's, or the constant of columns presolve fixes): with the
+    # offset cancelling most of it, status 0 came with mip_gap 3.0 at
+    # mip_rel_gap=0.01
+    rng = np.random.default_rng(3)
+    w = rng.integers(20, 100, 35).astype(float)
+    v = w + rng.integers(-5, 6, 35)
+
+    def knapsack(offset):
+        p = Problem(c=-sense * v, A=[w], row_lower=[-np.inf],
+                    row_upper=[w.sum() / 2], lb=0, ub=1, integrality=1,
+                    offset=offset)
+        if sense < 0:
+            p.sense = "maximize"
+        return p
+
+    exact = knapsack(0.0).solve(mip_rel_gap=0)
+    assert exact.status == 0
+    seen = []
+
+    def callback(intermediate_result):
+        r = intermediate_result
+        if r.fun is not None and r.mip_dual_bound is not None and r.fun != 0:
+            seen.append((r.mip_gap, abs(r.fun - r.mip_dual_bound) / abs(r.fun)))
+
+    offset = -exact.fun - sense * 1.0      # the optimum is -1.0 (max: 1.0)
+    res = knapsack(offset).solve(mip_rel_gap=1e-2, mip_abs_gap=0,
+                                 callback=callback, callback_interval=1)
+    assert res.status == 0 and res.mip_gap <= 1e-2
+    assert res.fun == pytest.approx(exact.fun + offset, abs=1e-9)
+    assert seen and all(g == pytest.approx(ref, rel=1e-9) for g, ref in seen)
