@@ -36,23 +36,6 @@ def random_3sat(nclauses, ratio=4.2, seed=0):
     return CNF.from_arrays(lits, np.arange(0, 3 * nclauses + 1, 3), nvars)
 
 
-def random_weights(hidden, layers, seed=0):
-    """Weights of the exported layout with random values (cost only)."""
-    from optsolve.sat.neuroback.graph import NUM_FEATURES, NUM_RELATIONS
-    from optsolve.sat.neuroback.infer import WEIGHTS_FORMAT, check_weights
-    rng = np.random.default_rng(seed)
-    h = hidden
-    shapes = {"embed_w": (NUM_FEATURES, h), "embed_b": (h,), "head1_w": (h, h),
-              "head1_b": (h,), "head2_w": (h, 1), "head2_b": (1,)}
-    for i in range(layers):
-        shapes.update({f"root_{i}": (h, h), f"rel_{i}": (NUM_RELATIONS, h, h),
-                       f"bias_{i}": (h,), f"ln_w_{i}": (h,), f"ln_b_{i}": (h,)})
-    w = {k: (rng.standard_normal(s) / np.sqrt(s[-1])).astype(np.float32)
-         for k, s in shapes.items()}
-    w["meta"] = np.array([WEIGHTS_FORMAT, h, layers, NUM_FEATURES, NUM_RELATIONS])
-    return check_weights(w)
-
-
 def measure(path, parts, repeat, predictor=None):
     from optsolve.sat import read_dimacs
     from optsolve.sat.neuroback import build_graph
@@ -82,7 +65,7 @@ def main(argv=None) -> int:
     predictor = None
     if "infer" in parts:
         from optsolve.sat.neuroback.infer import (DEFAULT_WEIGHTS, load_weights,
-                                                  predict_graph)
+                                                  predict_graph, random_weights)
         if args.weights or DEFAULT_WEIGHTS.exists():
             weights = load_weights(args.weights)
         else:
@@ -90,6 +73,8 @@ def main(argv=None) -> int:
         print(f"# weights: hidden {int(weights['meta'][1])}, layers {int(weights['meta'][2])}, "
               f"{args.weights or (DEFAULT_WEIGHTS if DEFAULT_WEIGHTS.exists() else 'random')}")
         predictor = lambda g: predict_graph(g, weights)  # noqa: E731
+        from optsolve.sat.neuroback import build_graph
+        predictor(build_graph(random_3sat(1000)))  # Numba's compilation is not timed
     print(machine_line())
     cols = ["input", "files", "clauses", "nodes", "edges", "read_s", "graph_s",
             "graph/read", "graph_s_per_Medge"]

@@ -42,6 +42,18 @@ def load_weights(path=None):
     return check_weights(w, path)
 
 
+def _shapes(hidden, layers):
+    """Name -> shape of every exported array (model.export_weights)."""
+    shapes = {"embed_w": (NUM_FEATURES, hidden), "embed_b": (hidden,),
+              "head1_w": (hidden, hidden), "head1_b": (hidden,),
+              "head2_w": (hidden, 1), "head2_b": (1,)}
+    for i in range(layers):
+        shapes.update({f"root_{i}": (hidden, hidden),
+                       f"rel_{i}": (NUM_RELATIONS, hidden, hidden),
+                       f"bias_{i}": (hidden,), f"ln_w_{i}": (hidden,), f"ln_b_{i}": (hidden,)})
+    return shapes
+
+
 def check_weights(w, name="weights"):
     meta = w.get("meta")
     if meta is None or len(meta) != 5 or int(meta[0]) != WEIGHTS_FORMAT:
@@ -51,12 +63,13 @@ def check_weights(w, name="weights"):
     if nfeat != NUM_FEATURES or nrel != NUM_RELATIONS:
         raise ValueError(f"{name}: made for {nfeat} features and {nrel} "
                          f"relations, this graph has {NUM_FEATURES} and {NUM_RELATIONS}")
-    shapes = {"embed_w": (nfeat, hidden), "embed_b": (hidden,),
-              "head1_w": (hidden, hidden), "head1_b": (hidden,),
-              "head2_w": (hidden, 1), "head2_b": (1,)}
-    for i in range(layers):
-        shapes.update({f"root_{i}": (hidden, hidden), f"rel_{i}": (nrel, hidden, hidden),
-                       f"bias_{i}": (hidden,), f"ln_w_{i}": (hidden,), f"ln_b_{i}": (hidden,)})
+    if not (1 <= hidden <= 4096 and 0 <= layers <= 64):
+        raise ValueError(f"{name}: hidden size {hidden} or layer count {layers} "
+                         f"out of range")
+    for k, shape in _shapes(hidden, layers).items():
+        if k in w and w[k].dtype.kind != "f":
+            raise ValueError(f"{name}: array {k!r} is not floating-point")
+    shapes = _shapes(hidden, layers)
     for k, shape in shapes.items():
         if k not in w or tuple(w[k].shape) != shape:
             raise ValueError(f"{name}: array {k!r} missing or not of shape {shape}")
@@ -81,6 +94,17 @@ def _csr(rows, cols, vals, nrows):
         data[q] = vals[p]
         fill[rows[p]] = q + 1
     return indptr, indices, data
+
+
+def random_weights(hidden, layers, seed=0):
+    """Weights of the exported layout with random values, for measuring the
+    cost of a network size without training one."""
+    rng = np.random.default_rng(seed)
+    shapes = _shapes(hidden, layers)
+    w = {k: (rng.standard_normal(s) / np.sqrt(s[-1])).astype(np.float32)
+         for k, s in shapes.items()}
+    w["meta"] = np.array([WEIGHTS_FORMAT, hidden, layers, NUM_FEATURES, NUM_RELATIONS])
+    return check_weights(w)
 
 
 def _inverse_counts(keys, n, dtype):
@@ -260,6 +284,13 @@ def predict(cnf, weights=None, dtype=np.float32):
         Length ``nvars``: the probability that variable ``v`` (at index
         ``v - 1``) is true in the backbone; NaN for variables without a node
         (in components of two nodes or fewer, or in no clause).
+
+    Examples
+    --------
+    >>> from optsolve.sat.neuroback.infer import predict
+    >>> p = predict([[1, 2], [1, -2], [1, 3, -4], [-3, 4]])
+    >>> p.shape, bool(p[0] > 0.5)
+    ((4,), True)
     """
     if weights is None or isinstance(weights, (str, os.PathLike)):
         weights = load_weights(weights)

@@ -78,6 +78,14 @@ def test_weights_roundtrip_and_predict(tmp_path):
     assert np.all(np.isnan(p[missing - 1]))
 
 
+def test_random_weights_are_valid():
+    from optsolve.sat.neuroback.infer import check_weights, random_weights
+    w = random_weights(12, 3, seed=1)
+    assert check_weights(w) is w
+    p = predict(generate("xor3", 30, 0), w)
+    assert np.nanmax(p) <= 1 and np.nanmin(p) >= 0
+
+
 def test_bad_weights_files(tmp_path):
     bad = tmp_path / "bad.npz"
     np.savez(bad, meta=np.array([99, 1, 1, 6, 6]))
@@ -93,5 +101,31 @@ def test_bad_weights_files(tmp_path):
     np.savez(trunc, **w)
     with pytest.raises(ValueError, match="'rel_0'"):
         load_weights(trunc)
+    huge = tmp_path / "huge.npz"
+    np.savez(huge, meta=np.array([1, 8, 10**12, 6, 6]))
+    with pytest.raises(ValueError, match="huge.npz: hidden size 8 or layer count"):
+        load_weights(huge)
     with pytest.raises(FileNotFoundError, match="nothere.npz"):
         load_weights(tmp_path / "nothere.npz")
+
+
+def test_shipped_weights_beat_polarity_on_unseen_planted_formulas():
+    # the shipped network against the best baseline, on formulas generated
+    # with seeds the training set did not use
+    from optsolve.sat.neuroback.data import backbone
+    from optsolve.sat.neuroback.evaluate import baselines
+    w = load_weights()
+    hits = {"model": 0, "polarity": 0}
+    n = 0
+    for seed in range(7_000_000, 7_000_025):
+        cnf = generate("planted3", 80, seed)
+        lab = backbone(cnf, models=0)["labels"]
+        g = build_graph(cnf)
+        idx = g.var - 1
+        bb = np.abs(lab[idx]) == 1
+        truth = lab[idx][bb] == 1
+        hits["model"] += int(np.sum((predict_graph(g, w)[bb] > 0.5) == truth))
+        hits["polarity"] += int(np.sum((baselines(cnf)["polarity"][idx][bb] > 0.5) == truth))
+        n += int(bb.sum())
+    assert n > 500
+    assert hits["model"] / n > hits["polarity"] / n + 0.02
