@@ -143,9 +143,14 @@ class Watchdog:
         ``on_kill(reason)``, called just before the process ends.
     memory : int or None
         Bytes the process may grow (resident) before the solve is stopped.
+    kill : bool
+        End the process when the interrupt is ignored. Only where a Nanny
+        starts a new worker: an in-process worker (``processes=False``) or a
+        direct call runs in the caller's own interpreter.
     """
 
-    def __init__(self, time_limit, cancelled=None, on_kill=None, memory=None):
+    def __init__(self, time_limit, cancelled=None, on_kill=None, memory=None,
+                 kill=True):
         self.start_time = time.monotonic()
         self.deadline = None
         self.grace = grace_period(time_limit or 0.0)
@@ -156,6 +161,7 @@ class Watchdog:
         # address-space limit alone lets allocations into reserved slack
         self.rss_limit = None if memory is None else _resident() + memory
         self.on_kill = on_kill
+        self.kill = kill
         self.reason = None          # "time", "cancelled" or "memory" once fired
         self._interrupt = None      # the running solver's interrupt
         self._interrupted_at = None
@@ -202,6 +208,8 @@ class Watchdog:
             elif self.rss_limit is not None and _resident() > self.rss_limit:
                 self._fire("memory")
         elif now - self._interrupted_at >= self.grace and not self._done:
+            if not self.kill:
+                return  # the solve runs on until it returns
             if self.on_kill is not None:
                 try:
                     self.on_kill(self.reason)

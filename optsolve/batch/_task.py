@@ -74,8 +74,10 @@ def run_task(instance, item, engine, time_limit=None, memory_limit_mb=None,
     if worker is not None:
         worker.log_event(START_TOPIC, str(worker.get_current_task()))
     nbytes = None if memory_limit_mb is None else int(memory_limit_mb * 2**20)
+    # ending the process is safe only where a Nanny replaces the worker
+    nanny = worker is not None and getattr(worker, "nanny", None) is not None
     dog = Watchdog(time_limit, _cancel_probe(worker),
-                   _kill_reporter(worker, instance), memory=nbytes)
+                   _kill_reporter(worker, instance), memory=nbytes, kill=nanny)
     dog.start()
     try:
         solve = _solve_sat if engine == "sat" else _solve_milp

@@ -137,3 +137,44 @@ def test_ctrl_c_cancels_running_tasks(tmp_path, idle_client):
     while any(idle_client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(idle_client.processing().values())
+
+
+@pytest.mark.parametrize("where", ["call", "in-process worker"])
+def test_a_stuck_solve_never_ends_the_callers_process(where):
+    # the watchdog's os._exit ended the caller's interpreter when no Nanny
+    # runs the worker: a direct run_task, or LocalCluster(processes=False)
+    # as in solve_many's example
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent(f"""
+        import time, warnings
+        warnings.simplefilter("ignore")
+        from optsolve.batch import solve_many
+        from optsolve.batch._task import run_task
+        from optsolve.milp import Problem
+
+        def stuck(intermediate_result):   # ignores the interrupt a while
+            time.sleep(4.0)               # past the kill at 0.5 + 2 * 1.025 s
+
+        p = Problem(c=[-1, -1], A=[[1, 2]], row_upper=[2.5], lb=0, ub=1,
+                    integrality=1)
+        opts = {{"callback": stuck, "callback_interval": 1}}
+        p.solve()                         # kernels loaded: the callback runs
+        import distributed                # its import is not in the limit
+        t0 = time.monotonic()
+        if {where!r} == "call":
+            row = run_task("p", p, "milp", time_limit=0.5, options=opts)
+        else:
+            from distributed import Client, LocalCluster
+            with LocalCluster(n_workers=1, processes=False,
+                              dashboard_address=None) as cluster, \\
+                    Client(cluster) as client:
+                row, = solve_many([p], "milp", client=client, progress=False,
+                                  time_limit=0.5, options=opts)
+        print(time.monotonic() - t0 > 3.5, "alive", row["status"])
+    """)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    assert p.stdout.split()[-3:] == ["True", "alive", "time_limit"], p.stdout
