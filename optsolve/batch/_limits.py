@@ -3,8 +3,9 @@
 Memory: ``RLIMIT_AS`` is lowered to the process's current address space plus
 the solve's allowance for the length of the solve, so that numpy, HiGHS and
 the C SAT core fail their allocations with :class:`MemoryError` instead of
-taking the machine down. A worker runs one task at a time (one thread), so
-the process-wide limit is the solve's. Small blocks can still land in
+taking the machine down. The limit is the process's: a worker of one thread
+(the batch's own clusters) gives it to one solve; solves running at once in
+one process share it (their allowances summed). Small blocks can still land in
 address space malloc reserved earlier, so the watchdog also stops a solve
 whose resident size grows past the allowance.
 
@@ -69,6 +70,23 @@ def _fixed_mmap_threshold():
         pass
 
 
+# solves under a limit at once in this process (a worker of several
+# threads): the limit is one per process, so it is their allowances summed
+# over the size when the first began, and the last to end restores it
+_limits_lock = threading.Lock()
+_limits = {"active": 0, "extra": 0, "base": 0, "saved": None}
+
+
+def _set_address_limit():
+    soft, hard = _limits["saved"]
+    limit = _limits["base"] + _limits["extra"]
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 @contextlib.contextmanager
 def memory_limit(nbytes):
     """Allow the process ``nbytes`` more address space inside the block."""
@@ -76,17 +94,23 @@ def memory_limit(nbytes):
         yield
         return
     _fixed_mmap_threshold()
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = _address_space() + int(nbytes)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    if soft != resource.RLIM_INFINITY:
-        limit = min(limit, soft)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    with _limits_lock:
+        if _limits["active"] == 0:
+            _limits.update(saved=resource.getrlimit(resource.RLIMIT_AS),
+                           base=_address_space(), extra=0)
+        _limits["active"] += 1
+        _limits["extra"] += int(nbytes)
+        _set_address_limit()
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        with _limits_lock:
+            _limits["active"] -= 1
+            _limits["extra"] -= int(nbytes)
+            if _limits["active"] == 0:
+                resource.setrlimit(resource.RLIMIT_AS, _limits["saved"])
+            else:
+                _set_address_limit()
 
 
 def grace_period(time_limit):

@@ -178,3 +178,24 @@ def test_a_stuck_solve_never_ends_the_callers_process(where):
                        text=True, timeout=120)
     assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
     assert p.stdout.split()[-3:] == ["True", "alive", "time_limit"], p.stdout
+
+
+def test_overlapping_memory_limits_restore_the_process_limit():
+    # two solves of one worker process (threads) ending out of order left
+    # the process with the first one's lowered RLIMIT_AS for good
+    import resource
+
+    from optsolve.batch._limits import memory_limit
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    a, b = memory_limit(2**30), memory_limit(2**30)
+    try:
+        a.__enter__()
+        b.__enter__()
+        during = resource.getrlimit(resource.RLIMIT_AS)[0]
+        a.__exit__(None, None, None)
+        assert resource.getrlimit(resource.RLIMIT_AS)[0] <= during
+        b.__exit__(None, None, None)
+        after = resource.getrlimit(resource.RLIMIT_AS)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, before)  # the suite goes on
+    assert after == before
