@@ -8,7 +8,7 @@ import time
 from optsolve._options import add_flags, flag_values
 from optsolve.milp.bnb import MESSAGES, solve_problem
 from optsolve.milp.mps import MPSError, read_mps
-from optsolve.milp.options import TABLE
+from optsolve.milp.options import TABLE, options_iv
 
 __all__ = ["add_parser", "run"]
 
@@ -70,14 +70,19 @@ def write_solution(path, problem, res):
 
 def run(args) -> int:
     start = time.perf_counter()      # --time-limit counts the reading too
+    options = flag_values(args, _FLAGS)
+    options.update(disp=0 if args.quiet else 1,
+                   display_interval=1.0 if args.verbose else 5.0)
+    try:  # before the reading, which can take long
+        options_iv(options)
+    except ValueError as exc:
+        print(f"optsolve milp: {exc}", file=sys.stderr)
+        return 1
     try:
         problem = read_mps(args.file, format=args.format)
     except MPSError as exc:
         print(f"optsolve milp: {exc}", file=sys.stderr)
         return 1
-    options = flag_values(args, _FLAGS)
-    options.update(disp=0 if args.quiet else 1,
-                   display_interval=1.0 if args.verbose else 5.0)
     try:
         res = solve_problem(problem, options, start=start)
     except ValueError as exc:

@@ -131,3 +131,17 @@ def test_cli_flags_from_the_options_table_reach_the_solver(knap_file, monkeypatc
     assert "branching" not in seen               # left to the table's default
     assert main(["milp", str(path), "--cut-families", "flow"]) == 1
     assert "`cut_families` must be a subset" in capsys.readouterr().err
+
+
+def test_cli_bad_option_reported_before_the_file_is_read(tmp_path, monkeypatch, capsys):
+    # options were checked only after read_mps: a bad --node-limit on a large
+    # file was reported after the whole read (here: a missing file's error)
+    import optsolve.milp._cli as cli
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the file was read")
+    monkeypatch.setattr(cli, "read_mps", no_read)
+    assert main(["milp", str(tmp_path / "missing.mps"), "--node-limit", "-1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("optsolve milp: `node_limit` must be a non-negative integer")
+    assert len(err.strip().splitlines()) == 1
