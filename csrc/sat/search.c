@@ -139,7 +139,8 @@ static int solve(osat *s) {
   s->time_limit_next = -1;
   osat__report(s, '0');
 
-  osat__restore(s, s->assumptions.data, s->assumptions.n);
+  osat__taint(s, s->assumptions.data, s->assumptions.n);
+  osat__restore(s);
   s->terminate_round = 0;
   if (!s->inconsistent && !s->preprocessed && s->opts.preprocess &&
       (s->opts.elim || s->opts.subsume || s->opts.substitute ||
@@ -187,10 +188,16 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
   if ((unsigned)maxvar > s->nvars)
     osat__grow_vars(s, (unsigned)maxvar);
   /* implications through eliminated variables are part of the answer */
-  osat__restore(s, NULL, 0);
+  osat__taint(s, NULL, 0);
+  osat__restore(s);
   if (s->inconsistent)
     return 0;
   osat__backtrack(s, 0);
+  /* a unit learned just before a limit ended the last solve may wait
+   * unpropagated: propagated at level 1, its implications would be undone by
+   * the backtrack below and lost for good */
+  if (!osat__root_propagate(s))
+    return 0;
   osat__reserve_levels(s);
   int ok = 1, conflict = 0;
   for (int64_t i = 0; ok && !conflict && i < n; i++) {
