@@ -39,6 +39,20 @@ import time
 import traceback
 
 REFERENCES = ("minisat22", "glucose4", "cadical195")
+_REVIEW_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                             "tests", "sat", "test_review_restore.py")
+
+
+def structured_formula(rng):
+    """30-200 variables of equivalences, cycles, gates and XORs (no
+    cardinality constraints)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("optsolve_review_restore", _REVIEW_TESTS)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    nvars = rng.randint(30, 200)
+    return nvars, mod.structured(nvars, rng.randrange(2 ** 31)), []
 _SKIP_OPTIONS = {"verbose"}
 
 
@@ -87,7 +101,7 @@ def satisfied(model, clauses, atmosts, assumptions):
             and all(a in true for a in assumptions))
 
 
-def run_case(seed, proof_dir, proof_every, stats, inprocessing="half"):
+def run_case(seed, proof_dir, proof_every, stats, inprocessing="half", structured=False):
     """One case; returns a list of disagreement messages."""
     from pysat.solvers import Solver as RefSolver
 
@@ -95,7 +109,7 @@ def run_case(seed, proof_dir, proof_every, stats, inprocessing="half"):
     import dratify
 
     rng = random.Random(seed)
-    nvars, clauses, atmosts = random_formula(rng)
+    nvars, clauses, atmosts = (structured_formula if structured else random_formula)(rng)
     ref_name = "minicard" if atmosts else rng.choice(REFERENCES)
     opts = random_options(rng, Solver.option_table(), inprocessing)
     proof = None
@@ -176,13 +190,13 @@ def run_case(seed, proof_dir, proof_every, stats, inprocessing="half"):
     return bad
 
 
-def worker(first, last, proof_every, inprocessing="half"):
+def worker(first, last, proof_every, inprocessing="half", structured=False):
     """Run cases first..last-1, one JSON line each (the parent reads them)."""
     stats = dict(models=0, cores=0, proofs=0, propagate=0, unknown=0)
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(first, last):
             try:
-                bad = run_case(seed, tmp, proof_every, stats, inprocessing)
+                bad = run_case(seed, tmp, proof_every, stats, inprocessing, structured)
                 line = dict(seed=seed, bad=bad, stats=stats)
             except Exception:
                 line = dict(seed=seed, error=traceback.format_exc(), stats=stats)
@@ -202,10 +216,13 @@ def main(argv=None) -> int:
                     help="force every inprocessing technique on at every restart "
                          "in half the cases (default) or in all, then at small "
                          "efforts")
+    ap.add_argument("--structured", action="store_true",
+                    help="larger formulas of equivalences, gates and XORs")
     ap.add_argument("--worker", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        return worker(args.worker[0], args.worker[1], args.proof_every, args.inprocessing)
+        return worker(args.worker[0], args.worker[1], args.proof_every, args.inprocessing,
+                      args.structured)
 
     totals = dict(models=0, cores=0, proofs=0, propagate=0, unknown=0)
     disagreements, crashes, errors = [], [], []
@@ -215,6 +232,7 @@ def main(argv=None) -> int:
     while seed < end:
         cmd = [sys.executable, "-m", "bench", "sat_fuzz", "--worker", str(seed), str(end),
                "--proof-every", str(args.proof_every), "--inprocessing", args.inprocessing]
+        cmd += ["--structured"] if args.structured else []
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for raw in proc.stdout:
             line = json.loads(raw)

@@ -45,13 +45,13 @@ void osat__extend_model(osat *s) {
   starts->n = 0;
 }
 
-/* Bring back every eliminated variable among lits[0..n) (all of them when
- * lits is NULL), with its clauses. */
-void osat__restore(osat *s, const unsigned *lits, size_t n) {
+/* Mark the eliminated variables among lits[0..n) (all of them when lits is
+ * NULL) for the next osat__restore: clauses only mark them, and the next
+ * solve or propagate restores them all in one walk of the stack (as
+ * CaDiCaL does), since a walk per added clause is quadratic. */
+void osat__taint(osat *s, const unsigned *lits, size_t n) {
   if (!s->neliminated)
     return;
-  uvec *tainted = &s->neg, *back = &s->pos;
-  tainted->n = back->n = 0;
   unsigned char *elim = s->eliminated;
   if (!lits)
     n = s->nvars;
@@ -59,9 +59,16 @@ void osat__restore(osat *s, const unsigned *lits, size_t n) {
     unsigned v = lits ? VAR(lits[i]) : (unsigned)i;
     if (elim[v] == 1) {
       elim[v] = 2;
-      uvec_push(tainted, v);
+      uvec_push(&s->tainted, v);
     }
   }
+}
+
+/* Bring back the tainted variables, with their clauses. */
+void osat__restore(osat *s) {
+  uvec *tainted = &s->tainted, *back = &s->pos;
+  back->n = 0;
+  unsigned char *elim = s->eliminated;
   if (!tainted->n)
     return;
   /* a variable in a clause of x was still present when x went, so its own

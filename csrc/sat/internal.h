@@ -134,6 +134,7 @@ struct osat {
   unsigned char *dirty; /* per variable: its irredundant clauses changed */
   int64_t search_ticks; /* propagation work: watch lists and clauses visited */
   uvec extension;
+  uvec tainted; /* eliminated variables to restore when a solve starts */
   uvec pos, neg, resolvent; /* scratch of elimination */
   unsigned neliminated;
   int64_t ticks, ticks_limit; /* work of the current round */
@@ -330,7 +331,8 @@ void osat__eliminate(osat *);
 void osat__extend_push(osat *, unsigned witness, const unsigned *lits,
                        unsigned size);
 void osat__extend_model(osat *);
-void osat__restore(osat *, const unsigned *lits, size_t n);
+void osat__taint(osat *, const unsigned *lits, size_t n);
+void osat__restore(osat *);
 
 /* search.c */
 int osat__out_of_time(osat *);

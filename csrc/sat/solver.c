@@ -157,7 +157,7 @@ void osat_release(osat *s) {
       free(s->occs[i].data);
   free(s->occs); free(s->eliminated); free(s->frozen); free(s->dirty);
   free(s->extension.data); free(s->pos.data); free(s->neg.data);
-  free(s->resolvent.data);
+  free(s->resolvent.data); free(s->tainted.data);
   free(s);
 }
 
@@ -181,7 +181,7 @@ static int add_literal(osat *s, int lit) {
   int bad = s->adding_bad;
   s->adding_bad = 0;
   if (!bad) {
-    osat__restore(s, s->clause.data, s->clause.n);
+    osat__taint(s, s->clause.data, s->clause.n);
     osat__add_original(s, s->clause.data, (unsigned)s->clause.n);
   }
   s->clause.n = 0;
@@ -212,7 +212,7 @@ static int64_t add_clauses(osat *s, const int32_t *lits, const int64_t *offsets,
     s->clause.n = 0;
     for (int64_t k = a; k < b; k++)
       uvec_push(&s->clause, ext2int(lits[k]));
-    osat__restore(s, s->clause.data, s->clause.n);
+    osat__taint(s, s->clause.data, s->clause.n);
     osat__add_original(s, s->clause.data, (unsigned)s->clause.n);
     s->clause.n = 0;
   }
