@@ -54,6 +54,16 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _native_card(name):
+    """Whether PySAT's solver of this name takes cardinality constraints
+    (Minicard, Gluecard 3 and 4); this engine's own names always do."""
+    if name is None or name in _OWN_NAMES:
+        return True
+    from pysat.solvers import SolverNames
+    return any(name in getattr(SolverNames, solver, ())
+               for solver in ("minicard", "gluecard3", "gluecard4"))
+
+
 def _check_name(name):
     if name is None or name in _OWN_NAMES:
         return
@@ -152,8 +162,11 @@ class Solver:
     warm_start : bool, optional
         Accepted for compatibility, a no-op (see :meth:`start_mode`).
     native_card : bool, optional
-        Accepted for compatibility, a no-op: cardinality constraints are
-        always supported, by an encoding (:meth:`add_atmost`).
+        Accepted for compatibility, a no-op. Cardinality constraints
+        (:meth:`add_atmost`, ``CNFPlus``) are taken, by an encoding, under
+        this engine's own names and under PySAT's names of solvers that
+        take them (Minicard, Gluecard); PySAT's other names raise
+        ``NotImplementedError`` for them, as PySAT does.
     sync_with : pysat.formula.IDPool, optional
         As in PySAT, only with a CaDiCaL 3 name (``"cadical300"``, ``"cd30"``,
         ...): the pool's ``top`` is kept at least :meth:`nof_vars`, so that
@@ -201,6 +214,8 @@ class Solver:
         if kwargs:
             raise ValueError(f"unknown arguments {sorted(kwargs)}")
         _check_name(name)
+        self._name = name
+        self._card = _native_card(name)
         self._pool = None
         if proof_format not in _PROOF_FORMATS:
             raise ValueError(f"`proof_format` must be 'text' or 'binary', "
@@ -307,6 +322,8 @@ class Solver:
             raise ValueError(f"`formula` contains a literal beyond variable "
                              f"{_cdcl.MAX_VAR}")
         constraints = [_as_atmost(c, i) for i, c in enumerate(atmosts)]
+        if constraints:
+            self._check_card()  # before any clause is added
         self._core.add_arrays(self._internal(lits), offsets)
         for lits_, bound, weights in constraints:
             self.add_atmost(lits_, bound, weights)
@@ -337,6 +354,7 @@ class Solver:
         >>> s.solve(assumptions=[1, 3])
         False
         """
+        self._check_card()
         lits = _as_lits(lits, "lits")
         if isinstance(k, (bool, np.bool_)) or not _is_int(k):
             raise ValueError(f"`k` must be an integer, got {k!r}")
@@ -385,9 +403,18 @@ class Solver:
         return None if no_return else True
 
     def supports_atmost(self):
-        """True: :meth:`add_atmost` and ``CNFPlus`` formulas are supported
-        (by an encoding into clauses)."""
-        return True
+        """Whether :meth:`add_atmost` and ``CNFPlus`` formulas are taken:
+        as in PySAT, only under the names of PySAT's solvers that have them
+        (Minicard, Gluecard) and under this engine's own names (no name,
+        ``"optsolve"``), where they are encoded into clauses."""
+        return self._card
+
+    def _check_card(self):
+        if not self._card:
+            raise NotImplementedError(
+                f"atmost constraints are not supported by {self._name!r}, as "
+                f"in PySAT; Solver() without a name (or name='minicard') "
+                f"takes them")
 
     # -- user variables <-> solver variables ---------------------------------
     def _start_map(self, top):

@@ -211,12 +211,14 @@ def test_sync_with_pool_as_cadical3():
         assert s.nof_vars() == 5 and pool.top == 5 and pool.id() == 6
         s.add_clause([pool.id(), -7])
         assert pool.top == 7 and pool.id() == 8
-        s.add_atmost([1, 2, 9], 1)
-        assert pool.top == 9  # auxiliary variables are not the pool's
+        with pytest.raises(NotImplementedError):  # as PySAT's CaDiCaL 3
+            s.add_atmost([1, 2, 9], 1)
     pool = IDPool()
     with Solver(bootstrap_with=[[5]]) as s:
         s.attach_vpool(pool)
         assert pool.top == 5 and pool.id() == 6
+        s.add_atmost([1, 2, 9], 1)
+        assert pool.top == 9  # auxiliary variables are not the pool's
     with pytest.raises(ValueError, match="`pool`"):
         Solver().attach_vpool(5)
 
@@ -250,3 +252,34 @@ def test_preprocessed_formula_and_restored_model():
         restored = p.restore(s.get_model())
         with Solver(bootstrap_with=sat) as check:
             assert check.solve(assumptions=restored) is True
+
+
+@pytest.mark.parametrize("name", ["minisat22", "g3", "glucose42", "cadical195",
+                                  "kissat404", "lingeling"])
+def test_cnfplus_refused_by_names_without_cardinality_as_in_pysat(name):
+    # PySAT's test_cnfplus: solvers without native atmost raise
+    # NotImplementedError, from bootstrap_with and from append_formula,
+    # before any clause is added
+    native = CardEnc.atmost(lits=range(1, 6), bound=1, encoding=EncType.native)
+    with pytest.raises(NotImplementedError, match="not supported by"):
+        Solver(name=name, bootstrap_with=native)
+    with Solver(name=name) as s:
+        assert not s.supports_atmost()
+        with pytest.raises(NotImplementedError):
+            s.append_formula(native)
+        assert s.nof_clauses() == 0
+        with pytest.raises(NotImplementedError):
+            s.add_atmost([1, 2], 1)
+        # a plain CNF is taken under every name
+        s.append_formula([[1, 2], [-1]])
+        assert s.solve() and s.get_model()[:2] == [-1, 2]
+
+
+@pytest.mark.parametrize("name", [None, "optsolve", "minicard", "mc", "gc3",
+                                  "gluecard41"])
+def test_cnfplus_taken_by_names_with_cardinality(name):
+    native = CardEnc.atmost(lits=range(1, 6), bound=1, encoding=EncType.native)
+    native.append(list(range(1, 6)))
+    with Solver(name=name, bootstrap_with=native) as s:
+        assert s.supports_atmost()
+        assert len(list(s.enum_models())) == 5
