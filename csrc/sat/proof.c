@@ -89,7 +89,9 @@ int osat_proof_close(osat *s) {
   int rc = 0;
   if (!s->proof)
     return 0;
-  if (fflush(s->proof))
+  /* an earlier write or flush (e.g. at the end of a solve) may have failed
+   * and left nothing pending: the error indicator remembers it */
+  if (fflush(s->proof) || ferror(s->proof))
     rc = -1;
   if (s->proof_owned && fclose(s->proof))
     rc = -1;
@@ -99,5 +101,5 @@ int osat_proof_close(osat *s) {
 }
 
 int osat_proof_flush(osat *s) {
-  return s->proof && fflush(s->proof) ? -1 : 0;
+  return s->proof && (fflush(s->proof) || ferror(s->proof)) ? -1 : 0;
 }

@@ -346,7 +346,7 @@ def run(args) -> int:
             try:
                 core.proof_close()
             except OSError as exc:
-                print(f"optsolve sat: error: {exc}", file=sys.stderr)
+                print(f"optsolve sat: error: {args.proof}: {exc}", file=sys.stderr)
                 return 1
     if answer is None:
         _comment(args, {"interrupt": "interrupted", "memory": "out of memory"}.get(

@@ -458,3 +458,14 @@ def test_unwritable_proof_fails_before_reading(tmp_path, capsys):
     proof = tmp_path / "no" / "such" / "dir" / "p.drat"
     r = run_here(capsys, bad, proof)
     assert_one_line_error(r, f"cannot open proof file '{proof}'")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_proof_that_cannot_be_written_is_an_error(tmp_path, capsys):
+    # the end-of-solve flush failed (no space) and left nothing pending, so
+    # the close succeeded: the run said UNSATISFIABLE with no proof written
+    path = write(tmp_path, "php.cnf", G.pigeonhole(4))
+    r = run_here(capsys, path, "/dev/full", "-q")
+    assert r.returncode == 1
+    assert "s UNSATISFIABLE" not in r.stdout
+    assert r.stderr.count("\n") == 1 and "/dev/full" in r.stderr
