@@ -59,6 +59,9 @@ class Option:
         return f"[{lo}, {self.high:g}{')' if self.high_open else ']'}"
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _kind(o):
     what = {"int": "an integer", "float": "a number", "bool": "a bool"}[o.type]
     if o.type in ("int", "float") and (o.low is not None or o.high is not None):
@@ -74,6 +77,15 @@ def _number(o, value):
         return value if isinstance(value, (bool, np.bool_)) else None
     if isinstance(value, (bool, np.bool_, str, bytes)):
         return None
+    if o.type == "int" and isinstance(value, (int, np.integer)):
+        # exact, whatever the size: float() would overflow past 1e308
+        v = int(value)
+        if (o.low is not None and v < o.low) or (
+                o.high is not None and not (v < o.high if o.high_open else v <= o.high)):
+            return None
+        # beyond 64 bits an open-ended count is no limit in practice, and
+        # stays an int64 for the compiled kernels
+        return v if o.high is not None else min(v, _INT64_MAX)
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):

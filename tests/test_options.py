@@ -32,7 +32,7 @@ def test_defaults_and_conversion():
     assert o == defaults(TABLE)
     o = validate(TABLE, {"limit": np.uint64(2**64 - 1), "rounds": 3.0,
                          "families": "c", "flag": np.bool_(False)})
-    assert o["limit"] == 2**64 - 1 and type(o["limit"]) is int
+    assert o["limit"] == 2**63 - 1 and type(o["limit"]) is int  # no limit
     assert o["rounds"] == 3 and type(o["rounds"]) is int
     assert o["families"] == ("c",) and o["flag"] is np.bool_(False)
     assert validate(TABLE, {"families": ["b", "a", "b"]})["families"] == ("b", "a")
@@ -43,7 +43,7 @@ def test_defaults_and_conversion():
     ({"limit": 1.5}, "`limit` must be a non-negative integer"),
     ({"limit": True}, "`limit` must be a non-negative integer"),
     ({"limit": "5"}, "`limit` must be a non-negative integer"),
-    ({"limit": 10**400}, "`limit` must be"),
+    ({"limit": -10**400}, "`limit` must be a non-negative integer"),
     ({"limit": np.int8(-3)}, "`limit` must be"),
     ({"rounds": 101}, r"`rounds` must be an integer in \[0, 100\], got 101"),
     ({"rounds": None}, "`rounds` must be"),
@@ -125,3 +125,23 @@ def test_count_limit_refusals_name_the_argument(value):
     with pytest.raises(ValueError, match="`conflicts` must be a non-negative "
                                          "integer or None"):
         check_count_limit(value, "conflicts")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (10**400, 2**63 - 1), (2**63, 2**63 - 1), (np.uint64(2**64 - 1), 2**63 - 1),
+    (np.int8(7), 7), (12, 12)])
+def test_open_ended_integers_of_any_size(value, expected):
+    # float(10**400) overflowed, and the message said "must be a
+    # non-negative integer"; a count beyond 64 bits means no limit
+    o = TABLE[0]
+    assert o.name == "limit"
+    v = check_option(o, value)
+    assert v == expected and type(v) is int
+
+
+@pytest.mark.parametrize("value", [10**400, -10**400, 101])
+def test_bounded_integers_of_any_size_are_range_checked(value):
+    o = TABLE[1]
+    assert o.name == "rounds"
+    with pytest.raises(ValueError, match=r"`rounds` must be an integer in"):
+        check_option(o, value)

@@ -63,7 +63,7 @@ def test_defaults_are_the_tables():
     ({"heuristics": 1}, "`heuristics` must be a bool"),
     ({"integrality_tolerance": 0.5}, r"`integrality_tolerance` must be a number in \[0, 0.5\)"),
     ({"dive_frequency": "3"}, "`dive_frequency` must be a non-negative integer"),
-    ({"node_limit": 10**400}, "`node_limit` must be a non-negative integer"),
+    ({"node_limit": -10**400}, "`node_limit` must be a non-negative integer"),
     ({"disp": "yes"}, "`disp` must be a bool or an int"),
     ({"mip_abs_gap": float("inf")}, "`mip_abs_gap` must be a non-negative number"),
 ])
