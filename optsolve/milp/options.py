@@ -85,13 +85,13 @@ TABLE = (
            "the root cut families used when cuts is on: Gomory mixed-integer, "
            "c-MIR, lifted knapsack cover", choices=RootSeparator.FAMILIES),
     Option("cut_rounds", "int", 10, "maximum rounds of root cuts (0: none)",
-           low=0, none=True),
+           low=0),
     Option("propagation", "bool", True,
            "activity-based bound tightening of integer columns at every node"),
     Option("heuristics", "bool", True, "simple rounding and fractional diving"),
     Option("dive_frequency", "int", 10,
            "run fractional diving every this many nodes (0: root only)",
-           low=0, none=True),
+           low=0),
     Option("submip", "bool", True,
            "RENS at the root and RINS in the tree: small branch and bounds on "
            "the problem with the integer columns that agree (LP and "

@@ -64,6 +64,9 @@ def test_defaults_are_the_tables():
     ({"integrality_tolerance": 0.5}, r"`integrality_tolerance` must be a number in \[0, 0.5\)"),
     ({"dive_frequency": "3"}, "`dive_frequency` must be a non-negative integer"),
     ({"node_limit": -10**400}, "`node_limit` must be a non-negative integer"),
+    # None meant 0 here, undocumented (None means "no limit" elsewhere)
+    ({"cut_rounds": None}, "`cut_rounds` must be a non-negative integer, got None"),
+    ({"dive_frequency": None}, "`dive_frequency` must be a non-negative integer, got None"),
     ({"disp": "yes"}, "`disp` must be a bool or an int"),
     ({"mip_abs_gap": float("inf")}, "`mip_abs_gap` must be a non-negative number"),
 ])
