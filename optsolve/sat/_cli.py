@@ -36,6 +36,7 @@ import optsolve
 from optsolve._runtime import Deadline, InterruptGuard
 from optsolve.cli import float_at_least, int_in
 from optsolve.sat import _cdcl, _dimacs
+from optsolve.sat._compression import compression
 
 # options of the C core that have their own spelling on the command line
 _OWN = {"seed", "verbose"}
@@ -147,13 +148,6 @@ class _FileError(Exception):
     """A one-line message naming the file (and the line) of bad input."""
 
 
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
-
-
-def _compression(head):
-    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
-
-
 def _decompressor(kind):
     # imported on demand: plain files do not pay for the codecs
     if kind == "gzip":
@@ -213,7 +207,7 @@ def _read(path, check):
         st = os.fstat(fd)
         if stat.S_ISREG(st.st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0:
             head = os.pread(fd, 6, 0)
-            if st.st_size > 0 and not _compression(head):
+            if st.st_size > 0 and not compression(head):
                 # zero-copy view; the tokenizer copies what it keeps
                 return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), name
         head = bytearray()
@@ -224,7 +218,7 @@ def _read(path, check):
             head += block
             if len(head) >= 6:
                 break
-        kind = _compression(head)
+        kind = compression(head)
         if kind is not None:
             return _decompress(chain([bytes(head)], blocks), kind, name, check), name
         for block in blocks:

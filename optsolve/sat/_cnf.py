@@ -20,6 +20,7 @@ from itertools import chain
 import numpy as np
 
 from optsolve.sat import _dimacs
+from optsolve.sat._compression import compression
 
 __all__ = ["CNF", "DimacsError", "DimacsWarning", "read_dimacs"]
 
@@ -44,20 +45,6 @@ class DimacsWarning(UserWarning):
     """A DIMACS file that is readable but disagrees with its own header."""
 
 
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-)
-
-
-def _compression(head: bytes):
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    return None
-
-
 def _decompress(data, kind, filename):
     try:
         if kind == "gzip":
@@ -80,7 +67,7 @@ def _read_bytes(source):
                           filename) from None
         with f:
             head = f.read(6)
-            kind = _compression(head)
+            kind = compression(head)
             if kind is not None:
                 f.seek(0)
                 return _decompress(f.read(), kind, filename), filename
@@ -101,7 +88,7 @@ def _read_bytes(source):
             data = data.encode("utf-8", "surrogateescape")
         elif not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("file object must return str or bytes from read()")
-        kind = _compression(bytes(data[:6]))
+        kind = compression(bytes(data[:6]))
         if kind is not None:
             data = _decompress(bytes(data), kind, filename)
         return data, filename
