@@ -135,7 +135,7 @@ def _solve_part(args):
                 dt = time.perf_counter() - t0
                 wrong = out.status == 0 and ref is not None and \
                     abs(out.fun - ref) > 1e-4 * max(1.0, abs(ref)) + 1e-6
-                res[r].append((out.status == 0, dt, out.mip_node_count, wrong))
+                res[r].append((out.status == 0, dt, out.nodes, wrong))
         base = None
         for r in rules:
             rows = res[r]

@@ -1,6 +1,7 @@
 """Strong-branching samples: the expert's scores against an independent LP
 solver, shards, resuming on Dask, the command line."""
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +89,12 @@ def test_cli_errors(tmp_path, capsys, argv, message):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_run_stopped_before_any_solution_still_writes_its_shard(tmp_path):
+    # node_limit=0 in pure branch and bound ends with no incumbent, where
+    # mip_node_count is None (scipy's contract): the shard records res.nodes
+    path, k, nodes, _ = collect_instance("setcover", 3, tmp_path, scale=0.1,
+                                         probability=1e-12, node_limit=0,
+                                         pure_bnb=True)
+    assert k == 0 and nodes == 0 and Path(path).exists()

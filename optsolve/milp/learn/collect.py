@@ -151,11 +151,11 @@ def collect_instance(family, seed, out_dir, *, scale=1.0, probability=0.05,
         lb=(np.stack([smp[5] for smp in rule.samples]) if k else np.zeros((0, n))),
         ub=(np.stack([smp[6] for smp in rule.samples]) if k else np.zeros((0, n))),
         family=np.array(family), seed=np.array(int(seed)),
-        nodes=np.array(int(res.mip_node_count)))
+        nodes=np.array(int(res.nodes)))
     tmp = out.with_name(out.name + ".part.npz")
     np.savez_compressed(tmp, **arrays)
     os.replace(tmp, out)          # whole shards only: a rerun trusts what it finds
-    return str(out), k, int(res.mip_node_count), time.perf_counter() - t0
+    return str(out), k, int(res.nodes), time.perf_counter() - t0
 
 
 def load_shard(path):
