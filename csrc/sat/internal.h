@@ -77,6 +77,11 @@ struct osat {
   unsigned char *seen; /* per variable, scratch of analysis */
   unsigned char *saved, *target, *best; /* phases: 0 positive, 1 negative */
   signed char *initial;                 /* user phase: 0 none, 1 pos, -1 neg */
+  /* predicted phases (osat_set_predictions), apart from the saved ones:
+   * per variable 0 none, else 1 + score in per mille; npredicted entries */
+  unsigned short *predicted;
+  unsigned npredicted;
+  int predictions_pending; /* not yet made initial phases */
   unsigned char *mark;                  /* per literal, scratch */
   unsigned char *failed;                /* per literal, failed assumptions */
   signed char *model;                   /* per variable after SAT */
@@ -299,6 +304,7 @@ void osat__update_target(osat *);
 int osat__rephasing(osat *);
 void osat__rephase(osat *);
 unsigned osat__decision_phase(osat *, unsigned v);
+void osat__apply_predictions(osat *);
 
 /* proof.c */
 void osat__proof_add(osat *, const unsigned *lits, unsigned size);

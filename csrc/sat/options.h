@@ -20,6 +20,10 @@
   OPT(target, 1, 0, 2, "target phases: 0 off, 1 stable mode, 2 always") \
   OPT(rephase, 1, 0, 1, "periodically reset saved phases (best, original, inverted)") \
   OPT(rephaseint, 1000, 10, 1000000000, "conflicts between rephasings (grows)") \
+  OPT(predictinit, 1, 0, 1, "confident predicted phases are the initial phases") \
+  OPT(predictrephase, 1, 0, 1, "rephasing's original/inverted use confident predictions") \
+  OPT(predicthigh, 900, 500, 1000, "prediction score (per mille) above which the phase is true") \
+  OPT(predictlow, 100, 0, 500, "prediction score (per mille) below which the phase is false") \
   OPT(reduceint, 300, 10, 1000000, "base conflict interval of clause reductions") \
   OPT(reducefraction, 75, 10, 100, "percent of reducible learned clauses deleted") \
   OPT(tier1, 2, 1, 100, "learned clauses with glue <= tier1 are kept forever") \

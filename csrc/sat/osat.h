@@ -84,6 +84,17 @@ int osat_failed(osat *, int lit);
 int osat_phase(osat *, int lit);
 int osat_set_phases(osat *, const int32_t *lits, int64_t n);
 
+/* Predicted phases, kept apart from the saved ones: scores[i] is the
+ * probability that variable i+1 is true (NaN: none).  A score above option
+ * predicthigh or below predictlow (per mille) is confident: it becomes the
+ * initial phase at the next solve (predictinit, unless osat_phase set one)
+ * and the target of rephasing's 'original' and 'inverted' (predictrephase).
+ * Replaces earlier predictions.  0 ok, -1 a score outside [0, 1] or n out
+ * of range, -2 out of memory.  osat_prediction_counts: the confident
+ * predictions of each sign under the current thresholds. */
+int osat_set_predictions(osat *, const float *scores, int64_t n);
+void osat_prediction_counts(const osat *, int64_t *pos, int64_t *neg);
+
 /* Safe from another thread or a signal handler. Cleared when a solve starts
  * only by osat_clear_terminate (a pending request stops the next solve). */
 void osat_terminate(osat *);

@@ -1,5 +1,9 @@
 /* Phases: saving (Pipatsrisawat & Darwiche 2007), target and best phases
- * (Biere & Fleury 2020, "Chasing target phases"), and rephasing. */
+ * (Biere & Fleury 2020, "Chasing target phases"), rephasing, and predicted
+ * phases (NeuroBack, Wang et al. 2024: confident scores set the initial
+ * phases and are rephasing's 'original' and 'inverted' targets). */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -35,10 +39,88 @@ int osat__rephasing(osat *s) {
   return s->opts.rephase && s->stats.conflicts >= s->rephase_next;
 }
 
+/* 0 predicts true, 1 false, -1 no confident prediction. */
+static int predicted_phase(const osat *s, unsigned v) {
+  if (v >= s->npredicted || !s->predicted[v])
+    return -1;
+  int score = (int)s->predicted[v] - 1;
+  if (score > s->opts.predicthigh)
+    return 0;
+  if (score < s->opts.predictlow)
+    return 1;
+  return -1;
+}
+
 static unsigned char initial_phase(osat *s, unsigned v) {
   if (s->initial[v])
     return s->initial[v] < 0;
+  if (s->opts.predictrephase) {
+    int p = predicted_phase(s, v);
+    if (p >= 0)
+      return (unsigned char)p;
+  }
   return s->opts.phase ? 0 : 1;
+}
+
+/* At the start of the first solve after osat_set_predictions (so that the
+ * options the solve runs with decide): confident predictions become the
+ * saved, target and best phases, except where the user set a phase. */
+void osat__apply_predictions(osat *s) {
+  if (!s->predictions_pending)
+    return;
+  s->predictions_pending = 0;
+  if (!s->opts.predictinit)
+    return;
+  unsigned n = s->npredicted < s->nvars ? s->npredicted : s->nvars;
+  for (unsigned v = 0; v < n; v++) {
+    int p = predicted_phase(s, v);
+    if (p >= 0 && !s->initial[v])
+      s->saved[v] = s->target[v] = s->best[v] = (unsigned char)p;
+  }
+}
+
+/* Scores are probabilities of "true", NaN for no prediction; stored in per
+ * mille so that the thresholds are integer options. */
+static int set_predictions(osat *s, const float *scores, int64_t n) {
+  if (n < 0 || n > OSAT_MAX_VAR)
+    return -1;
+  for (int64_t i = 0; i < n; i++)
+    if (!isnan(scores[i]) && (scores[i] < 0.0f || scores[i] > 1.0f))
+      return -1;
+  unsigned m = (unsigned)n;
+  while (m && isnan(scores[m - 1]))
+    m--;
+  if (m > s->nvars)
+    osat__grow_vars(s, m);
+  if (m > s->npredicted) {
+    unsigned short *p = osat__realloc(s->predicted, (size_t)m * sizeof *p);
+    s->predicted = p;
+  }
+  s->npredicted = m;
+  for (unsigned v = 0; v < m; v++)
+    s->predicted[v] = isnan(scores[v])
+                          ? 0
+                          : (unsigned short)(1 + lrintf(1000.0f * scores[v]));
+  s->predictions_pending = 1;
+  return 0;
+}
+
+int osat_set_predictions(osat *s, const float *scores, int64_t n) {
+  GUARD_BEGIN(s, -2);
+  int res = set_predictions(s, scores, n);
+  GUARD_END();
+  return res;
+}
+
+void osat_prediction_counts(const osat *s, int64_t *pos, int64_t *neg) {
+  int64_t p = 0, q = 0;
+  for (unsigned v = 0; v < s->npredicted; v++) {
+    int ph = predicted_phase(s, v);
+    p += ph == 0;
+    q += ph == 1;
+  }
+  *pos = p;
+  *neg = q;
 }
 
 /* A cycle like Kissat's: best, original, best, inverted, ...; the saved and

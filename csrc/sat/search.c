@@ -148,6 +148,7 @@ static int solve(osat *s) {
     s->preprocessed = 1;
     osat__inprocess(s, 1);
   }
+  osat__apply_predictions(s);
   int res = s->inconsistent ? 20 : s->terminate_round ? 0 : search(s);
   if (res == 10) {
     for (unsigned v = 0; v < s->nvars; v++)

@@ -144,6 +144,7 @@ void osat_release(osat *s) {
   free(s->watches);
   free(s->vals); free(s->level); free(s->reason); free(s->seen);
   free(s->saved); free(s->target); free(s->best); free(s->initial);
+  free(s->predicted);
   free(s->mark); free(s->failed); free(s->model); free(s->trail);
   free(s->control); free(s->score); free(s->heap); free(s->heap_pos);
   free(s->level_stamp); free(s->links); free(s->btab); free(s->bump_scratch);

@@ -41,6 +41,8 @@ cdef extern from "osat.h" nogil:
     int osat_failed(osat *, int lit)
     int osat_phase(osat *, int lit)
     int osat_set_phases(osat *, const int32_t *lits, int64_t n)
+    int osat_set_predictions(osat *, const float *scores, int64_t n)
+    void osat_prediction_counts(const osat *, int64_t *pos, int64_t *neg)
     void osat_terminate(osat *)
     void osat_clear_terminate(osat *)
     void osat_set_conflict_limit(osat *, int64_t)
@@ -280,6 +282,22 @@ cdef class CDCL:
         if lits.shape[0]:
             osat_set_phases(self.s, &lits[0], lits.shape[0])
         self._check_memory()
+
+    def set_predictions(self, const float[::1] scores):
+        # scores validated by the caller; -1 here would be a binding bug
+        self._check()
+        cdef int res = 0
+        if scores.shape[0]:
+            res = osat_set_predictions(self.s, &scores[0], scores.shape[0])
+        self._check_memory()
+        if res == -1:
+            raise ValueError("prediction scores must lie in [0, 1] or be NaN")
+
+    def prediction_counts(self):
+        self._check()
+        cdef int64_t pos = 0, neg = 0
+        osat_prediction_counts(self.s, &pos, &neg)
+        return pos, neg
 
     def terminate(self):
         # safe while another thread is solving: only sets a flag

@@ -80,6 +80,11 @@ def add_parser(subparsers):
     _, lo, hi, _ = table["seed"]
     p.add_argument("--seed", type=int_in(lo, hi), default=None,
                    metavar="N", help=f"random seed [range {lo}..{hi}]")
+    p.add_argument("--phases", default=None, metavar="neuroback|polarity|FILE",
+                   help="predicted phases: 'neuroback' (the shipped graph network, "
+                        "skipped on tiny formulas), 'polarity' (each variable's "
+                        "more frequent sign) or a FILE of literals (one a line, "
+                        "or 'v' lines); used as the predict* options say")
     p.add_argument("-n", "--no-model", action="store_true",
                    help="do not print the model (no 'v' lines)")
     p.add_argument("--strict", action="store_true",
@@ -250,6 +255,47 @@ def _load(args, check):
     return lits, offsets, max(info["header_vars"], info["max_var"]), name
 
 
+def _predict(args, core, lits, offsets, nvars):
+    """Predicted phases into the core, and a c line saying what they cost."""
+    import numpy as np
+
+    from optsolve.sat._cnf import CNF
+    from optsolve.sat._phases import METHODS, phase_scores
+    method = args.phases if args.phases in METHODS else _PathArg(args.phases)
+    cnf = CNF._from_arrays(np.frombuffer(lits, dtype=np.int32),
+                           np.frombuffer(offsets, dtype=np.int64), nvars)
+    try:
+        scores, info = phase_scores(cnf, method)
+    except ValueError as exc:
+        raise _FileError(str(exc)) from None
+    core.set_predictions(scores)
+    if info["skipped"]:
+        _comment(args, f"phases: {info['method']} skipped ({info['skipped']}): "
+                       f"default phases")
+        return
+    pos, neg = core.prediction_counts()
+    known = int(np.count_nonzero(~np.isnan(scores)))
+    _comment(args, f"phases: {info['method']}, {pos} true and {neg} false confident "
+                   f"of {known} predicted, {nvars} variables")
+    if info["method"] == "neuroback":
+        _comment(args, f"phases: graph {info['graph_time']:.3f} s, inference "
+                       f"{info['inference_time']:.3f} s, {info['predict_time']:.3f} s "
+                       f"with loading")
+
+
+class _PathArg(os.PathLike):
+    """A command-line path that is not a method name."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __fspath__(self):
+        return self.path
+
+    def __repr__(self):
+        return repr(self.path)
+
+
 def _print_model(core, nvars):
     """v lines: the solver's values, then the variables it never saw (up to
     the header's count) as positive literals, streamed."""
@@ -311,7 +357,11 @@ def run(args) -> int:
             for i in range(0, len(offsets) - 1, _ADD_CHUNK):
                 check()
                 core.add_arrays(lits, lim[i:i + _ADD_CHUNK + 1])
-            del lits, offsets, lim
+            del lim
+            if args.phases is not None:
+                check()
+                _predict(args, core, lits, offsets, nvars)
+            del lits, offsets
             check()
             if args.verbose and not args.quiet:
                 _comment(args, "t  seconds  conflicts restarts mode  redundant "

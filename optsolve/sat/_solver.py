@@ -179,9 +179,13 @@ class Solver:
         DRAT text (``d`` prefix for deletions) or binary DRAT.
     time_limit : float, optional
         Seconds allowed to each :meth:`solve_limited` call.
-    phases : sequence of int, optional
+    phases : sequence of int, {"neuroback", "polarity"} or path-like, optional
         Initial phase of variables: literal ``v`` prefers true, ``-v`` false
-        (see :meth:`set_phases`).
+        (see :meth:`set_phases`). ``"neuroback"`` predicts backbone phases of
+        ``bootstrap_with`` with the shipped graph network, ``"polarity"``
+        takes each variable's more frequent sign, a path (``os.PathLike``)
+        reads a phase file (one literal per line, or ``v`` lines); these
+        three go through :meth:`set_predictions` (the ``predict*`` options).
     seed : int, optional
         Random seed (varies the initial variable order).
     options : dict, optional
@@ -254,12 +258,22 @@ class Solver:
             self._proof = os.fspath(proof)
             self._proof_text = proof_format == "text"
             self._core.proof_path(self._proof, proof_format == "binary")
-        if phases is not None:
+        self._prediction = dict(_NO_PREDICTION)
+        predicted = _predicted_phases(phases)
+        if predicted and bootstrap_with is None:
+            raise ValueError(f"`phases={phases!r}` predicts from the formula: "
+                             f"pass it as `bootstrap_with`")
+        if phases is not None and not predicted:
             self.set_phases(phases)
         if sync_with is not None and name in _POOL_SYNCING_NAMES:
             self.attach_vpool(sync_with)
         if bootstrap_with is not None:
             self.append_formula(bootstrap_with)
+        if predicted:
+            self.predict_phases(_as_cnf(getattr(bootstrap_with, "clauses", None)
+                                        if hasattr(bootstrap_with, "atmosts")
+                                        else bootstrap_with, "bootstrap_with"),
+                                phases)
 
     # -- configuration ---------------------------------------------------
     @staticmethod
@@ -570,10 +584,82 @@ class Solver:
         self._core.set_phases(self._internal(_as_lits(literals, "literals")))
 
     @_pysat_method
+    def set_predictions(self, scores):
+        """Predicted phases: ``scores[v - 1]`` is the probability that
+        variable ``v`` is true, NaN for no prediction.
+
+        Kept apart from the saved phases: the scores above option
+        ``predicthigh`` or below ``predictlow`` (per mille) become the
+        initial phases of the next solve (``predictinit``; variables given a
+        phase by :meth:`set_phases` keep it) and the targets of rephasing's
+        'original' and 'inverted' resets (``predictrephase``). Replaces
+        earlier predictions.
+
+        Examples
+        --------
+        >>> with Solver(bootstrap_with=[[1, 2], [-1, -2]]) as s:
+        ...     s.set_predictions([0.02, 0.97])
+        ...     s.solve(), s.get_model()
+        (True, [-1, 2])
+        """
+        scores = np.asarray(scores)
+        if scores.ndim != 1 or not (np.issubdtype(scores.dtype, np.floating)
+                                    or np.issubdtype(scores.dtype, np.integer)):
+            raise ValueError("`scores` must be a 1-D array of numbers")
+        scores = scores.astype(np.float32)
+        bad = ~(np.isnan(scores) | ((scores >= 0) & (scores <= 1)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"`scores` must lie in [0, 1] or be NaN, got "
+                             f"{scores[i]!r} for variable {i + 1}")
+        if scores.size > _cdcl.MAX_VAR:
+            raise ValueError(f"`scores` has more than {_cdcl.MAX_VAR} entries")
+        if self._map is not None and scores.size:
+            known = np.flatnonzero(~np.isnan(scores)).astype(np.int32) + 1
+            mapped = self._internal(known)
+            internal = np.full(int(mapped.max()) if mapped.size else 0, np.nan,
+                               dtype=np.float32)
+            internal[mapped - 1] = scores[known - 1]
+            scores = internal
+        self._core.set_predictions(np.ascontiguousarray(scores, dtype=np.float32))
+
+    @_pysat_method
+    def predict_phases(self, formula, method="neuroback", *, weights=None,
+                       min_edges=None):
+        """Predict phases of `formula` (the one being solved) and set them
+        (:meth:`set_predictions`); returns what :meth:`accum_stats` reports
+        of it (``predict_method``, ``predict_skipped``, ``predict_time``,
+        ``graph_time``, ``inference_time``).
+
+        `method` is ``"neuroback"`` (the shipped network, skipped on
+        formulas with fewer than `min_edges` literal occurrences, default
+        :data:`optsolve.sat._phases.MIN_EDGES`), ``"polarity"`` or a
+        path-like phase file.
+        """
+        from optsolve.sat import _phases
+        cnf = _as_cnf(formula, "formula")
+        scores, info = _phases.phase_scores(
+            cnf, method, weights=weights,
+            min_edges=_phases.MIN_EDGES if min_edges is None else min_edges)
+        self.set_predictions(scores)
+        self._prediction = {"predict_method": info["method"],
+                            "predict_skipped": info["skipped"],
+                            "predict_time": info["predict_time"],
+                            "graph_time": info["graph_time"],
+                            "inference_time": info["inference_time"]}
+        return dict(self._prediction)
+
+    @_pysat_method
     def accum_stats(self):
         """Statistics accumulated over all calls (dict: ``conflicts``,
-        ``decisions``, ``propagations``, ``restarts``, ...)."""
-        return self._core.statistics()
+        ``decisions``, ``propagations``, ``restarts``, ...; of predicted
+        phases: ``predict_time`` and its ``graph_time`` and
+        ``inference_time`` in seconds, ``predicted_true`` and
+        ``predicted_false``, the confident predictions)."""
+        stats = self._core.statistics()
+        stats.update(self._prediction)
+        stats["predicted_true"], stats["predicted_false"] = self._core.prediction_counts()
+        return stats
 
     @_pysat_method
     def nof_vars(self):
@@ -825,6 +911,23 @@ class SolveResult(dict):
                 f"time={self.statistics.get('time', 0.0):.3g})")
 
 
+_NO_PREDICTION = {"predict_method": None, "predict_skipped": None,
+                  "predict_time": 0.0, "graph_time": 0.0, "inference_time": 0.0}
+
+
+def _predicted_phases(phases):
+    """Whether `phases` names a prediction (method or file) rather than
+    literals; a string that names neither is refused."""
+    if isinstance(phases, os.PathLike):
+        return True
+    if isinstance(phases, str):
+        if phases in ("neuroback", "polarity"):
+            return True
+        raise ValueError(f"`phases` must be 'neuroback', 'polarity', a path "
+                         f"(os.PathLike) or a sequence of literals, got {phases!r}")
+    return False
+
+
 def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
           propagations=None, proof=None, proof_format="text", phases=None,
           seed=None, options=None, verbose=0, strict=False):
@@ -847,8 +950,13 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
         Write a DRAT proof to this file.
     proof_format : {"text", "binary"}
         Format of the proof.
-    phases : sequence of int, optional
-        Initial phases (literal ``v``: prefer true, ``-v``: prefer false).
+    phases : sequence of int, {"neuroback", "polarity"} or path-like, optional
+        Initial phases (literal ``v``: prefer true, ``-v``: prefer false),
+        or predicted ones: ``"neuroback"`` (the shipped graph network;
+        skipped on tiny formulas, see ``statistics["predict_skipped"]``),
+        ``"polarity"`` (each variable's more frequent sign) or a phase file
+        (``os.PathLike``; one literal per line or ``v`` lines). Prediction
+        time is in ``statistics["predict_time"]``.
     seed : int, optional
         Random seed.
     options : dict, optional
@@ -888,11 +996,16 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
     else:
         cnf = _as_cnf(formula, "formula")
     assumptions = _as_lits(assumptions, "assumptions")
+    predicted = _predicted_phases(phases)
     with Solver(proof=proof, proof_format=proof_format, seed=seed,
                 options=options, verbose=verbose, time_limit=time_limit) as s:
-        if phases is not None:
+        if phases is not None and not predicted:
             s.set_phases(phases)
         s.append_formula(formula if getattr(formula, "atmosts", None) else cnf)
+        if predicted:
+            info = s.predict_phases(cnf, phases)
+            if time_limit is not None:  # prediction counts against the limit
+                s._time_limit = max(time_limit - info["predict_time"], 0.0)
         # here 0 is a budget of nothing (PySAT's conf_budget(0) is none)
         if conflicts is not None:
             s._conf_budget = _budget(conflicts, "conflicts", zero_is_none=False)
