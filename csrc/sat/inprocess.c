@@ -8,10 +8,13 @@
  * 100 per mille).  Variables of the current assumptions are frozen. */
 #include "internal.h"
 
+int osat__inprocess_any(osat *s) {
+  return s->opts.elim || s->opts.subsume || s->opts.substitute ||
+         s->opts.probe || s->opts.transred;
+}
+
 int osat__inprocessing(osat *s) {
-  return s->opts.inprocess &&
-         (s->opts.elim || s->opts.subsume || s->opts.substitute ||
-          s->opts.probe) &&
+  return s->opts.inprocess && osat__inprocess_any(s) &&
          s->stats.conflicts >= s->inprocess_next;
 }
 
@@ -67,6 +70,12 @@ int osat__inprocess(osat *s, int preprocessing) {
   }
   if (ok && s->opts.substitute)
     ok = osat__substitute(s);
+  if (ok && s->opts.transred) {
+    s->ticks = s->inprocess_polls = 0;
+    int64_t size = ((int64_t)s->arena.n + 2 * s->stats.irredundant) / 10;
+    s->ticks_limit = budget(s, preprocessing, size, s->opts.transredeffort);
+    ok = osat__transred(s);
+  }
   ok = ok && osat__occs_begin(s);
   if (ok) {
     int64_t literals = 0;

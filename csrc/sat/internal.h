@@ -327,6 +327,9 @@ int osat__find_gate(osat *, unsigned v, unsigned *gpos, unsigned *gneg);
 /* probe.c */
 int osat__probe(osat *);
 
+/* transred.c */
+int osat__transred(osat *);
+
 /* substitute.c */
 int osat__substitute(osat *);
 
@@ -344,6 +347,7 @@ void osat__restore(osat *);
 int osat__out_of_time(osat *);
 
 /* inprocess.c */
+int osat__inprocess_any(osat *);
 int osat__inprocessing(osat *);
 int osat__inprocess_done(osat *);
 int osat__inprocess(osat *, int preprocessing);

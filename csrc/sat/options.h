@@ -32,6 +32,8 @@
   OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
   OPT(vivify, 1, 0, 1, "vivify tier-2 learned clauses after reductions") \
   OPT(vivifyeffort, 30, 0, 1000, "vivification propagations per mille of search's") \
+  OPT(vivifyirred, 1, 0, 1, "vivify irredundant clauses too (after learned ones)") \
+  OPT(vivifyirredeffort, 10, 0, 1000, "irredundant vivification propagations per mille of search's") \
   OPT(preprocess, 1, 0, 1, "an inprocessing round before the first search") \
   OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
@@ -48,6 +50,8 @@
   OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
   OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \
   OPT(preprocesseffort, 20, 0, 100000, "first-round ticks per literal (per 100 per mille of effort)") \
+  OPT(transred, 1, 0, 1, "transitive reduction of binary implications") \
+  OPT(transredeffort, 10, 0, 100000, "transitive-reduction ticks per mille of search ticks") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 
 #endif

@@ -40,6 +40,10 @@ typedef struct osat_statistics {
   int64_t inprocessings, eliminated, restored, resolvents, gates;
   int64_t subsumed, strengthened, substituted, failed;
   double elim_time, subsume_time, substitute_time, probe_time;
+  /* binary clauses removed by transitive reduction, irredundant clauses
+   * vivification shortened (or removed) */
+  int64_t transitive, vivified_irredundant;
+  double transred_time;
 } osat_statistics;
 
 /* NULL when out of memory. */

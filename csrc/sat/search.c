@@ -143,8 +143,7 @@ static int solve(osat *s) {
   osat__restore(s);
   s->terminate_round = 0;
   if (!s->inconsistent && !s->preprocessed && s->opts.preprocess &&
-      (s->opts.elim || s->opts.subsume || s->opts.substitute ||
-       s->opts.probe)) {
+      osat__inprocess_any(s)) {
     s->preprocessed = 1;
     osat__inprocess(s, 1);
   }

@@ -27,6 +27,8 @@ cdef extern from "osat.h" nogil:
         int64_t inprocessings, eliminated, restored, resolvents, gates
         int64_t subsumed, strengthened, substituted, failed
         double elim_time, subsume_time, substitute_time, probe_time
+        int64_t transitive, vivified_irredundant
+        double transred_time
     int OSAT_MAX_VAR
     osat *osat_new()
     void osat_release(osat *)
@@ -367,7 +369,9 @@ cdef class CDCL:
             subsumed=st.subsumed, strengthened=st.strengthened,
             substituted=st.substituted, elim_time=st.elim_time,
             subsume_time=st.subsume_time, substitute_time=st.substitute_time,
-            failed=st.failed, probe_time=st.probe_time)
+            failed=st.failed, probe_time=st.probe_time,
+            transitive=st.transitive, transred_time=st.transred_time,
+            vivified_irredundant=st.vivified_irredundant)
 
     def nvars(self):
         self._check()

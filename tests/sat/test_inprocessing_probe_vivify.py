@@ -1,0 +1,94 @@
+"""Transitive reduction, vivification of irredundant clauses, XOR and ITE
+gates: each technique must fire on a formula made for it, and with it on
+every model satisfies the ORIGINAL clauses and every UNSAT answer has a DRAT
+proof that dratify accepts."""
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+
+from optsolve.sat import Solver, solve
+
+_spec = importlib.util.spec_from_file_location(
+    "optsolve_sat_test_gen", Path(__file__).with_name("_gen.py"))
+G = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(G)
+
+ONLY = {"elim": 0, "subsume": 0, "substitute": 0, "probe": 0, "transred": 0,
+        "vivify": 0, "vivifyirred": 0}
+
+
+def implication_chain(n, seed):
+    """Binary implications 1 -> 2 -> ... -> n plus random shortcuts i -> j
+    (i < j, all transitive), hidden among random ternary clauses."""
+    rng = random.Random(seed)
+    clauses = [[-i, i + 1] for i in range(1, n)]
+    for _ in range(n):
+        i, j = sorted(rng.sample(range(1, n + 1), 2))
+        if j > i + 1:
+            clauses.append([-i, j])
+    m = n + 40
+    clauses += [[rng.choice((1, -1)) * v for v in rng.sample(range(n + 1, m + 1), 3)]
+                for _ in range(60)]
+    return clauses
+
+
+def test_transitive_binaries_are_removed_and_models_stay_right():
+    clauses = implication_chain(40, 1)
+    with Solver(bootstrap_with=clauses, options=dict(ONLY, transred=1)) as s:
+        assert s.solve() is True
+        assert G.satisfies(clauses, s.get_model())
+        st = s.accum_stats()
+        assert st["transitive"] >= 5
+    with Solver(bootstrap_with=clauses, options=ONLY) as s:
+        assert s.solve() is True
+        assert s.accum_stats()["transitive"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_transitive_reduction_finds_failed_literals_with_proof(tmp_path, fmt):
+    # -1 -> 2 -> 3 -> 1: so 1 is a unit; the rest is a pigeonhole (UNSAT)
+    clauses = [[1, 2], [-2, 3], [-3, 1], [1, 4, 5]] + [
+        [abs(l) + 5 if l > 0 else -(abs(l) + 5) for l in c] for c in G.pigeonhole(4)]
+    proof = tmp_path / "p.drat"
+    r = solve(clauses, proof=proof, proof_format=fmt, options=dict(ONLY, transred=1))
+    assert r.status == "UNSAT"
+    assert r.statistics["failed"] >= 1
+    assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok
+
+
+# vivification after every reduction, with a large budget
+VIVIFY = dict(ONLY, vivify=1, vivifyirred=1, vivifyirredeffort=1000,
+              reduceint=10, tier2=1000)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_irredundant_vivification_keeps_models(seed):
+    clauses = G.random_ksat(120, 480, seed=seed) + G.random_ksat(120, 30, k=5, seed=seed + 50)
+    with Solver(bootstrap_with=clauses, options=VIVIFY) as s, \
+            Solver(bootstrap_with=clauses, options=ONLY) as ref:
+        r = s.solve()
+        assert r == ref.solve()
+        if r:
+            assert G.satisfies(clauses, s.get_model())
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_irredundant_vivification_proofs(tmp_path, fmt):
+    shortened = 0
+    for seed in range(3):
+        clauses = G.random_ksat(60, 300, seed=100 + seed) + [
+            c + [seed + 1] for c in G.random_ksat(60, 40, k=3, seed=200 + seed)]
+        proof = tmp_path / f"{seed}.drat"
+        r = solve(clauses, proof=proof, proof_format=fmt, options=VIVIFY)
+        assert r.status == "UNSAT", seed
+        shortened += r.statistics["vivified_irredundant"]
+        assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok, seed
+    assert shortened > 0
+
+
+def test_irredundant_vivification_option_turns_it_off():
+    clauses = G.random_ksat(60, 300, seed=101)
+    r = solve(clauses, options=dict(VIVIFY, vivifyirred=0))
+    assert r.statistics["vivified_irredundant"] == 0
