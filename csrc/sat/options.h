@@ -49,6 +49,9 @@
   OPT(elimocclim, 100, 1, 100000, "variables in more clauses are not eliminated") \
   OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
   OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \
+  OPT(ites, 1, 0, 1, "if-then-else gates restrict resolvents (with gates)") \
+  OPT(xors, 1, 0, 1, "XOR gates restrict resolvents (with gates)") \
+  OPT(xorsize, 5, 3, 5, "most variables of an XOR gate, the defined one included") \
   OPT(preprocesseffort, 20, 0, 100000, "first-round ticks per literal (per 100 per mille of effort)") \
   OPT(transred, 1, 0, 1, "transitive reduction of binary implications") \
   OPT(transredeffort, 10, 0, 100000, "transitive-reduction ticks per mille of search ticks") \

@@ -92,3 +92,66 @@ def test_irredundant_vivification_option_turns_it_off():
     clauses = G.random_ksat(60, 300, seed=101)
     r = solve(clauses, options=dict(VIVIFY, vivifyirred=0))
     assert r.statistics["vivified_irredundant"] == 0
+
+
+def ite_chain(n, seed):
+    """v_i = ITE(c_i, t_i, e_i) over earlier variables, with the last output
+    forced to a value it can take (checked by the caller's solve)."""
+    rng = random.Random(seed)
+    clauses, nxt = [], n + 1
+    for _ in range(n):
+        c, t, e = rng.sample(range(1, nxt), 3)
+        v = nxt
+        nxt += 1
+        clauses += [[-v, -c, t], [-v, c, e], [v, -c, -t], [v, c, -e]]
+    return clauses, nxt - 1
+
+
+def xor_chain(n, width, seed, parity):
+    """y_i = XOR of `width` earlier variables, as the 2^width clauses each,
+    and the XOR of all outputs fixed to `parity` by a final long XOR over
+    fresh intermediate sums."""
+    rng = random.Random(seed)
+    clauses, nxt = [], n + 1
+    outs = []
+    for _ in range(n):
+        ins = rng.sample(range(1, nxt), width)
+        y = nxt
+        nxt += 1
+        clauses += G.xor_clauses(ins + [y], 0)  # y = XOR(ins)
+        outs.append(y)
+    return clauses, outs, nxt
+
+
+@pytest.mark.parametrize("gate", ["ites", "xors"])
+def test_ite_and_xor_gates_are_found_and_models_stay_right(gate):
+    if gate == "ites":
+        clauses, out = ite_chain(40, 3)
+    else:
+        clauses, outs, _ = xor_chain(40, 3, 3, 0)
+        out = outs[-1]
+    opts = dict(ONLY, elim=1, gates=1)
+    counts = {}
+    for on in (1, 0):
+        for value in (out, -out):
+            with Solver(bootstrap_with=clauses + [[value]], options=dict(opts, **{gate: on})) as s:
+                assert s.solve() is True
+                assert G.satisfies(clauses + [[value]], s.get_model())
+                counts[on] = counts.get(on, 0) + s.accum_stats()["gates"]
+    assert counts[1] > counts[0]
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_xor_and_ite_gate_elimination_proofs(tmp_path, fmt):
+    for seed in range(3):
+        # two XOR chains over the same inputs computing the same parity,
+        # with different outputs forced: UNSAT
+        clauses = G.parity_chain(14, satisfiable=False, seed=seed)
+        ite, out = ite_chain(20, seed)
+        clauses = clauses + [[l + (100 if l > 0 else -100) for l in c] for c in ite]
+        proof = tmp_path / f"{seed}.drat"
+        r = solve(clauses, proof=proof, proof_format=fmt,
+                  options=dict(ONLY, elim=1, gates=1, elimbound=4))
+        assert r.status == "UNSAT"
+        assert r.statistics["gates"] > 0
+        assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok, seed
