@@ -6,9 +6,15 @@ by default, any cluster by its scheduler's address) that reads it, solves it
 within its time and memory limits, checks the answer and returns one row
 (:data:`COLUMNS`); rows are appended to the output file as they finish.
 
-Public names: :func:`solve_many`, :class:`BatchResult`, :data:`COLUMNS`.
+Public names: :func:`solve_many`, :class:`BatchResult`, :data:`COLUMNS`;
+for other engines' Dask work (labelling, data collection):
+:func:`batch_client` (a LocalCluster or a scheduler's address, as a context)
+and :class:`BatchProgress` (the progress bar, labelled per use).
 """
+from optsolve.batch._cluster import batch_client
+from optsolve.batch._progress import BatchProgress
 from optsolve.batch._rows import COLUMNS
 from optsolve.batch._solve_many import BatchResult, solve_many
 
-__all__ = ["solve_many", "BatchResult", "COLUMNS"]
+__all__ = ["solve_many", "BatchResult", "COLUMNS", "batch_client",
+           "BatchProgress"]

@@ -35,14 +35,46 @@ def _sigint_ignored():
 
 @contextlib.contextmanager
 def batch_client(client=None, scheduler=None, workers=None, dashboard=False):
-    """Yield ``(client, owned)``; a client made here is closed on exit.
+    """The Dask client of a batch, as a context: the caller's own, one
+    connected to a scheduler's address, or a LocalCluster started here and
+    closed on exit.
 
-    A LocalCluster made here has ``workers`` processes (default: one per
-    CPU) of one thread each, and a scheduler that hands a worker one task
-    at a time and gives up on a task the first time a worker dies under
-    it: the batch counts and retries such tasks itself, so that
-    ``attempts`` in the rows is exact.
+    Parameters
+    ----------
+    client : distributed.Client or str, optional
+        A client to use as it is (not closed on exit), or a scheduler
+        address (same as ``scheduler``).
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``"tcp://10.0.0.1:8786"``.
+    workers : int, optional
+        Worker processes of the LocalCluster started when neither
+        ``client`` nor ``scheduler`` is given (default: one per CPU).
+    dashboard : bool
+        Serve the LocalCluster's dashboard (on any free port; its address
+        is ``client.dashboard_link``).
+
+    Yields
+    ------
+    (client, owned) : (distributed.Client, bool)
+        ``owned`` is True when the client (and its cluster) was made here.
+
+    Notes
+    -----
+    A LocalCluster made here has processes of one thread each, and a
+    scheduler that hands a worker one task at a time and gives up on a
+    task the first time a worker dies under it: the batch counts and
+    retries such tasks itself, so that ``attempts`` in the rows is exact.
+    Its workers ignore SIGINT: Ctrl-C is the caller's to handle.
+
+    Examples
+    --------
+    >>> from optsolve.batch import batch_client
+    >>> with batch_client(workers=1) as (client, owned):  # doctest: +SKIP
+    ...     client.submit(sum, [1, 2]).result(), owned
+    (3, True)
     """
+    if isinstance(client, str):
+        client, scheduler = None, client
     try:
         from distributed import Client, LocalCluster
     except ImportError:

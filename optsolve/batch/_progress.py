@@ -11,7 +11,34 @@ __all__ = ["BatchProgress"]
 
 
 class BatchProgress:
-    def __init__(self, total, enabled=True, initial=0, stream=None):
+    """A progress bar for work on a Dask batch, on standard error.
+
+    Parameters
+    ----------
+    total : int
+        Items to be done in this run.
+    enabled : bool
+        False: silent (``-q``).
+    initial : int
+        Items done by an earlier run (resume); said once, not counted.
+    stream : file, optional
+        Where it goes (default: standard error).
+    label : str
+        What the bar says it is doing, e.g. ``"neuroback labels"``.
+
+    Examples
+    --------
+    >>> import io
+    >>> bar = BatchProgress(2, label="my sweep", stream=io.StringIO())
+    >>> bar.update({"status": "SAT"}); bar.update({"status": "UNSAT"})
+    >>> bar.summary(), bar.done
+    ('SAT=1 UNSAT=1', 2)
+    >>> bar.close()
+    """
+
+    def __init__(self, total, enabled=True, initial=0, stream=None,
+                 label="optsolve batch"):
+        self.label = str(label)
         self.counts = Counter()
         self.enabled = bool(enabled)
         self.stream = stream if stream is not None else sys.stderr
@@ -28,7 +55,7 @@ class BatchProgress:
             return
         self._bar = tqdm(total=total, file=self.stream, unit="inst",
                          dynamic_ncols=True, smoothing=0.1,
-                         desc="optsolve batch", initial=0)
+                         desc=self.label, initial=0)
         if initial:
             self._bar.write(f"resuming: {initial} instances already done",
                             file=self.stream)
@@ -37,6 +64,7 @@ class BatchProgress:
         return " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
 
     def update(self, row):
+        """One item done; ``row["status"]`` is counted."""
         self.counts[row["status"]] += 1
         self.done += 1
         if self._bar is not None:
@@ -47,7 +75,7 @@ class BatchProgress:
             if now - self._last >= 5.0 or self.done == self.total:
                 self._last = now
                 rate = self.done / max(now - self._start, 1e-9)
-                print(f"optsolve batch: {self.done}/{self.total} "
+                print(f"{self.label}: {self.done}/{self.total} "
                       f"({rate * 60:.1f}/min) {self.summary()}",
                       file=self.stream, flush=True)
 

@@ -181,8 +181,7 @@ def collect(family, seeds, out_dir, *, client=None, scheduler=None, workers=None
     """Collect the shards of ``family`` for ``seeds`` into ``out_dir`` on
     the batch client, skipping shards already written. Returns a dict of
     totals (``instances``, ``skipped``, ``samples``, ``nodes``)."""
-    from optsolve.batch._cluster import batch_client
-    from optsolve.batch._progress import BatchProgress
+    from optsolve.batch import BatchProgress, batch_client
     if family not in SIZES:
         raise ValueError(f"`family` must be one of {sorted(SIZES)}, got {family!r}")
     out_dir = Path(out_dir)
@@ -193,7 +192,8 @@ def collect(family, seeds, out_dir, *, client=None, scheduler=None, workers=None
                   samples=0, nodes=0)
     if not todo:
         return totals
-    bar = BatchProgress(len(todo), progress, initial=totals["skipped"])
+    bar = BatchProgress(len(todo), progress, initial=totals["skipped"],
+                        label="branching samples")
     try:
         with batch_client(client, scheduler, workers) as (c, _):
             from distributed import as_completed

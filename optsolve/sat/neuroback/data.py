@@ -304,15 +304,15 @@ def label_many(specs, out, *, time_limit=None, models=16, workers=None,
     Returns the number of rows written."""
     from distributed import as_completed
 
-    from optsolve.batch._cluster import batch_client
-    from optsolve.batch._progress import BatchProgress
+    from optsolve.batch import BatchProgress, batch_client
     out = Path(out)
     manifest = out / "manifest.csv"
     new = not manifest.exists()
     written = 0
     if not specs:
         return 0
-    bar = BatchProgress(len(specs), enabled=progress, initial=already)
+    bar = BatchProgress(len(specs), enabled=progress, initial=already,
+                        label="neuroback labels")
     with batch_client(client=client, scheduler=scheduler, workers=workers) as (c, _), \
             open(manifest, "a", newline="") as f:
         w = csv.DictWriter(f, fieldnames=MANIFEST_COLUMNS)
