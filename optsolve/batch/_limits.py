@@ -24,13 +24,15 @@ import threading
 import time
 
 __all__ = ["memory_limit", "Watchdog", "grace_period", "KILL_TOPIC",
-           "START_TOPIC"]
+           "START_TOPIC", "ROW_TOPIC"]
 
 #: Scheduler event topic under which a watchdog reports the task it killed.
 KILL_TOPIC = "optsolve-batch-kill"
 #: Topic of the tasks that started: a task that was only waiting on a
 #: worker that died has not used up an attempt.
 START_TOPIC = "optsolve-batch-start"
+#: Topic of the rows of a chunk of instances, sent as each one finishes.
+ROW_TOPIC = "optsolve-batch-row"
 
 
 def _address_space():

@@ -8,16 +8,18 @@ reader's one-line message, a solve over its memory allowance gives
 from __future__ import annotations
 
 import os
+import pickle
 import time
 import warnings
 
 import numpy as np
 
-from optsolve.batch._limits import KILL_TOPIC, START_TOPIC, Watchdog, memory_limit
+from optsolve.batch._limits import (KILL_TOPIC, ROW_TOPIC, START_TOPIC,
+                                    Watchdog, memory_limit)
 from optsolve.batch._rows import blank_row
 from optsolve.batch._verify import check_milp_solution, check_model, model_hash
 
-__all__ = ["run_task"]
+__all__ = ["run_task", "run_chunk"]
 
 _MILP_STATUS = {0: "optimal", 2: "infeasible", 3: "unbounded", 4: "other"}
 _MILP_LIMIT = {"time": "time_limit", "node": "node_limit"}
@@ -67,12 +69,49 @@ def _one_line(exc):
 def run_task(instance, item, engine, time_limit=None, memory_limit_mb=None,
              options=None, config=""):
     """Solve one instance and return its row (see :data:`COLUMNS`)."""
-    start = time.perf_counter()
-    row = blank_row(instance, engine, config)
     worker = _worker()
-    row["worker"] = worker.address if worker is not None else "local"
     if worker is not None:
         worker.log_event(START_TOPIC, str(worker.get_current_task()))
+    return _run_one(worker, instance, item, engine, time_limit,
+                    memory_limit_mb, options, config)
+
+
+def run_chunk(batch, entries, engine, time_limit=None, memory_limit_mb=None,
+              options=None, config=""):
+    """Solve the ``(instance, item)`` pairs of ``entries`` in turn, each
+    within its own limits, and return their rows.
+
+    Several small instances share one Dask task, whose own cost (some
+    milliseconds) would otherwise exceed theirs. Each row also goes to the
+    client as it finishes, as an event under :data:`ROW_TOPIC` tagged with
+    ``batch`` and the task's key, so that the rows of a chunk whose worker
+    dies are not lost and only its unfinished instances run again.
+    """
+    worker = _worker()
+    key = None
+    if worker is not None:
+        key = str(worker.get_current_task())
+        worker.log_event(START_TOPIC, key)
+    cancelled = _cancel_probe(worker)
+    rows = []
+    for instance, item in entries:
+        if cancelled is not None and cancelled():
+            break  # Ctrl-C on the client: the rest would be thrown away
+        row = _run_one(worker, instance, item, engine, time_limit,
+                       memory_limit_mb, options, config)
+        rows.append(row)
+        if worker is not None and len(entries) > 1:
+            # pickled: stats may hold numpy scalars, events must be msgpack
+            worker.log_event(ROW_TOPIC, {"batch": batch, "key": key,
+                                         "row": pickle.dumps(row)})
+    return rows
+
+
+def _run_one(worker, instance, item, engine, time_limit, memory_limit_mb,
+             options, config):
+    start = time.perf_counter()
+    row = blank_row(instance, engine, config)
+    row["worker"] = worker.address if worker is not None else "local"
     nbytes = None if memory_limit_mb is None else int(memory_limit_mb * 2**20)
     # ending the process is safe only where a Nanny replaces the worker
     nanny = worker is not None and getattr(worker, "nanny", None) is not None

@@ -1,4 +1,8 @@
-"""Instances generated for the batch tests."""
+"""Instances generated for the batch tests, and a worker killer."""
+import os
+import signal
+import time
+
 import numpy as np
 from optsolve.sat import CNF
 
@@ -58,3 +62,17 @@ def pysat_answer(cnf):
     from pysat.solvers import Minisat22
     with Minisat22(bootstrap_with=cnf.clauses) as s:
         return "SAT" if s.solve() else "UNSAT"
+
+
+def kill_worker_running(client, killed, done):
+    """SIGKILL, once, the worker of a batch task running for 0.3 s."""
+    while not done.is_set():
+        before = client.processing()
+        time.sleep(0.3)
+        after = client.processing()
+        for addr, keys in after.items():
+            if set(keys) & set(before.get(addr, ())):
+                pid = client.run(os.getpid, workers=[addr])[addr]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(addr)
+                return

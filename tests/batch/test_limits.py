@@ -2,7 +2,6 @@
 mid-task (retried, nothing lost, nothing twice), a solve that ignores its
 interrupt (its worker is replaced), Ctrl-C (running tasks stop)."""
 import importlib.util
-import os
 import signal
 import threading
 import time
@@ -41,26 +40,12 @@ def test_memory_limit_gives_memout_and_the_batch_goes_on(tmp_path, idle_client):
     assert row["status"] in ("UNKNOWN", "SAT", "UNSAT")
 
 
-def _kill_worker_running(client, killed, done):
-    """SIGKILL, once, the worker of a batch task running for 0.3 s."""
-    while not done.is_set():
-        before = client.processing()
-        time.sleep(0.3)
-        after = client.processing()
-        for addr, keys in after.items():
-            if set(keys) & set(before.get(addr, ())):
-                pid = client.run(os.getpid, workers=[addr])[addr]
-                os.kill(pid, signal.SIGKILL)
-                killed.append(addr)
-                return
-
-
 def test_worker_killed_mid_task_is_retried(tmp_path, idle_client):
     items = {"php": gen.pigeonhole(11)}
     items.update({f"s{i}": gen.random_3sat(40, 4.0, seed=i) for i in range(3)})
     out = tmp_path / "rows.csv"
     killed, done = [], threading.Event()
-    killer = threading.Thread(target=_kill_worker_running,
+    killer = threading.Thread(target=gen.kill_worker_running,
                               args=(idle_client, killed, done), daemon=True)
     killer.start()
     try:
@@ -83,7 +68,7 @@ def test_worker_killed_mid_task_is_retried(tmp_path, idle_client):
 
 def test_worker_killed_too_often_gives_failed_row(idle_client):
     killed, done = [], threading.Event()
-    killer = threading.Thread(target=_kill_worker_running,
+    killer = threading.Thread(target=gen.kill_worker_running,
                               args=(idle_client, killed, done), daemon=True)
     killer.start()
     try:
