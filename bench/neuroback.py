@@ -4,6 +4,12 @@ forward pass) per million edges.
 Usage: python -m bench neuroback [--part graph|infer] [--clauses 1000000]
                                  [--repeat 3] [--no-public]
                                  [--weights FILE | --hidden 32 --layers 4]
+       python -m bench neuroback --part solve [--time-limit 15]
+                                 [--sets public,random,unsat]
+                                 [--rand-sizes 250,300 --rand-count 4] [--no-plot]
+
+--part solve: default phases against phases="neuroback" and "polarity" in
+the solver (see bench/_neuroback_solve.py for what is measured and how).
 
 1. A generated random 3-SAT formula of --clauses clauses at ratio 4.2.
 2. Every public CNF in ../shared/data/sat (and sat/app), one row per family.
@@ -51,7 +57,16 @@ def measure(path, parts, repeat, predictor=None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench neuroback",
                                  description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("graph", "infer"), default="graph")
+    ap.add_argument("--part", choices=("graph", "infer", "solve"), default="graph")
+    ap.add_argument("--time-limit", type=float, default=15.0,
+                    help="--part solve: seconds per solve")
+    ap.add_argument("--sets", type=lambda s: s.split(","), default=["public", "random", "unsat"],
+                    help="--part solve: comma-separated subset of public,random,unsat")
+    ap.add_argument("--rand-sizes", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[250, 300], help="--part solve: variables of random 3-SAT")
+    ap.add_argument("--rand-count", type=int, default=4,
+                    help="--part solve: satisfiable formulas per size")
+    ap.add_argument("--no-plot", action="store_true", help="--part solve: no picture")
     ap.add_argument("--weights", default=None, help="weights file (.npz) for --part infer")
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--layers", type=int, default=4)
@@ -61,6 +76,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-public", action="store_true", help="skip the public CNFs")
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.part == "solve":
+        from bench._neuroback_solve import main_solve
+        return main_solve(args)
     parts = {args.part, "graph"}
     predictor = None
     if "infer" in parts:

@@ -258,6 +258,23 @@ def _load(args, check):
     return lits, offsets, max(info["header_vars"], info["max_var"]), name
 
 
+def _probe(args, core, conflicts, deadline):
+    """The default phases for a few conflicts before NeuroBack is asked:
+    10 or 20 when they decide, 0 when another limit ended the run, None
+    when the prediction is worth making."""
+    from optsolve.sat._phases import PROBE_CONFLICTS
+    budget = PROBE_CONFLICTS if conflicts < 0 else min(PROBE_CONFLICTS, conflicts)
+    res = core.solve(array.array("i"), budget, -1,
+                     -1.0 if args.time_limit is None else deadline.remaining(), True)
+    if res:
+        _comment(args, f"phases: neuroback skipped (decided within the "
+                       f"{PROBE_CONFLICTS}-conflict probe)")
+        return res
+    if core.limit_reached() != "conflicts" or budget == conflicts:
+        return 0
+    return None
+
+
 def _predict(args, core, lits, offsets, nvars):
     """Predicted phases into the core, and a c line saying what they cost."""
     import numpy as np
@@ -272,10 +289,6 @@ def _predict(args, core, lits, offsets, nvars):
     except ValueError as exc:
         raise _FileError(str(exc)) from None
     core.set_predictions(scores)
-    if info["skipped"]:
-        _comment(args, f"phases: {info['method']} skipped ({info['skipped']}): "
-                       f"default phases")
-        return
     pos, neg = core.prediction_counts()
     known = int(np.count_nonzero(~np.isnan(scores)))
     _comment(args, f"phases: {info['method']}, {pos} true and {neg} false confident "
@@ -361,20 +374,29 @@ def run(args) -> int:
                 check()
                 core.add_arrays(lits, lim[i:i + _ADD_CHUNK + 1])
             del lim
-            if args.phases is not None:
+            if args.phases is not None and args.phases != "neuroback":
                 check()
                 _predict(args, core, lits, offsets, nvars)
-            del lits, offsets
             check()
             if args.verbose and not args.quiet:
                 _comment(args, "t  seconds  conflicts restarts mode  redundant "
                                "irredundant   glue average  remaining")
                 _comment(args, " " * 59 + "fast   slow")
             sys.stdout.flush()
-            res = core.solve(array.array("i"),
-                             -1 if args.conflicts is None else args.conflicts, -1,
-                             -1.0 if args.time_limit is None else deadline.remaining(),
-                             True)
+            conflicts = -1 if args.conflicts is None else args.conflicts
+            res = None
+            if args.phases == "neuroback":
+                res = _probe(args, core, conflicts, deadline)
+                if res is None:
+                    check()
+                    _predict(args, core, lits, offsets, nvars)
+                    if conflicts >= 0:
+                        conflicts = max(conflicts - core.statistics()["conflicts"], 0)
+            del lits, offsets
+            if res is None:
+                res = core.solve(array.array("i"), conflicts, -1,
+                                 -1.0 if args.time_limit is None else deadline.remaining(),
+                                 True)
             answer = {10: True, 20: False}.get(res)
             if answer is None:
                 limit = "interrupt" if guard.interrupted else core.limit_reached()

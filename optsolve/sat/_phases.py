@@ -15,15 +15,16 @@ import time
 
 import numpy as np
 
-__all__ = ["METHODS", "MIN_EDGES", "phase_scores", "read_phase_file",
+__all__ = ["METHODS", "PROBE_CONFLICTS", "phase_scores", "read_phase_file",
            "literal_scores"]
 
 METHODS = ("neuroback", "polarity")
 
-#: Formulas with fewer literal occurrences than this skip the network: the
-#: default phases solve them faster than loading it (see the guide's
-#: "When it is skipped" for the measurement).
-MIN_EDGES = 20_000
+#: solve() and ``optsolve sat`` run the network only when this many
+#: conflicts with the default phases leave the formula undecided: easy
+#: formulas are solved before the prediction could pay for itself (the
+#: guide's "When it is skipped" has the measurement).
+PROBE_CONFLICTS = 5000
 
 
 def literal_scores(lits, nvars):
@@ -110,7 +111,7 @@ def read_phase_file(path, nvars=None):
     return np.array(out, dtype=np.int32)
 
 
-def phase_scores(cnf, phases, *, weights=None, min_edges=MIN_EDGES):
+def phase_scores(cnf, phases, *, weights=None):
     """``(scores, info)`` for a formula.
 
     Parameters
@@ -120,9 +121,6 @@ def phase_scores(cnf, phases, *, weights=None, min_edges=MIN_EDGES):
         The method, or a phase file (:func:`read_phase_file`).
     weights : dict or path, optional
         NeuroBack weights (default: the shipped ones).
-    min_edges : int
-        NeuroBack is skipped (scores all NaN) below this many literal
-        occurrences.
 
     Returns
     -------
@@ -145,10 +143,6 @@ def phase_scores(cnf, phases, *, weights=None, min_edges=MIN_EDGES):
         scores = literal_scores(read_phase_file(phases, cnf.nvars), cnf.nvars)
     elif info["method"] == "polarity":
         scores = polarity_scores(cnf)
-    elif len(cnf.lits) < min_edges:
-        scores = np.full(cnf.nvars, np.nan, dtype=np.float32)
-        info["skipped"] = (f"{len(cnf.lits)} literal occurrences, fewer than "
-                           f"{min_edges}")
     else:
         from optsolve.sat.neuroback.graph import build_graph
         from optsolve.sat.neuroback.infer import load_weights, predict_graph

@@ -624,23 +624,18 @@ class Solver:
         self._core.set_predictions(np.ascontiguousarray(scores, dtype=np.float32))
 
     @_pysat_method
-    def predict_phases(self, formula, method="neuroback", *, weights=None,
-                       min_edges=None):
+    def predict_phases(self, formula, method="neuroback", *, weights=None):
         """Predict phases of `formula` (the one being solved) and set them
         (:meth:`set_predictions`); returns what :meth:`accum_stats` reports
         of it (``predict_method``, ``predict_skipped``, ``predict_time``,
         ``graph_time``, ``inference_time``).
 
-        `method` is ``"neuroback"`` (the shipped network, skipped on
-        formulas with fewer than `min_edges` literal occurrences, default
-        :data:`optsolve.sat._phases.MIN_EDGES`), ``"polarity"`` or a
-        path-like phase file.
+        `method` is ``"neuroback"`` (the shipped network), ``"polarity"``
+        or a path-like phase file.
         """
         from optsolve.sat import _phases
         cnf = _as_cnf(formula, "formula")
-        scores, info = _phases.phase_scores(
-            cnf, method, weights=weights,
-            min_edges=_phases.MIN_EDGES if min_edges is None else min_edges)
+        scores, info = _phases.phase_scores(cnf, method, weights=weights)
         self.set_predictions(scores)
         self._prediction = {"predict_method": info["method"],
                             "predict_skipped": info["skipped"],
@@ -915,6 +910,37 @@ _NO_PREDICTION = {"predict_method": None, "predict_skipped": None,
                   "predict_time": 0.0, "graph_time": 0.0, "inference_time": 0.0}
 
 
+def _solve_predicted(s, cnf, method, assumptions, time_limit, probe):
+    """solve_limited with predicted phases; NeuroBack's prediction is made
+    only when a probe of `probe` conflicts with the default phases does not
+    decide the formula (the learned clauses are kept). Budgets and the time
+    limit cover the probe, the prediction and the rest of the search."""
+    from optsolve.sat import _phases
+    start = time.perf_counter()
+    conflicts, props = s._conf_budget, s._prop_budget
+    if method == "neuroback":
+        probe = _phases.PROBE_CONFLICTS if probe is None else probe
+    else:
+        probe = 0
+    if probe > 0:
+        s._conf_budget = probe if conflicts < 0 else min(probe, conflicts)
+        answer = s.solve_limited(assumptions)
+        if (answer is not None or s.limit() != "conflicts"
+                or s._conf_budget == conflicts):
+            if answer is not None:
+                s._prediction["predict_method"] = method
+                s._prediction["predict_skipped"] = (f"decided within the "
+                                                    f"{probe}-conflict probe")
+            return answer
+    st = s.accum_stats()
+    s.predict_phases(cnf, method)
+    s._conf_budget = max(conflicts - st["conflicts"], 0) if conflicts >= 0 else -1
+    s._prop_budget = max(props - st["propagations"], 0) if props >= 0 else -1
+    if time_limit is not None:
+        s._time_limit = max(time_limit - (time.perf_counter() - start), 0.0)
+    return s.solve_limited(assumptions)
+
+
 def _predicted_phases(phases):
     """Whether `phases` names a prediction (method or file) rather than
     literals; a string that names neither is refused."""
@@ -930,7 +956,8 @@ def _predicted_phases(phases):
 
 def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
           propagations=None, proof=None, proof_format="text", phases=None,
-          seed=None, options=None, verbose=0, strict=False):
+          seed=None, options=None, verbose=0, strict=False,
+          probe_conflicts=None):
     """Decide the satisfiability of a CNF formula.
 
     Parameters
@@ -953,10 +980,10 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
     phases : sequence of int, {"neuroback", "polarity"} or path-like, optional
         Initial phases (literal ``v``: prefer true, ``-v``: prefer false),
         or predicted ones: ``"neuroback"`` (the shipped graph network;
-        skipped on tiny formulas, see ``statistics["predict_skipped"]``),
-        ``"polarity"`` (each variable's more frequent sign) or a phase file
-        (``os.PathLike``; one literal per line or ``v`` lines). Prediction
-        time is in ``statistics["predict_time"]``.
+        ``statistics["predict_skipped"]`` says when the probe decided
+        first), ``"polarity"`` (each variable's more frequent sign) or a
+        phase file (``os.PathLike``; one literal per line or ``v`` lines).
+        Prediction time is in ``statistics["predict_time"]``.
     seed : int, optional
         Random seed.
     options : dict, optional
@@ -965,6 +992,10 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
         Progress lines on standard output (0: silent).
     strict : bool
         Reject DIMACS files whose header disagrees with their contents.
+    probe_conflicts : int, optional
+        With ``phases="neuroback"``: the network runs only if the default
+        phases do not decide the formula within this many conflicts
+        (default :data:`optsolve.sat._phases.PROBE_CONFLICTS`; 0: at once).
 
     Returns
     -------
@@ -1002,17 +1033,17 @@ def solve(formula, *, assumptions=(), time_limit=None, conflicts=None,
         if phases is not None and not predicted:
             s.set_phases(phases)
         s.append_formula(formula if getattr(formula, "atmosts", None) else cnf)
-        if predicted:
-            info = s.predict_phases(cnf, phases)
-            if time_limit is not None:  # prediction counts against the limit
-                s._time_limit = max(time_limit - info["predict_time"], 0.0)
         # here 0 is a budget of nothing (PySAT's conf_budget(0) is none)
         if conflicts is not None:
             s._conf_budget = _budget(conflicts, "conflicts", zero_is_none=False)
         if propagations is not None:
             s._prop_budget = _budget(propagations, "propagations",
                                      zero_is_none=False)
-        answer = s.solve_limited(assumptions)
+        if predicted:
+            answer = _solve_predicted(s, cnf, phases, assumptions, time_limit,
+                                      probe_conflicts)
+        else:
+            answer = s.solve_limited(assumptions)
         stats = s.accum_stats()
         model = None
         if answer is True:

@@ -132,6 +132,10 @@ def main(argv=None):
                     help="file of formula names to evaluate (one per line)")
     args = ap.parse_args(argv)
     names = None
+    if not (Path(args.data) / "manifest.csv").is_file():
+        print(f"evaluate: {args.data}: not a labelled folder (no manifest.csv)",
+              file=sys.stderr)
+        return 1
     try:
         if args.names:
             names = set(Path(args.names).read_text().split())
