@@ -20,6 +20,7 @@ import optsolve
 SUBCOMMANDS = {
     "sat": "optsolve.sat._cli",
     "cnf-stats": "optsolve.sat._cli_stats",
+    "neuroback": "optsolve.sat.neuroback._cli",
     "milp": "optsolve.milp._cli",
     "bcd": "optsolve.optimize.bcd._cli",
     "bilevel": "optsolve.optimize.bilevel._cli",
