@@ -2,7 +2,8 @@
 
 Default phases (the anchor, same run) against ``phases="neuroback"`` (the
 network after a probe of ``PROBE_CONFLICTS`` conflicts; its predictions as
-initial phases and rephasing targets, and each use alone) and
+initial phases and as rephasing's 'original' and 'inverted' targets, and
+each of the three uses alone: nb_init, nb_orig, nb_inv) and
 ``phases="polarity"``, on
 
 1. the satisfiable public CNFs of ../shared/data/sat (and sat/app),
@@ -33,9 +34,10 @@ from bench._harness import ROOT, Table, data_dir, machine_line
 
 SAT_CONFIGS = {
     "default": {},
-    "neuroback": {"phases": "neuroback"},
+    "neuroback": {"phases": "neuroback"},  # initial, original and inverted
     "nb_init": {"phases": "neuroback", "options": {"predictrephase": 0}},
-    "nb_rephase": {"phases": "neuroback", "options": {"predictinit": 0}},
+    "nb_orig": {"phases": "neuroback", "options": {"predictinit": 0, "predictrephase": 1}},
+    "nb_inv": {"phases": "neuroback", "options": {"predictinit": 0, "predictrephase": 2}},
     "polarity": {"phases": "polarity"},
 }
 UNSAT_CONFIGS = ("default", "neuroback", "polarity")

@@ -51,10 +51,12 @@ static int predicted_phase(const osat *s, unsigned v) {
   return -1;
 }
 
-static unsigned char initial_phase(osat *s, unsigned v) {
+/* `use` is the predictrephase bit of the rephase kind asking (1 original,
+ * 2 inverted); without it the prediction is not consulted. */
+static unsigned char initial_phase(osat *s, unsigned v, int use) {
   if (s->initial[v])
     return s->initial[v] < 0;
-  if (s->opts.predictrephase) {
+  if (s->opts.predictrephase & use) {
     int p = predicted_phase(s, v);
     if (p >= 0)
       return (unsigned char)p;
@@ -133,9 +135,9 @@ void osat__rephase(osat *s) {
     if (kind == 'B')
       ph = s->best[v];
     else if (kind == 'O')
-      ph = initial_phase(s, v);
+      ph = initial_phase(s, v, 1);
     else
-      ph = (unsigned char)!initial_phase(s, v);
+      ph = (unsigned char)!initial_phase(s, v, 2);
     s->saved[v] = s->target[v] = ph;
   }
   s->target_size = 0;

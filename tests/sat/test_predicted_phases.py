@@ -106,7 +106,7 @@ def test_answers_do_not_depend_on_predictions(seed):
     want = solve(clauses).status
     scores = rng.random(n).astype(np.float32)
     scores[rng.random(n) < 0.2] = np.nan
-    for init, reph in itertools.product((0, 1), repeat=2):
+    for init, reph in itertools.product((0, 1), (0, 1, 2, 3)):
         opts = {"predictinit": init, "predictrephase": reph, "rephaseint": 10,
                 "predicthigh": 700, "predictlow": 300, "seed": seed}
         with Solver(bootstrap_with=clauses, options=opts) as s:
@@ -138,6 +138,12 @@ def test_rephasing_to_predictions_finds_a_planted_model():
         st = s.accum_stats()
         assert G.satisfies(clauses, s.get_model())
     assert st["rephased"] >= 1  # found at or after a rephase, not before
+    # the inverted target alone, from inverted predictions
+    opts_inv = {**opts, "predictrephase": 2}
+    with Solver(bootstrap_with=clauses, options=opts_inv) as s:
+        s.set_predictions(1.0 - scores)
+        assert s.solve()
+        assert G.satisfies(clauses, s.get_model())
     with Solver(bootstrap_with=clauses, options={**opts, "predictinit": 1}) as s:
         s.set_predictions(scores)
         assert s.solve()
