@@ -10,7 +10,7 @@
 
 int osat__inprocess_any(osat *s) {
   return s->opts.elim || s->opts.subsume || s->opts.substitute ||
-         s->opts.probe || s->opts.transred;
+         s->opts.probe || s->opts.transred || s->opts.forward;
 }
 
 int osat__inprocessing(osat *s) {
@@ -75,6 +75,12 @@ int osat__inprocess(osat *s, int preprocessing) {
     int64_t size = ((int64_t)s->arena.n + 2 * s->stats.irredundant) / 10;
     s->ticks_limit = budget(s, preprocessing, size, s->opts.transredeffort);
     ok = osat__transred(s);
+  }
+  if (ok && s->opts.forward && !preprocessing) { /* no learned clauses yet */
+    s->ticks = s->inprocess_polls = 0;
+    int64_t size = (int64_t)s->arena.n;
+    s->ticks_limit = budget(s, preprocessing, size, s->opts.forwardeffort);
+    ok = osat__subsume_forward(s);
   }
   ok = ok && osat__occs_begin(s);
   if (ok) {

@@ -320,6 +320,7 @@ int osat__root_propagate(osat *);
 
 /* subsume.c */
 void osat__subsume(osat *);
+int osat__subsume_forward(osat *);
 
 /* gates.c */
 int osat__find_gate(osat *, unsigned v, unsigned *gpos, unsigned *gneg);

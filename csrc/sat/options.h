@@ -42,6 +42,8 @@
   OPT(substitute, 1, 0, 1, "equivalent-literal substitution (binary implication SCCs)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
   OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \
+  OPT(forward, 1, 0, 1, "forward subsumption and strengthening of all clauses, learned included") \
+  OPT(forwardeffort, 50, 0, 100000, "forward-subsumption ticks per mille of search ticks") \
   OPT(elim, 1, 0, 1, "bounded variable elimination") \
   OPT(elimeffort, 200, 0, 100000, "elimination ticks per mille of search ticks") \
   OPT(elimbound, 0, 0, 1000, "resolvents allowed beyond the clauses removed") \

@@ -130,7 +130,7 @@ def test_options_turn_the_techniques_off():
     clauses = satisfiable_circuit(10, 40, 1) + [[1, 2, 3], [1, 2, 3, 4]]
     with Solver(bootstrap_with=clauses,
                 options={"elim": 0, "subsume": 0, "substitute": 0,
-                         "probe": 0, "transred": 0}) as s:
+                         "probe": 0, "transred": 0, "forward": 0}) as s:
         assert s.solve() is True
         st = s.accum_stats()
         assert st["eliminated"] == st["subsumed"] == st["inprocessings"] == 0

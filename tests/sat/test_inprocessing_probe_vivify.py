@@ -15,7 +15,7 @@ _spec = importlib.util.spec_from_file_location(
 G = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(G)
 
-ONLY = {"elim": 0, "subsume": 0, "substitute": 0, "probe": 0, "transred": 0,
+ONLY = {"elim": 0, "subsume": 0, "substitute": 0, "probe": 0, "transred": 0, "forward": 0,
         "vivify": 0, "vivifyirred": 0}
 
 
@@ -155,3 +155,43 @@ def test_xor_and_ite_gate_elimination_proofs(tmp_path, fmt):
         assert r.status == "UNSAT"
         assert r.statistics["gates"] > 0
         assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok, seed
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_forward_subsumption_makes_a_learned_subsumer_irredundant(width):
+    # per group, assuming the first `width` literals false learns the clause
+    # of those literals, which subsumes all three clauses of the group: the
+    # first one it subsumes makes it irredundant (else a reduction could
+    # delete it and lose them), so nof_clauses counts it
+    clauses, groups = [], []
+    for g in range(4):
+        head = list(range(10 * g + 1, 10 * g + 1 + width))
+        x, y = 10 * g + 8, 10 * g + 9
+        clauses += [head + [x], head + [y], head + [-y]]
+        groups.append(head)
+    with Solver(bootstrap_with=clauses,
+                options=dict(ONLY, forward=1, inprocessint=1)) as s:
+        for head in groups:
+            assert s.solve(assumptions=[-v for v in head]) is False
+        assert s.solve() is True
+        st = s.accum_stats()
+        assert st["subsumed"] >= 6
+        # each subsumed group leaves its learned clause, now irredundant
+        assert s.nof_clauses() == len(clauses) - st["subsumed"] + st["subsumed"] // 3
+        assert G.satisfies(clauses, s.get_model())
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_forward_subsumption_of_learned_clauses_with_proofs(tmp_path, fmt):
+    removed = 0
+    for seed in range(3):
+        clauses = G.random_ksat(80, 400, seed=300 + seed)
+        proof = tmp_path / f"{seed}.drat"
+        r = solve(clauses, proof=proof, proof_format=fmt,
+                  options=dict(ONLY, forward=1, inprocessint=1))
+        assert r.status == "UNSAT", seed
+        removed += r.statistics["subsumed"] + r.statistics["strengthened"]
+        assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok, seed
+    assert removed > 0
+    r = solve(G.random_ksat(80, 400, seed=300), options=dict(ONLY, inprocessint=1))
+    assert r.statistics["subsumed"] == r.statistics["strengthened"] == 0
