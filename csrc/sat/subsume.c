@@ -14,6 +14,28 @@ static int by_key(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* The clauses without any of the flags in `skip` and at most `elimclslim`
+ * long, shortest first, in s->pos. */
+static uvec *sorted_clauses(osat *s, unsigned skip) {
+  unsigned *a = s->arena.data, limit = (unsigned)s->opts.elimclslim;
+  size_t count = 0;
+  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
+    count += !(a[ref + 1] & skip) && a[ref] <= limit;
+  uint64_t *keys = s->scratch = osat__alloc((count + 1) * sizeof *keys);
+  count = 0;
+  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
+    if (!(a[ref + 1] & skip) && a[ref] <= limit)
+      keys[count++] = ((uint64_t)a[ref] << 32) | ref;
+  qsort(keys, count, sizeof *keys, by_key);
+  uvec *cands = &s->pos;
+  cands->n = 0;
+  for (size_t i = 0; i < count; i++)
+    uvec_push(cands, (unsigned)keys[i]);
+  free(keys);
+  s->scratch = NULL;
+  return cands;
+}
+
 /* D loses `lit`; the new clause joins the lists and the candidates. */
 static void strengthen(osat *s, unsigned ref, unsigned lit, uvec *cands) {
   uvec *r = &s->resolvent;
@@ -67,22 +89,7 @@ static void against(osat *s, unsigned cref, unsigned size, unsigned lit,
 
 void osat__subsume(osat *s) {
   double start = osat__now();
-  unsigned *a = s->arena.data;
-  size_t count = 0;
-  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
-    count += !(a[ref + 1] & (F_GARBAGE | F_REDUNDANT));
-  uint64_t *keys = s->scratch = osat__alloc((count + 1) * sizeof *keys);
-  count = 0;
-  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
-    if (!(a[ref + 1] & (F_GARBAGE | F_REDUNDANT)))
-      keys[count++] = ((uint64_t)a[ref] << 32) | ref;
-  qsort(keys, count, sizeof *keys, by_key);
-  uvec *cands = &s->pos;
-  cands->n = 0;
-  for (size_t i = 0; i < count; i++)
-    uvec_push(cands, (unsigned)keys[i]);
-  free(keys);
-  s->scratch = NULL;
+  uvec *cands = sorted_clauses(s, F_GARBAGE | F_REDUNDANT);
   for (size_t i = 0; i < cands->n; i++) {
     if (osat__inprocess_done(s))
       break;
@@ -236,22 +243,7 @@ static int forward_one(osat *s, unsigned cref, int *ok) {
 /* Returns 0 when the formula became UNSAT. */
 int osat__subsume_forward(osat *s) {
   double start = osat__now();
-  unsigned *a = s->arena.data;
-  size_t count = 0;
-  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
-    count += !(a[ref + 1] & F_GARBAGE);
-  uint64_t *keys = s->scratch = osat__alloc((count + 1) * sizeof *keys);
-  count = 0;
-  for (size_t ref = 0; ref < s->arena.n; ref += HDR + a[ref])
-    if (!(a[ref + 1] & F_GARBAGE) && a[ref] <= (unsigned)s->opts.elimclslim)
-      keys[count++] = ((uint64_t)a[ref] << 32) | ref;
-  qsort(keys, count, sizeof *keys, by_key);
-  uvec *cands = &s->pos;
-  cands->n = 0;
-  for (size_t i = 0; i < count; i++)
-    uvec_push(cands, (unsigned)keys[i]);
-  free(keys);
-  s->scratch = NULL;
+  uvec *cands = sorted_clauses(s, F_GARBAGE);
   s->occs = osat__alloc(2 * (size_t)s->nvars * sizeof *s->occs);
   int ok = 1;
   for (size_t i = 0; ok && i < cands->n; i++) {
