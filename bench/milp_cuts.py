@@ -1,7 +1,13 @@
 """Root cutting planes: root gap closed per separator family, against SCIP.
 
-``python -m bench milp_cuts [--instances A,B] [--families gomory,all,...]
-[--rounds R] [--no-scip] [--nodes N] [--solve-time T] [--check]``
+``python -m bench milp_cuts [--instances A,B|all] [--split dev|held|all]
+[--families gomory,all,...] [--rounds R] [--no-scip] [--nodes N]
+[--solve-time T] [--check]``
+
+``--split``: every third instance of the manifest in name order (the third,
+sixth, ...) is held apart and never looked at while tuning; ``dev`` takes
+the others, ``held`` those, ``all`` both (the summary then reports each
+split apart).
 
 For each MIPLIB 3 instance of ``../shared/data/milp/miplib3`` (manifest
 optima) the root LP of :class:`optsolve.milp.Problem` is solved in HiGHS and
@@ -35,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import math
 import time
 
@@ -54,6 +59,21 @@ def _manifest():
         return {r["name"]: r for r in csv.DictReader(f)}
 
 
+def _split_of(name, names):
+    """``"held"`` for every third name of the sorted manifest, else ``"dev"``."""
+    return "held" if sorted(names).index(name) % 3 == 2 else "dev"
+
+
+def _instances(spec, split, man):
+    """The instance names of ``--instances`` (``all``: the manifest) in the
+    requested split."""
+    names = sorted(man) if spec == "all" else [n for n in spec.split(",") if n]
+    unknown = [n for n in names if n not in man]
+    if unknown:
+        raise SystemExit(f"milp_cuts: error: unknown instances {unknown}")
+    return [n for n in names if split == "all" or _split_of(n, man) == split]
+
+
 def _families(spec):
     from optsolve.milp.cuts import RootSeparator
     if spec == "all":
@@ -61,8 +81,9 @@ def _families(spec):
     return tuple(spec.split("+"))
 
 
-def _root(p, families, rounds):
-    """LP bound, bound after cuts, separator (internal minimisation)."""
+def _root(p, families, rounds, **kw):
+    """LP bound, bound after cuts, separator (internal minimisation);
+    ``kw`` goes to :class:`RootSeparator`."""
     from optsolve.milp.cuts import RootSeparator
     from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
     s = 1.0 if p.sense == "minimize" else -1.0
@@ -76,7 +97,7 @@ def _root(p, families, rounds):
     if not families or not rounds:
         return lp.obj, lp.obj, None, 0.0
     sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds,
-                        families=families)
+                        families=families, **kw)
     t0 = time.perf_counter()
     sep.run(lb, ub, LP_OPTIMAL)
     return sep.bounds[0], lp.obj, sep, time.perf_counter() - t0
@@ -157,14 +178,17 @@ def _closed(bound, lpb, opt):
     return max(0.0, min(1.0, (bound - lpb) / den))
 
 
-def _solve(p, families, nodes=None, time_limit=None):
+def _solve(p, families, nodes=None, time_limit=None, **kw):
     """milp with root cuts of ``families``: (LP iterations per node, ms per
     node, result). With a node limit the root (presolve, root LP, cuts) is
     timed apart with ``node_limit=1`` and left out of the per-node cost."""
     import optsolve.milp.search as search
     from optsolve.milp.cuts import RootSeparator
     orig = search.RootSeparator
-    search.RootSeparator = functools.partial(RootSeparator, families=families)
+    def forced(*a, **k):            # the search passes its own families
+        k.update(kw, families=families)
+        return RootSeparator(*a, **k)
+    search.RootSeparator = forced
     try:
         t_root, it_root, n_root = 0.0, 0, 0
         if nodes:
@@ -185,11 +209,21 @@ def _solve(p, families, nodes=None, time_limit=None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench milp_cuts",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("--instances", default=",".join(DEFAULT))
+    ap.add_argument("--instances", default=",".join(DEFAULT),
+                    help="comma-separated names, or all (the manifest)")
+    ap.add_argument("--split", choices=["dev", "held", "all"], default="all",
+                    help="every third instance by name is held apart: dev "
+                         "(the others), held, or all (default)")
     ap.add_argument("--families", default="gomory,all",
                     help="comma-separated family sets: gomory, mir, cover, "
                          "all, or +-joined lists")
     ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--budget-factor", type=float, default=None,
+                    help="root cut loop budget: this many root LP times "
+                         "(default: RootSeparator's)")
+    ap.add_argument("--min-budget", type=float, default=None,
+                    help="root cut loop budget in seconds at least")
+    ap.add_argument("--stall-rounds", type=int, default=None)
     ap.add_argument("--no-scip", action="store_true")
     ap.add_argument("--no-presolve", action="store_true",
                     help="separate on the original problem, not the presolved one")
@@ -206,20 +240,26 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from optsolve.milp import read_mps
     man = _manifest()
+    names = _instances(args.instances, args.split, man)
     if args.check:
-        return _check_main(args, man, read_mps)
+        return _check_main(args, man, read_mps, names)
     specs = args.families.split(",")
     print(machine_line())
-    cols = ["instance", "family", "lp", "pre_closed", "root", "closed", "scip_closed",
-            "ratio", "cuts", "added", "rounds", "sep_s", "lp_s", "scip_s"]
+    sep_kw = {k: v for k, v in (("budget_factor", args.budget_factor),
+                                ("min_budget", args.min_budget),
+                                ("stall_rounds", args.stall_rounds))
+              if v is not None}
+    cols = ["instance", "split", "family", "lp", "pre_closed", "root", "closed", "scip_closed",
+            "ratio", "cuts", "added", "rounds", "stop", "sep_s", "lp_s", "scip_s"]
     if args.nodes or args.solve_time:
         cols += ["iter_per_node", "ms_per_node", "nodes"]
     if args.solve_time:
         cols += ["status", "solve_s", "gap", "opt_ok"]
     table = Table("milp_cuts", cols)
-    summary = {s: [] for s in specs}
-    scip_all = []
-    for name in args.instances.split(","):
+    summary = {(s, sp_): [] for s in specs for sp_ in ("dev", "held")}
+    scip_all = {"dev": [], "held": []}
+    for name in names:
+        split = _split_of(name, man)
         row = man[name]
         path = data_dir("milp/miplib3") / row["file"]
         p = read_mps(path)
@@ -241,7 +281,7 @@ def main(argv=None) -> int:
         lp0 = sgn * base[0] + p.offset
         for spec in specs:
             fam = _families(spec)
-            out = _root(q, fam, args.rounds)
+            out = _root(q, fam, args.rounds, **sep_kw)
             if out is None:
                 table.add(instance=name, family=spec)
                 continue
@@ -250,22 +290,22 @@ def main(argv=None) -> int:
             root = sgn * bound + q.offset
             if not args.no_scip and spec == specs[0]:
                 scip_closed = _closed(sb, lp0, opt)
-                scip_all.append(scip_closed)
+                scip_all[split].append(scip_closed)
             closed = _closed(root, lp0, opt)
-            summary[spec].append(closed)
-            r = dict(instance=name, family=spec, lp=lp0,
+            summary[spec, split].append(closed)
+            r = dict(instance=name, split=split, family=spec, lp=lp0,
                      pre_closed=_closed(pre_lp, lp0, opt), root=root,
                      closed=closed, scip_closed=scip_closed,
                      ratio=closed / scip_closed if scip_closed and
                      math.isfinite(scip_closed) and scip_closed > 0 else math.nan,
                      cuts=len(sep.cuts), added=sep.added,
-                     rounds=len(sep.bounds) - 1,
+                     rounds=len(sep.bounds) - 1, stop=sep.stop_reason,
                      sep_s=wall - sep.times["lp"], lp_s=sep.times["lp"],
                      scip_s=scip_s)
             if args.nodes or args.solve_time:
                 t0 = time.perf_counter()
                 ipn, mspn, res = _solve(p, fam, args.nodes or None,
-                                        args.solve_time or None)
+                                        args.solve_time or None, **sep_kw)
                 r.update(iter_per_node=ipn, ms_per_node=mspn,
                          nodes=res.nodes)
                 if args.solve_time:
@@ -278,25 +318,27 @@ def main(argv=None) -> int:
             table.add(**r)
     table.print()
     print()
-    for spec in specs:
-        v = [c for c in summary[spec] if math.isfinite(c)]
-        print(f"mean root gap closed, {spec:>12s}: "
-              f"{np.mean(v) if v else math.nan:.3f} over {len(v)} instances")
-    v = [c for c in scip_all if math.isfinite(c)]
-    if v:
-        print(f"mean root gap closed, {'scip default':>12s}: {np.mean(v):.3f} "
-              f"over {len(v)} instances")
+    for split in ("dev", "held"):
+        for spec in specs:
+            v = [c for c in summary[spec, split] if math.isfinite(c)]
+            if v:
+                print(f"mean root gap closed, {split:>4s}, {spec:>12s}: "
+                      f"{np.mean(v):.3f} over {len(v)} instances")
+        v = [c for c in scip_all[split] if math.isfinite(c)]
+        if v:
+            print(f"mean root gap closed, {split:>4s}, {'scip default':>12s}: "
+                  f"{np.mean(v):.3f} over {len(v)} instances")
     print(f"csv: {table.save_csv()}")
     _figure(table, specs)
     return 0
 
 
-def _check_main(args, man, read_mps):
+def _check_main(args, man, read_mps, names):
     print(machine_line())
     table = Table("milp_cuts_check", ["instance", "cuts", "worst_violation",
                                       "valid"])
     bad = 0
-    for name in args.instances.split(","):
+    for name in names:
         path = data_dir("milp/miplib3") / man[name]["file"]
         worst, k = _check(read_mps(path), path, args.rounds, args.scip_time)
         ok = not worst > 1e-6

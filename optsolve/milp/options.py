@@ -81,9 +81,10 @@ TABLE = (
            "optsolve.milp.presolve)"),
     Option("cuts", "bool", True,
            "root cutting planes (see optsolve.milp.cuts)"),
-    Option("cut_families", "subset", RootSeparator.FAMILIES,
+    Option("cut_families", "subset", RootSeparator.DEFAULT_FAMILIES,
            "the root cut families used when cuts is on: Gomory mixed-integer, "
-           "c-MIR, lifted knapsack cover", choices=RootSeparator.FAMILIES),
+           "c-MIR, lifted knapsack cover, clique (off by default)",
+           choices=RootSeparator.FAMILIES),
     Option("cut_rounds", "int", 10, "maximum rounds of root cuts (0: none)",
            low=0),
     Option("propagation", "bool", True,

@@ -14,9 +14,10 @@ from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 from ._instances import CLASSES, as_problem, check_answer, reference
 
 
-def _separate(p, rounds=5, families=RootSeparator.FAMILIES):
-    """Root LP of a Problem, then rounds of cuts of ``families``; returns the
-    separator or None when the LP is not optimal."""
+def _separate(p, rounds=5, families=RootSeparator.FAMILIES, **kw):
+    """Root LP of a Problem, then rounds of cuts of ``families`` (``kw`` to
+    the separator); returns the separator or None when the LP is not
+    optimal."""
     c = p.c if p.sense == "minimize" else -p.c
     integ = p.is_integer
     lb, ub = p.lb.copy(), p.ub.copy()
@@ -27,7 +28,8 @@ def _separate(p, rounds=5, families=RootSeparator.FAMILIES):
         return None
     sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, integ, rounds,
                         families=families,
-                        drop_slack=False)     # check every cut ever added
+                        drop_slack=False,     # check every cut ever added
+                        **kw)
     sep.run(lb, ub, LP_OPTIMAL)
     return sep
 

@@ -9,22 +9,29 @@ import scipy.sparse as sp
 
 from optsolve.milp.cuts.base import integral_rows, select_cuts
 from optsolve.milp.cuts.gomory import gomory_cuts
+from optsolve.milp.cuts.pool import CutPool
 
 __all__ = ["RootSeparator"]
 
 
 class RootSeparator:
     """Rounds of root cuts (Gomory mixed-integer, c-MIR, lifted knapsack
-    cover), added as rows to an :class:`~optsolve.milp.lp.LPRelaxation`.
+    cover, clique), added as rows to an
+    :class:`~optsolve.milp.lp.LPRelaxation`.
 
     Each round asks every family for cuts violated by the current LP point
-    (a family that found none in two rounds in a row is not asked again),
-    selects across families by efficacy with a parallelism filter, adds at
-    most ``max_cuts`` of them and re-solves. Rounds stop after ``rounds``,
-    when no cut is found, when the bound stalls (two rounds in a row each raise
-    it by less than ``1e-3`` of the gain of all rounds so far), or when the
-    LP holds ``max_rows`` cuts.
-    Cuts slack at the last root LP are then deleted.
+    (a family that found none in two rounds in a row is not asked again)
+    and the cut pool for the cuts it holds that the point violates, selects
+    across them by efficacy with a parallelism filter, adds at most
+    ``max_cuts`` and re-solves; the candidates not selected go to the pool.
+    Rounds stop after ``rounds``, when no cut is found, when the bound
+    stalls (``stall_rounds`` rounds in a row each raise it by less than
+    ``1e-3`` of the gain of all rounds so far), when the LP holds
+    ``max_rows`` cuts, or when the rounds have taken their time budget,
+    ``max(min_budget, budget_factor * t)`` seconds for a root LP that took
+    ``t`` seconds (the effort follows the size of the LP, and a loop that
+    keeps finding cuts cannot dwarf the search). Cuts slack at a round's LP
+    optimum go to the pool, and those slack at the last root LP are deleted.
 
     Parameters
     ----------
@@ -40,7 +47,8 @@ class RootSeparator:
     drop_slack : bool
         Delete the cuts that are slack at the last root LP.
     families : tuple of str
-        Separators to run, among ``"gomory"``, ``"mir"`` and ``"cover"``.
+        Separators to run, among ``"gomory"``, ``"mir"``, ``"cover"`` and
+        ``"clique"``.
     family_share : float
         Largest fraction of one round's cuts taken from one family (default
         one over the number of families that found cuts in the round, see
@@ -48,6 +56,11 @@ class RootSeparator:
     max_rows : int
         Cuts held by the LP at most (default ``max(50, m)`` for ``m``
         original rows), so node LPs do not grow much.
+    budget_factor, min_budget : float
+        The time budget of the rounds (see above; ``budget_factor=inf``:
+        none).
+    stall_rounds : int
+        Stalled rounds in a row that end the loop.
 
     Attributes
     ----------
@@ -64,6 +77,11 @@ class RootSeparator:
         Violated candidates found per family, before selection.
     times : dict
         Seconds spent separating per family (and ``"lp"`` re-solving).
+    pool : CutPool
+        Cuts found but not in the LP (slack or not selected).
+    stop_reason : str or None
+        Why the rounds ended: ``"rounds"``, ``"budget"``, ``"stall"``,
+        ``"rows"``, ``"no cuts"`` (None: a limit or a non-optimal LP).
 
     Examples
     --------
@@ -84,11 +102,14 @@ class RootSeparator:
     (-9.3333, -8.0)
     """
 
-    FAMILIES = ("gomory", "mir", "cover")
+    FAMILIES = ("gomory", "mir", "cover", "clique")
+    #: the families of the ``cut_families`` option's default
+    DEFAULT_FAMILIES = ("gomory", "mir", "cover")
 
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
                  max_cuts=None, tol=1e-6, drop_slack=True,
-                 families=FAMILIES, max_rows=None, family_share=None):
+                 families=FAMILIES, max_rows=None, family_share=None,
+                 budget_factor=50.0, min_budget=1.0, stall_rounds=2):
         self.lp = lp
         self.A = sp.csr_matrix(A)
         self.rl = np.asarray(row_lower, float)
@@ -115,8 +136,13 @@ class RootSeparator:
         self.family_added = {f: 0 for f in families}
         self.family_found = {f: 0 for f in families}
         self.times = {f: 0.0 for f in families + ("lp",)}
-        self._mir = None
-        self._cover = None
+        self._seps = {}
+        self.budget_factor = budget_factor
+        self.min_budget = min_budget
+        self.budget = min_budget
+        self.stall_rounds = stall_rounds
+        self.stop_reason = None
+        self.pool = CutPool(self.A.shape[1])
         self._idle = {f: 0 for f in families}
         self.stall_rule = "progress"
 
@@ -137,8 +163,6 @@ class RootSeparator:
     def separate(self, lb, ub, stop=None):
         """Violated candidates of every family at the current LP point
         (``stop``: see :meth:`run`)."""
-        from optsolve.milp.cuts.cover import CoverSeparator
-        from optsolve.milp.cuts.mir import MIRSeparator
         lp = self.lp
         x, act, _, _ = lp.solution()
         m0 = self.A.shape[0]
@@ -151,22 +175,34 @@ class RootSeparator:
                 A, rl, ru, irows = self._rows()
                 found = gomory_cuts(lp.h, A, rl, ru, lb, ub, self.is_integer,
                                     irows, x, act, tol=self.tol, stop=stop)
-            elif fam == "mir":
-                if self._mir is None:
-                    self._mir = MIRSeparator(self.A, self.rl, self.ru,
-                                             self.is_integer)
-                found = self._mir.separate(x, act[:m0], lb, ub, tol=self.tol,
-                                           stop=stop)
             else:
-                if self._cover is None:
-                    self._cover = CoverSeparator(self.A, self.rl, self.ru,
-                                                 self.is_integer, lb, ub)
-                found = self._cover.separate(x, act[:m0], lb, ub, stop=stop)
+                kw = dict(tol=self.tol) if fam == "mir" else {}
+                found = self._separator(fam, lb, ub).separate(
+                    x, act[:m0], lb, ub, stop=stop, **kw)
             self.times[fam] += time.perf_counter() - t0
             self.family_found[fam] += len(found)
             self._idle[fam] = 0 if found else self._idle[fam] + 1
             cands.extend(found)
         return cands
+
+    def _separator(self, fam, lb, ub):
+        """The separator object of family ``fam``, built at its first use
+        from the original rows and the root bounds."""
+        sep = self._seps.get(fam)
+        if sep is None:
+            if fam == "mir":
+                from optsolve.milp.cuts.mir import MIRSeparator
+                sep = MIRSeparator(self.A, self.rl, self.ru, self.is_integer)
+            elif fam == "cover":
+                from optsolve.milp.cuts.cover import CoverSeparator
+                sep = CoverSeparator(self.A, self.rl, self.ru,
+                                     self.is_integer, lb, ub)
+            else:
+                from optsolve.milp.cuts.clique import CliqueSeparator
+                sep = CliqueSeparator(self.A, self.rl, self.ru,
+                                      self.is_integer, lb, ub)
+            self._seps[fam] = sep
+        return sep
 
     def run(self, lb, ub, optimal_status, stop=None):
         """Separate and re-solve up to ``rounds`` times; return the status
@@ -178,14 +214,22 @@ class RootSeparator:
         lp = self.lp
         status = optimal_status
         self.bounds.append(lp.obj)
+        self.budget = max(self.min_budget,
+                          self.budget_factor * max(lp.run_time, 0.0))
+        t_start = time.perf_counter()
         stall = 0
         for _ in range(self.rounds):
             if stop is not None and stop():
                 break
+            if time.perf_counter() - t_start > self.budget:
+                self.stop_reason = "budget"
+                break
             room = min(self.max_cuts, self.max_rows - len(self.cuts))
             if room <= 0:
+                self.stop_reason = "rows"
                 break
-            cands = self.separate(lb, ub, stop)
+            x = lp.solution()[0]
+            cands = self.pool.separate(x) + self.separate(lb, ub, stop)
             if stop is not None and stop():
                 break
             share = self.family_share
@@ -193,7 +237,10 @@ class RootSeparator:
                 share = 1.0 / len({c.family for c in cands})
             chosen = select_cuts(cands, room, family_share=share)
             if not chosen:
+                self.stop_reason = "no cuts"
                 break
+            taken = {id(c) for c in chosen}
+            self.pool.add([c for c in cands if id(c) not in taken])
             lp.add_cuts(chosen)
             self.cuts.extend(chosen)
             self.added += len(chosen)
@@ -209,7 +256,8 @@ class RootSeparator:
             gain = lp.obj - before
             if self._stalled(gain, before):
                 stall += 1
-                if stall >= 2:
+                if stall >= self.stall_rounds:
+                    self.stop_reason = "stall"
                     break
             else:
                 stall = 0
@@ -218,6 +266,8 @@ class RootSeparator:
                 status = lp.status
                 if status != optimal_status:
                     break
+        else:
+            self.stop_reason = "rounds"
         if status == optimal_status and self.cuts and self.drop_slack:
             self._drop_slack_cuts()
             status = lp.status
@@ -247,5 +297,6 @@ class RootSeparator:
             return
         rows = (m0 + np.flatnonzero(drop)).astype(np.int32)
         lp.delete_rows(rows)
+        self.pool.add([c for c, d in zip(self.cuts, drop) if d])
         self.cuts = [c for c, d in zip(self.cuts, drop) if not d]
         lp.solve()
