@@ -84,8 +84,8 @@ def _timing_rule(part, weights):
                 self.static_s = time.perf_counter() - t0
                 if part == "inference":
                     from optsolve.milp.learn.infer import Policy
-                    self.policy = Policy.load(weights) if weights else \
-                        Policy.random(seed=0)
+                    self.policy = Policy.load(weights, np.float32) if weights else \
+                        Policy.random(seed=0, dtype=np.float32)
             self.lp.append(state._search.lp._bench_last_solve)
             state.basis_status()        # HiGHS basis read: not the features' cost
             t0 = time.perf_counter()

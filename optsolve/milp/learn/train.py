@@ -1,13 +1,13 @@
 """Imitation of strong branching: the GCNN trained by cross-entropy to the
 expert's choice (Gasse et al. 2019, section 5.1).
 
-``python -m optsolve.milp.learn.train --data DIR --out DIR
+``python -m optsolve.milp.learn.train --data DIR [DIR ...] --out DIR
 [--valid-instances K] [--epochs E] [--batch-size B] [--lr LR] [--seed S]
-[--patience P]``
+[--patience P] [--sharpness S]``
 
-The shards of ``--data`` (:mod:`optsolve.milp.learn.collect`) are split by
-instance: the last ``K`` in name order are held apart for validation, so no
-instance has samples on both sides. Adam, learning rate times 0.2 after
+The shards of each ``--data`` directory (:mod:`optsolve.milp.learn.collect`)
+are split by instance: the last ``K`` in name order are held apart for
+validation, so no instance has samples on both sides. Adam, learning rate times 0.2 after
 ``P`` epochs without a better validation loss and a stop after ``2 P``;
 prenorms set from the first training batches before the first step. Each
 epoch writes ``checkpoint.pt`` (model, optimiser, epoch, random state; a
@@ -72,6 +72,21 @@ class Batch:
     def inputs(self):
         return self.cons, self.edge_index, self.edge_attr, self.var
 
+    def soft_targets(self, sharpness):
+        """Per sample, ``softmax(sharpness * score / best score)`` over its
+        candidates (padded with 0): every candidate's strong-branching
+        score teaches, not only the best one's; large ``sharpness`` tends
+        to the expert's choice."""
+        sizes = np.diff(self.ptr)
+        out = np.zeros((sizes.size, int(sizes.max())))
+        for i, sc in enumerate(self.scores):
+            finite = sc[np.isfinite(sc)]     # a child proven empty: 2x the best
+            sc = np.minimum(sc, 2.0 * finite.max() if finite.size else 1.0)
+            z = sharpness * sc / max(float(np.max(sc)), 1e-12)
+            z = np.exp(z - z.max())
+            out[i, :sc.size] = z / z.sum()
+        return torch.as_tensor(out, dtype=torch.float32)
+
     def padded_logits(self, scores):
         """Candidate logits, one row per sample, padded with -inf."""
         sizes = np.diff(self.ptr)
@@ -108,9 +123,20 @@ def evaluate(model, samples, batch_size=64):
     return dict(loss=loss / n, top1=hits[1] / n, top5=hits[5] / n, samples=n)
 
 
+def _loss(lg, b, sharpness):
+    if not sharpness:
+        return torch.nn.functional.cross_entropy(lg, b.choice)
+    logp = torch.log_softmax(lg, dim=1).masked_fill(torch.isinf(lg), 0.0)
+    return -(b.soft_targets(sharpness) * logp).sum(1).mean()
+
+
 def train(train_samples, valid_samples, out_dir, *, epochs=50, batch_size=32,
-          lr=1e-3, seed=0, patience=10, pretrain_batches=10, log=print):
-    """Train a :class:`GCNN`; returns the best validation record."""
+          lr=1e-3, seed=0, patience=10, pretrain_batches=10, sharpness=0.0,
+          log=print):
+    """Train a :class:`GCNN`; returns the best validation record. With
+    ``sharpness`` > 0 the target is :meth:`Batch.soft_targets` rather than
+    the expert's choice alone (the validation loss stays the choice's
+    cross-entropy)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -139,7 +165,7 @@ def train(train_samples, valid_samples, out_dir, *, epochs=50, batch_size=32,
         total, n = 0.0, 0
         for b in _batches(train_samples, batch_size, rng):
             lg = b.padded_logits(model(*b.inputs()))
-            loss = torch.nn.functional.cross_entropy(lg, b.choice)
+            loss = _loss(lg, b, sharpness)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -168,7 +194,8 @@ def train(train_samples, valid_samples, out_dir, *, epochs=50, batch_size=32,
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m optsolve.milp.learn.train",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data", required=True, nargs="+",
+                    help="shard directories (the last fifth of each held apart)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--valid-instances", type=int, default=None,
                     help="shards held apart (default: a fifth, at least 1)")
@@ -177,32 +204,41 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--patience", type=int, default=10)
+    ap.add_argument("--sharpness", type=float, default=0.0,
+                    help="train on softmax(S * score / best) over the candidates "
+                         "instead of the expert's choice alone (0: the choice)")
     args = ap.parse_args(argv)
     for name in ("epochs", "batch_size", "patience"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be positive")
     if not (args.lr > 0 and math.isfinite(args.lr)):
         ap.error("--lr must be positive")
+    if not (args.sharpness >= 0 and math.isfinite(args.sharpness)):
+        ap.error("--sharpness must be a non-negative number")
     if not 0 <= args.seed < 2**32:
         ap.error("--seed must be in [0, 2**32)")
-    shards = sorted(Path(args.data).glob("*.npz"))
-    shards = [s for s in shards if not s.name.endswith(".part.npz")]
-    if len(shards) < 2:
-        ap.error(f"--data: {args.data} holds {len(shards)} shards; at least 2 "
-                 "are needed (one held apart)")
-    k = args.valid_instances if args.valid_instances is not None \
-        else max(1, len(shards) // 5)
-    if not 1 <= k < len(shards):
-        ap.error(f"--valid-instances must be in [1, {len(shards) - 1}]")
-    tr, va = load_samples(shards[:-k]), load_samples(shards[-k:])
+    tr, va, n_tr, n_va = [], [], 0, 0
+    for d in args.data:                  # each directory split on its own
+        shards = sorted(p for p in Path(d).glob("*.npz")
+                        if not p.name.endswith(".part.npz"))
+        if len(shards) < 2:
+            ap.error(f"--data: {d} holds {len(shards)} shards; at least 2 "
+                     "are needed (one held apart)")
+        k = args.valid_instances if args.valid_instances is not None \
+            else max(1, len(shards) // 5)
+        if not 1 <= k < len(shards):
+            ap.error(f"--valid-instances must be in [1, {len(shards) - 1}] for {d}")
+        tr += load_samples(shards[:-k])
+        va += load_samples(shards[-k:])
+        n_tr, n_va = n_tr + len(shards) - k, n_va + k
     if not tr or not va:
         ap.error(f"--data: no samples in the {'training' if not tr else 'held-apart'} "
                  "shards")
-    print(f"{len(tr)} training samples from {len(shards) - k} instances, "
-          f"{len(va)} held apart from {k}", file=sys.stderr)
+    print(f"{len(tr)} training samples from {n_tr} instances, "
+          f"{len(va)} held apart from {n_va}", file=sys.stderr)
     best = train(tr, va, args.out, epochs=args.epochs, batch_size=args.batch_size,
                  lr=args.lr, seed=args.seed, patience=args.patience,
-                 log=lambda s: print(s, file=sys.stderr))
+                 sharpness=args.sharpness, log=lambda s: print(s, file=sys.stderr))
     print(json.dumps(best))
     return 0
 
