@@ -108,3 +108,54 @@ void osat__restore(osat *s) {
     osat__add_irredundant(s, back->data + i + 1, back->data[i]);
   back->n = 0;
 }
+
+/* Unit propagation over the extension stack as well as the formula, for
+ * osat_propagate: its answer includes what the clauses of eliminated
+ * variables imply, without restoring them (a restore undoes all
+ * elimination, which the next rounds then redo).  Literals of eliminated
+ * variables are given values off the trail and listed in `side` (the
+ * caller clears them); others are assigned and propagated as usual.  Sweeps
+ * the stack until nothing changes; returns 1 on a conflict, with a literal
+ * of the falsified clause in *conflict_lit. */
+int osat__extend_propagate(osat *s, uvec *side, unsigned *conflict_lit) {
+  uvec *ext = &s->extension;
+  signed char *vals = s->vals;
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (size_t i = 0; i < ext->n; i += 1 + ext->data[i]) {
+      const unsigned *e = ext->data + i + 1;
+      unsigned size = ext->data[i], unit = INVALID, open = 0;
+      int satisfied = 0;
+      for (unsigned k = 0; k < size && !satisfied && open < 2; k++) {
+        signed char v = vals[e[k]];
+        satisfied = v > 0;
+        if (!v) {
+          open++;
+          unit = e[k];
+        }
+      }
+      if (satisfied || open > 1)
+        continue;
+      if (!open) {
+        *conflict_lit = e[0];
+        return 1;
+      }
+      changed = 1;
+      if (s->eliminated[VAR(unit)]) {
+        vals[unit] = 1;
+        vals[NOT(unit)] = -1;
+        uvec_push(side, unit);
+      } else {
+        assign(s, unit, NOREASON);
+        if (osat__propagate(s)) {
+          *conflict_lit = s->conflict == BINTAG
+                              ? s->conflict_bin[1]
+                              : clause_lits(s, s->conflict)[0];
+          return 1;
+        }
+      }
+      vals = s->vals;
+    }
+  }
+  return 0;
+}

@@ -343,6 +343,7 @@ void osat__extend_push(osat *, unsigned witness, const unsigned *lits,
 void osat__extend_model(osat *);
 void osat__taint(osat *, const unsigned *lits, size_t n);
 void osat__restore(osat *);
+int osat__extend_propagate(osat *, uvec *side, unsigned *conflict_lit);
 
 /* search.c */
 int osat__out_of_time(osat *);

@@ -187,8 +187,13 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
   }
   if ((unsigned)maxvar > s->nvars)
     osat__grow_vars(s, (unsigned)maxvar);
-  /* implications through eliminated variables are part of the answer */
-  osat__taint(s, NULL, 0);
+  /* an assumption on an eliminated variable restores it, as in solve;
+   * implications through the others come from the extension stack */
+  s->clause.n = 0;
+  for (int64_t i = 0; i < n; i++)
+    uvec_push(&s->clause, ext2int(lits[i]));
+  osat__taint(s, s->clause.data, s->clause.n);
+  s->clause.n = 0;
   osat__restore(s);
   if (s->inconsistent)
     return 0;
@@ -200,6 +205,8 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
     return 0;
   osat__reserve_levels(s);
   int ok = 1, conflict = 0;
+  unsigned conflict_lit = INVALID;
+  uvec *side = &s->tainted; /* (empty after the restore above) */
   for (int64_t i = 0; ok && !conflict && i < n; i++) {
     unsigned p = ext2int(lits[i]);
     if (s->vals[p] < 0)
@@ -207,16 +214,23 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
     else if (!s->vals[p]) {
       osat__new_level(s, p);
       conflict = osat__propagate(s);
+      if (conflict)
+        conflict_lit = s->conflict == BINTAG ? s->conflict_bin[1]
+                                             : clause_lits(s, s->conflict)[0];
+      else if (s->extension.n)
+        conflict = osat__extend_propagate(s, side, &conflict_lit);
     }
   }
   if (s->nlevels) {
     for (unsigned k = s->control[0]; k < s->trail_n; k++)
       uvec_push(&s->implied, (unsigned)int2ext(s->trail[k]));
-    if (conflict) {
-      unsigned l = s->conflict == BINTAG ? s->conflict_bin[1]
-                                         : clause_lits(s, s->conflict)[0];
-      uvec_push(&s->implied, (unsigned)int2ext(l));
+    for (size_t k = 0; k < side->n; k++) {
+      uvec_push(&s->implied, (unsigned)int2ext(side->data[k]));
+      s->vals[side->data[k]] = s->vals[NOT(side->data[k])] = 0;
     }
+    side->n = 0;
+    if (conflict)
+      uvec_push(&s->implied, (unsigned)int2ext(conflict_lit));
     int save = s->save_phases;
     s->save_phases = phase_saving != 0;
     osat__backtrack(s, 0);

@@ -195,3 +195,54 @@ def test_forward_subsumption_of_learned_clauses_with_proofs(tmp_path, fmt):
     assert removed > 0
     r = solve(G.random_ksat(80, 400, seed=300), options=dict(ONLY, inprocessint=1))
     assert r.statistics["subsumed"] == r.statistics["strengthened"] == 0
+
+
+def test_propagate_reads_the_extension_stack_instead_of_restoring():
+    # two implication chains 1 -> .. -> 30 and 101 -> .. -> 130 whose heads,
+    # frozen as assumptions, stay while the rest is eliminated: propagate
+    # lists every literal of a chain and restores nothing (a restore would
+    # undo elimination that the next rounds would then redo)
+    clauses = []
+    for base in (0, 100):
+        clauses += [[-(base + i), base + i + 1] for i in range(1, 30)]
+    with Solver(bootstrap_with=clauses, options={"substitute": 0, "probe": 0}) as s:
+        assert s.solve(assumptions=[1, 101]) is True
+        eliminated = s.accum_stats()["eliminated"]
+        assert eliminated >= 40
+        for head in (1, 101):
+            ok, lits = s.propagate(assumptions=[head])
+            assert ok is True
+            assert set(range(head, head + 30)) <= set(lits)
+        ok, lits = s.propagate(assumptions=[1, 101])
+        assert ok is True and 130 in lits and 30 in lits
+        st = s.accum_stats()
+        assert st["restored"] == 0 and st["eliminated"] == eliminated
+        assert s.solve(assumptions=[1, -101]) is True
+        assert G.satisfies(clauses, s.get_model())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_propagate_after_elimination_is_sound_and_as_strong_as_minisat(seed):
+    from pysat.solvers import Solver as RefSolver
+    rng = random.Random(seed)
+    for _ in range(30):
+        n = rng.randint(8, 30)
+        clauses = G.random_mixed(n, 3 * n, seed=rng.randrange(10 ** 6), max_len=3)
+        # `fresh` only propagates: learned clauses would make it stronger
+        with Solver(bootstrap_with=clauses) as s, \
+                RefSolver(name="m22", bootstrap_with=clauses) as ref, \
+                RefSolver(name="m22", bootstrap_with=clauses) as fresh:
+            if not s.solve():
+                continue
+            for _ in range(5):
+                assume = [rng.choice([-1, 1]) * rng.randint(1, n) for _ in range(2)]
+                ok, lits = s.propagate(assumptions=assume)
+                rok, rlits = fresh.propagate(assumptions=assume)
+                if not ok:
+                    assert not ref.solve(assumptions=assume)
+                    continue
+                for lit in lits:  # implied
+                    assert not ref.solve(assumptions=assume + [-lit])
+                if rok:  # MiniSat's implications, unless fixed for good here
+                    for lit in set(rlits) - set(lits):
+                        assert not s.solve(assumptions=[-lit]), (clauses, assume, lit)
