@@ -139,12 +139,14 @@ def run_highs(path, tl, plain):
                 gap=info.mip_gap)
 
 
-def run_scip(path, tl, pure_rule=None):
+def run_scip(path, tl, pure_rule=None, node_limit=None):
     from pyscipopt import SCIP_PARAMSETTING, Model
     m = Model()
     m.hideOutput()
     m.readProblem(path)
     m.setRealParam("limits/time", float(tl))
+    if node_limit is not None:
+        m.setLongintParam("limits/nodes", int(node_limit))
     m.setRealParam("limits/gap", GAP)
     if pure_rule:
         m.setPresolve(SCIP_PARAMSETTING.OFF)

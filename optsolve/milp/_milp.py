@@ -58,7 +58,9 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
         (nodes solved, whatever the outcome), ``lp_iterations`` (node
         LPs), ``sb_lp_iterations`` (strong branching),
         ``heuristic_lp_iterations``, ``max_depth``, ``nodes_per_second``,
-        ``time``, ``root_bound``, ``incumbents_found``, ``branching``.
+        ``time``, ``lp_time`` (seconds inside HiGHS's LP solves; the rest
+        of ``time`` is the search's own), ``root_bound``,
+        ``incumbents_found``, ``branching``.
 
     Notes
     -----

@@ -188,7 +188,7 @@ def _result(problem, s, elapsed, progress):
         limit=s.limit, nodes=s.nodes, lp_iterations=s.lp_iterations,
         sb_lp_iterations=s.sb_lp_iterations,
         heuristic_lp_iterations=s.heuristic_lp_iterations,
-        max_depth=s.max_depth,
+        max_depth=s.max_depth, lp_time=s.lp_time,
         nodes_per_second=s.nodes / elapsed if elapsed > 0 else math.inf,
         time=elapsed,
         root_bound=(s.sense * s.root_bound + s.offset

@@ -13,6 +13,9 @@
   in the tree (Danna, Rothberg and Le Pape 2005: the integer columns on
   which the LP and the incumbent agree fixed), each a small branch and
   bound that the search runs for them.
+
+:func:`node_heuristics` runs them at a node of a
+:class:`~optsolve.milp.search.Search`.
 """
 from __future__ import annotations
 
@@ -21,8 +24,12 @@ import math
 import numpy as np
 
 from optsolve.milp.lp import LP_OPTIMAL
+from optsolve.milp.presolve import presolve
+from optsolve.milp.problem import Problem
+from optsolve.milp.work import Work
 
-__all__ = ["Locks", "simple_rounding", "fractional_diving", "SubMIPs"]
+__all__ = ["Locks", "simple_rounding", "fractional_diving", "SubMIPs",
+           "node_heuristics"]
 
 # sub-MIPs: node limits, the share of integer columns that must be fixed,
 # and the node numbers at which RINS runs (the gap doubles after each call
@@ -171,3 +178,73 @@ class SubMIPs:
                 self._rins_step = min(2 * self._rins_step, _RINS_MAX_STEP)
             self._rins_next = nodes + self._rins_step
         return z, char
+
+
+def node_heuristics(search, node, x, candidates, lb, ub, basis):
+    """Simple rounding, fractional diving (at the root and every
+    ``dive_frequency`` nodes, its iterations capped at 5% of the search's
+    plus 1000) and the sub-MIPs due at ``node`` of ``search``, whose LP
+    solution is ``x`` at bounds ``lb``, ``ub`` with ``basis``; improving
+    solutions become incumbents. The LP is left at ``lb``, ``ub``, ``basis``."""
+    w, lp = search.work, search.lp
+    y = simple_rounding(x, candidates, search.locks, w.is_integer)
+    if y is not None and w.feasible(y):
+        search._set_incumbent(y, float(w.c @ y), "r")
+    freq = search.o["dive_frequency"]
+    dive = node.depth == 0 or (freq and search.nodes % freq == 0)
+    budget = 0.05 * lp.iterations + 1000 - search.heuristic_iterations
+    if dive and budget > 0:
+        before = lp.iterations
+        out = fractional_diving(lp, x, lb, ub, w.int_cols, search.tol,
+                                search.cutoff, budget)
+        used = lp.iterations - before
+        search.heuristic_iterations += used
+        lp.iterations -= used
+        lp.set_bounds(lb, ub)
+        lp.set_basis(basis)
+        if out is not None:
+            z = out[0].copy()
+            z[w.int_cols] = np.round(z[w.int_cols])
+            if not w.feasible(z):
+                z = out[0]
+            search._set_incumbent(z, float(w.c @ z), "d")
+    if search.o["submip"]:       # its own HiGHS object: this LP is untouched
+        z, char = search.submips.run(node.depth, search.nodes, x, lb, ub,
+                                     search.incumbent,
+                                     lambda l, u, k: _sub_mip(search, l, u, k))
+        if z is not None:
+            search._set_incumbent(z, float(w.c @ z), char)
+
+
+def _sub_mip(search, lb, ub, node_limit):
+    """Branch and bound (no cuts, no sub-MIPs of its own) on the problem of
+    ``search`` restricted to ``lb``, ``ub`` with its cutoff. Returns
+    whether it ran (presolve may prove the restriction infeasible) and a
+    feasible solution better than the incumbent, or None."""
+    from optsolve.milp.branching import make_rule
+    w = search.work
+    sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
+                  w.integrality)
+    pre = presolve(sub)
+    if pre.problem is None:
+        return False, None
+    o = dict(search.o)
+    o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
+             disp=False, branching=make_rule("relpscost"))
+    # the search's own class: this module cannot import it (it imports us)
+    s = type(search)(Work(pre.problem), o, search.deadline, search.guard)
+    s.offset = pre.problem.offset
+    if math.isfinite(search.cutoff):
+        s.cutoff = search.cutoff - s.offset
+        s.lp.set_cutoff(s.cutoff)
+    s.run()
+    search.submip_nodes += s.nodes
+    search.submip_lp_time += s.lp.run_time + s.submip_lp_time
+    search.heuristic_iterations += s.lp.iterations + s.lp.sb_iterations \
+        + s.heuristic_iterations
+    if s.incumbent is None:
+        return True, None
+    z = pre.postsolve(s.incumbent)
+    if not w.feasible(z) or float(w.c @ z) >= search.incumbent_obj:
+        return True, None
+    return True, z

@@ -25,6 +25,7 @@ cannot raise and a second Ctrl-C is deferred until HiGHS returns.
 from __future__ import annotations
 
 import math
+import time
 
 import highspy
 import numpy as np
@@ -119,6 +120,9 @@ class LPRelaxation:
         Simplex iterations spent in strong branching.
     solves : int
         Number of LP solves.
+    run_time : float
+        Seconds spent inside HiGHS's solves (the rest of a node's time is
+        the search's own).
     """
 
     def __init__(self, c, A, row_lower, row_upper, lb, ub, deadline=None,
@@ -144,6 +148,7 @@ class LPRelaxation:
         self.iterations = 0
         self.sb_iterations = 0
         self.solves = 0
+        self.run_time = 0.0
         self._iter_limit = None
         self.status = None
         self.obj = math.nan
@@ -201,11 +206,13 @@ class LPRelaxation:
                 return LP_TIME_LIMIT
             h.setOptionValue("time_limit", h.getRunTime() + rem)
         self._set_iteration_limit(iteration_limit)
+        t0 = time.perf_counter()
         if guard is None:
             h.run()
         else:
             with guard.deferred():
                 h.run()
+        self.run_time += time.perf_counter() - t0
         info = h.getInfo()
         it = max(0, int(info.simplex_iteration_count))
         if strong:

@@ -19,16 +19,13 @@ import math
 import numpy as np
 
 from optsolve._runtime import OptimizeResult, Progress
-from optsolve.milp.branching import NodeState, Pseudocosts, make_rule
+from optsolve.milp.branching import NodeState, Pseudocosts
 from optsolve.milp.cuts import RootSeparator
-from optsolve.milp.heuristics import (Locks, SubMIPs, fractional_diving,
-                                     simple_rounding)
+from optsolve.milp.heuristics import Locks, SubMIPs, node_heuristics
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
                               LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
 from optsolve.milp.nodesel import Node, make_selector
-from optsolve.milp.presolve import presolve
-from optsolve.milp.problem import Problem
 from optsolve.milp.propagation import Propagator
 from optsolve.milp.tree import Tree
 from optsolve.milp.work import SearchSummary, Work, relative_gap
@@ -93,6 +90,7 @@ class Search:
         self.presolve_stats = None
         self.submips = SubMIPs(work.int_cols, self.tol)
         self.submip_nodes = 0
+        self.submip_lp_time = 0.0   # HiGHS's time in the sub-MIPs' LPs
 
     # -- bounds ------------------------------------------------------------
     def global_lower(self):
@@ -159,6 +157,7 @@ class Search:
             lp_iterations=self.lp.iterations,
             sb_lp_iterations=self.lp.sb_iterations,
             heuristic_lp_iterations=self.heuristic_iterations,
+            lp_time=self.lp.run_time + self.submip_lp_time,
             incumbents_found=self.incumbents_found,
             propagated_bounds=self.propagated,
             submip_calls=self.submips.calls,
@@ -341,7 +340,7 @@ class Search:
         frac = fi[fracmask]
         basis = lp.get_basis()
         if self.locks is not None and rnd == 0:
-            self._heuristics(node, x, obj, candidates, lb, ub, basis)
+            node_heuristics(self, node, x, candidates, lb, ub, basis)
             if obj >= self.cutoff:
                 self.tree.prune(obj)
                 return False
@@ -457,68 +456,6 @@ class Search:
             np.maximum(self.glb, lb, out=self.glb)
             np.minimum(self.gub, ub, out=self.gub)
         return changed
-
-    def _heuristics(self, node, x, obj, candidates, lb, ub, basis):
-        w = self.work
-        y = simple_rounding(x, candidates, self.locks, w.is_integer)
-        if y is not None and w.feasible(y):
-            self._set_incumbent(y, float(w.c @ y), "r")
-        freq = self.o["dive_frequency"]
-        dive = node.depth == 0 or (freq and self.nodes % freq == 0)
-        budget = 0.05 * self.lp.iterations + 1000 - self.heuristic_iterations
-        if dive and budget > 0:
-            before = self.lp.iterations
-            out = fractional_diving(self.lp, x, lb, ub, w.int_cols, self.tol,
-                                    self.cutoff, budget)
-            used = self.lp.iterations - before
-            self.heuristic_iterations += used
-            self.lp.iterations -= used
-            self.lp.set_bounds(lb, ub)
-            self.lp.set_basis(basis)
-            if out is not None:
-                z = out[0].copy()
-                z[w.int_cols] = np.round(z[w.int_cols])
-                if not w.feasible(z):
-                    z = out[0]
-                self._set_incumbent(z, float(w.c @ z), "d")
-        if self.o["submip"]:       # its own HiGHS object: this LP is untouched
-            self._sub_mip_heuristics(node, x, lb, ub)
-
-    def _sub_mip_heuristics(self, node, x, lb, ub):
-        z, char = self.submips.run(node.depth, self.nodes, x, lb, ub,
-                                   self.incumbent, self._sub_mip)
-        if z is not None:
-            self._set_incumbent(z, float(self.work.c @ z), char)
-
-    def _sub_mip(self, lb, ub, node_limit):
-        """Branch and bound (no cuts, no sub-MIPs of its own) on the problem
-        restricted to ``lb``, ``ub`` with the search's cutoff. Returns
-        whether it ran (presolve may prove the restriction infeasible) and
-        a feasible solution better than the incumbent, or None."""
-        w = self.work
-        sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
-                      w.integrality)
-        pre = presolve(sub)
-        if pre.problem is None:
-            return False, None
-        o = dict(self.o)
-        o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
-                 disp=False, branching=make_rule("relpscost"))
-        s = Search(Work(pre.problem), o, self.deadline, self.guard)
-        s.offset = pre.problem.offset
-        if math.isfinite(self.cutoff):
-            s.cutoff = self.cutoff - s.offset
-            s.lp.set_cutoff(s.cutoff)
-        s.run()
-        self.submip_nodes += s.nodes
-        self.heuristic_iterations += s.lp.iterations + s.lp.sb_iterations \
-            + s.heuristic_iterations
-        if s.incumbent is None:
-            return True, None
-        z = pre.postsolve(s.incumbent)
-        if not w.feasible(z) or float(w.c @ z) >= self.incumbent_obj:
-            return True, None
-        return True, z
 
     def _branch(self, node, state, j, f, v, obj, basis):
         # every strong-branched column splits the node into two children

@@ -44,7 +44,8 @@ class SearchSummary:
     sense, offset : float
         The user's sense (1 minimise, -1 maximise) and the objective offset.
     The counts (nodes, LP iterations by kind, incumbents, propagated bounds,
-    sub-MIPs, cuts) are those of :func:`optsolve.milp`'s result.
+    sub-MIPs, cuts) and ``lp_time`` are those of :func:`optsolve.milp`'s
+    result.
     """
 
     x: Optional[np.ndarray]
@@ -61,6 +62,7 @@ class SearchSummary:
     lp_iterations: int
     sb_lp_iterations: int
     heuristic_lp_iterations: int
+    lp_time: float
     incumbents_found: int
     propagated_bounds: int
     submip_calls: int
