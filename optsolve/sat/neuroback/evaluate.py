@@ -111,6 +111,18 @@ def evaluate(folder, weights=None, names=None):
     return out
 
 
+def _families(folder, names):
+    """{family: names} of the satisfiable formulas (only with --by-family)."""
+    out = {}
+    for row in read_manifest(Path(folder)):
+        if row["status"] == "SAT" and (names is None or row["name"] in names):
+            source = row.get("source") or ""
+            family = (Path(source).parent.name if "/" in source
+                      else source.split(":")[0] or "formulas")
+            out.setdefault(family, set()).add(row["name"])
+    return out
+
+
 def format_table(results):
     cols = ["method", "backbone", "all", "confident_share", "confident_accuracy",
             "backbone_vars", "all_vars", "formulas"]
@@ -130,6 +142,9 @@ def main(argv=None):
                     "baselines only)")
     ap.add_argument("--names", default=None,
                     help="file of formula names to evaluate (one per line)")
+    ap.add_argument("--by-family", action="store_true",
+                    help="one table per family (the folder a public CNF came from, "
+                         "the generator's family otherwise)")
     args = ap.parse_args(argv)
     names = None
     if not (Path(args.data) / "manifest.csv").is_file():
@@ -139,7 +154,12 @@ def main(argv=None):
     try:
         if args.names:
             names = set(Path(args.names).read_text().split())
-        print(format_table(evaluate(args.data, args.weights, names)))
+        if not args.by_family:
+            print(format_table(evaluate(args.data, args.weights, names)))
+            return 0
+        for family, members in sorted(_families(args.data, names).items()):
+            print(f"{family} ({len(members)} formulas)")
+            print(format_table(evaluate(args.data, args.weights, members)))
     except (ValueError, OSError) as exc:
         print(f"evaluate: {exc}", file=sys.stderr)
         return 1
