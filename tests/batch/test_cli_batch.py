@@ -110,3 +110,14 @@ def test_sigint_leaves_a_valid_file_and_resume_completes_it(tmp_path):
     assert p.returncode == 0, err
     rows = rows_of(out)
     assert sorted(r[0] for r in rows) == [f"php{i}.cnf" for i in range(6)]
+
+
+def test_verbose_prints_the_dashboard_address(tmp_path):
+    CNF([[1, 2], [-1]]).to_dimacs(tmp_path / "a.cnf")
+    p = batch("sat", "a.cnf", "--workers", "1", "-v", "--out", "r.csv",
+              cwd=tmp_path)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    line, = [x for x in err.splitlines() if "dashboard" in x]
+    assert line.startswith("optsolve batch: dashboard at http://"), line
+    assert [r[2] for r in rows_of(tmp_path / "r.csv")] == ["SAT"]

@@ -48,18 +48,36 @@ def test_items_checked():
     assert solve_many([], progress=False) == []
 
 
-def test_parquet_needs_pyarrow(tmp_path):
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        with pytest.raises(ValueError, match="Parquet output needs pyarrow"):
-            solve_many([CNF([[1]])], out=tmp_path / "r.parquet")
-    else:
-        out = open_output(tmp_path / "r.parquet")
-        out.write(blank_row("x", "sat"))
-        out.close()
-        import pyarrow.parquet as pq
-        assert pq.read_table(tmp_path / "r.parquet").column_names == list(COLUMNS)
+def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path, monkeypatch,
+                                                     capsys):
+    import sys
+
+    from optsolve.cli import main
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
+    with pytest.raises(ValueError, match="^`out`: Parquet output needs "
+                                         "pyarrow \\(pip install pyarrow\\)"):
+        solve_many([CNF([[1]])], out=tmp_path / "r.parquet")
+    CNF([[1]]).to_dimacs(tmp_path / "a.cnf")
+    code = main(["batch", "sat", str(tmp_path / "a.cnf"),
+                 "--out", str(tmp_path / "r.parquet")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("optsolve batch: error: --out: Parquet output "
+                          "needs pyarrow"), err
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_parquet_rows(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    out = open_output(tmp_path / "r.parquet")
+    row = blank_row("x", "sat")
+    row.update(status="SAT", verified=True, wall_time=0.5, conflicts=3)
+    out.write(row)
+    out.close()
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.column_names == list(COLUMNS)
+    assert table.to_pylist() == [row]
 
 
 def test_option_syntax():

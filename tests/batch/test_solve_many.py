@@ -179,3 +179,37 @@ def test_scheduler_address_and_milp_portfolio(idle_client):
         assert row["objective"] == pytest.approx(ref.fun, rel=1e-6, abs=1e-6)
     else:
         assert row["status"] == "infeasible"
+
+
+def test_many_small_instances_share_tasks(tmp_path, idle_client):
+    from optsolve.batch._limits import START_TOPIC
+    cnfs = {f"s{i}": gen.random_3sat(20, 3.0 + (i % 3), seed=300 + i)
+            for i in range(300)}
+    before = len(idle_client.get_events(START_TOPIC))
+    out = tmp_path / "rows.jsonl"
+    rows = solve_many(cnfs, client=idle_client, out=out, progress=False)
+    tasks = len(idle_client.get_events(START_TOPIC)) - before
+    assert [r["instance"] for r in rows] == list(cnfs)
+    for row in rows:
+        assert row["status"] == gen.pysat_answer(cnfs[row["instance"]])
+        assert row["attempts"] == 1
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["instance"] for r in lines) == sorted(cnfs)
+    # one task per instance at first, until their time is known
+    assert tasks < len(cnfs) / 3, tasks
+
+
+def test_parquet_output_and_resume(tmp_path, idle_client):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    cnfs = {f"r{i}": gen.random_3sat(30, 4.0, seed=400 + i) for i in range(4)}
+    out = tmp_path / "rows.parquet"
+    solve_many(dict(list(cnfs.items())[:2]), client=idle_client, out=out,
+               progress=False)
+    rest = solve_many(cnfs, client=idle_client, out=out, resume=True,
+                      progress=False)
+    assert rest.skipped == 2 and len(rest) == 2
+    table = pq.read_table(out)
+    assert table.column_names == list(COLUMNS)
+    assert sorted(table.column("instance").to_pylist()) == sorted(cnfs)
+    assert not (tmp_path / "rows.parquet.jsonl").exists()
