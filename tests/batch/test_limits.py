@@ -184,3 +184,32 @@ def test_overlapping_memory_limits_restore_the_process_limit():
     finally:
         resource.setrlimit(resource.RLIMIT_AS, before)  # the suite goes on
     assert after == before
+
+
+def test_ctrl_c_during_chunks_keeps_each_row_once(tmp_path, idle_client):
+    import csv
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs the main thread")
+    php = gen.pigeonhole(9)  # about 10 ms each with 1000 conflicts
+    items = {f"p{i}": php for i in range(500)}
+    out = tmp_path / "rows.csv"
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.8, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    try:
+        rows = solve_many(items, client=idle_client, out=out, progress=False,
+                          options={"conflicts": 1000})
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert rows.interrupted and 0 < len(rows) < len(items)
+
+    def written():
+        with open(out, newline="") as f:
+            return [r["instance"] for r in csv.DictReader(f)]
+    assert sorted(written()) == sorted(r["instance"] for r in rows)
+    rest = solve_many(items, client=idle_client, out=out, resume=True,
+                      progress=False, options={"conflicts": 1000})
+    assert not rest.interrupted and rest.skipped == len(rows)
+    assert sorted(written()) == sorted(items)
+    assert all(r["status"] == "UNKNOWN" for r in rows + rest)
