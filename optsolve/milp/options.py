@@ -83,7 +83,7 @@ TABLE = (
            "root cutting planes (see optsolve.milp.cuts)"),
     Option("cut_families", "subset", RootSeparator.DEFAULT_FAMILIES,
            "the root cut families used when cuts is on: Gomory mixed-integer, "
-           "c-MIR, lifted knapsack cover, clique (off by default)",
+           "c-MIR, lifted knapsack cover, clique, zero-half",
            choices=RootSeparator.FAMILIES),
     Option("cut_rounds", "int", 10, "maximum rounds of root cuts (0: none)",
            low=0),

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint
 
-from optsolve.milp import milp
 from optsolve.milp.cuts import Cut, RootSeparator
 from optsolve.milp.cuts.clique import CliqueSeparator, ConflictGraph
 from optsolve.milp.cuts.pool import CutPool
 from optsolve.milp.lp import LP_OPTIMAL, LPRelaxation
 
-from ._instances import as_problem, check_answer, reference
+from ._cut_validity import check_family, check_milp
+from ._instances import as_problem, reference
 from .test_cuts import _separate
 from .test_cuts_families import GENERATORS, feasible_points
 
@@ -92,23 +92,7 @@ def test_every_clique_is_a_set_of_pairwise_conflicts_of_one_row(seed):
 @pytest.mark.parametrize("cls", sorted(CLASSES))
 def test_clique_cuts_keep_feasible_points(cls):
     rng = np.random.default_rng(zlib.crc32(f"{cls}/clique".encode()))
-    total = 0
-    for _ in range(4):
-        kw = CLASSES[cls](rng)
-        p = as_problem(kw)
-        sep = _root(p)
-        ref = reference(kw)
-        if sep is None or ref.status != 0:
-            continue
-        total += len(sep.cuts)
-        for cut in sep.cuts:
-            assert cut.family == "clique"
-            assert cut.activity(ref.x) >= cut.rhs - 1e-7 * (1 + abs(cut.rhs))
-        if sep.cuts:
-            for x in feasible_points(p, rng, max_int=300, objectives=1):
-                for cut in sep.cuts:
-                    assert cut.activity(x) >= cut.rhs - 1e-7 * (1 + abs(cut.rhs))
-        assert sep.bounds[-1] <= ref.fun + 1e-6 * max(1, abs(ref.fun))
+    total = check_family(CLASSES[cls], "clique", rng)
     if cls in ("odd_cycles", "conflict_rows"):
         assert total > 0, "the clique family should find cuts on this class"
 
@@ -148,12 +132,7 @@ def test_complemented_literals_from_negative_coefficients():
 
 @pytest.mark.parametrize("cls", ["odd_cycles", "conflict_rows", "multi_knapsack"])
 def test_milp_with_the_clique_family_agrees_with_scipy(cls):
-    rng = np.random.default_rng(11)
-    for _ in range(3):
-        kw = CLASSES[cls](rng)
-        res = milp(**kw, options={"mip_rel_gap": 0, "cut_families":
-                                  ("gomory", "mir", "cover", "clique")})
-        check_answer(res, kw)
+    check_milp(CLASSES[cls], ("gomory", "mir", "cover", "clique"), 11)
 
 
 def test_pool_offers_back_only_violated_cuts():

@@ -150,7 +150,12 @@ def select_cuts(cuts, max_cuts, max_parallel=_MAX_PARALLEL, family_share=None):
     ind = np.concatenate([c.idx for c in cuts])
     ptr = np.concatenate([[0], np.cumsum([c.idx.size for c in cuts])])
     S = sp.csr_matrix((data, ind, ptr), shape=(len(cuts), ncol))
-    G = (S @ S.T).tocsr()
+    if S.nnz > 0.05 * S.shape[0] * S.shape[1]:
+        # dense candidates (Gomory cuts on large rows): BLAS is far faster
+        D = S.toarray()
+        G = sp.csr_matrix(D @ D.T)
+    else:
+        G = (S @ S.T).tocsr()
     blocked = np.zeros(len(cuts), bool)
     taken = np.zeros(len(cuts), bool)
     chosen = []

@@ -16,14 +16,15 @@ __all__ = ["RootSeparator"]
 
 class RootSeparator:
     """Rounds of root cuts (Gomory mixed-integer, c-MIR, lifted knapsack
-    cover, clique), added as rows to an
+    cover, clique, zero-half), added as rows to an
     :class:`~optsolve.milp.lp.LPRelaxation`.
 
     Each round asks every family for cuts violated by the current LP point
     (a family that found none in two rounds in a row is not asked again)
     and the cut pool for the cuts it holds that the point violates, selects
     across them by efficacy with a parallelism filter, adds at most
-    ``max_cuts`` and re-solves; the candidates not selected go to the pool.
+    ``max_cuts`` and re-solves; the candidates not selected go to the pool
+    (but for the Gomory cuts, dense and tied to one LP point).
     Rounds stop after ``rounds``, when no cut is found, when the bound
     stalls (``stall_rounds`` rounds in a row each raise it by less than
     ``1e-3`` of the gain of all rounds so far), when the LP holds
@@ -47,8 +48,8 @@ class RootSeparator:
     drop_slack : bool
         Delete the cuts that are slack at the last root LP.
     families : tuple of str
-        Separators to run, among ``"gomory"``, ``"mir"``, ``"cover"`` and
-        ``"clique"``.
+        Separators to run, among ``"gomory"``, ``"mir"``, ``"cover"``,
+        ``"clique"`` and ``"zerohalf"``.
     family_share : float
         Largest fraction of one round's cuts taken from one family (default
         one over the number of families that found cuts in the round, see
@@ -102,7 +103,7 @@ class RootSeparator:
     (-9.3333, -8.0)
     """
 
-    FAMILIES = ("gomory", "mir", "cover", "clique")
+    FAMILIES = ("gomory", "mir", "cover", "clique", "zerohalf")
     #: the families of the ``cut_families`` option's default
     DEFAULT_FAMILIES = ("gomory", "mir", "cover")
 
@@ -197,10 +198,14 @@ class RootSeparator:
                 from optsolve.milp.cuts.cover import CoverSeparator
                 sep = CoverSeparator(self.A, self.rl, self.ru,
                                      self.is_integer, lb, ub)
-            else:
+            elif fam == "clique":
                 from optsolve.milp.cuts.clique import CliqueSeparator
                 sep = CliqueSeparator(self.A, self.rl, self.ru,
                                       self.is_integer, lb, ub)
+            else:
+                from optsolve.milp.cuts.zerohalf import ZeroHalfSeparator
+                sep = ZeroHalfSeparator(self.A, self.rl, self.ru,
+                                        self.is_integer)
             self._seps[fam] = sep
         return sep
 
@@ -240,7 +245,9 @@ class RootSeparator:
                 self.stop_reason = "no cuts"
                 break
             taken = {id(c) for c in chosen}
-            self.pool.add([c for c in cands if id(c) not in taken])
+            # Gomory cuts are dense and tied to one LP point: not kept
+            self.pool.add([c for c in cands if id(c) not in taken
+                           and c.family != "gomory"])
             lp.add_cuts(chosen)
             self.cuts.extend(chosen)
             self.added += len(chosen)
