@@ -2,8 +2,9 @@
 CaDiCaL 1.9.5 and Kissat 4.0.4 on the public instances of
 ``../shared/data/sat`` (SATLIB and SAT-competition families).
 
-One solver at a time, each in its own worker process (so that peak memory is
-the solver's own and a solver that ignores interrupts can be killed), every
+Each solver in its own worker process (so that peak memory is the solver's
+own and a solver that ignores interrupts can be killed), instance by
+instance with every solver in turn (a passing load hits all alike), every
 instance under the same wall-clock limit. Every answer is checked against the
 manifest's expected status, and every model against the formula; a wrong
 answer makes the run fail (exit 1).
@@ -262,15 +263,20 @@ def main(argv=None):
     print(f"# {len(instances)} instances (tier {args.tier}, split {args.split}), {limit:g} s limit, "
           f"solvers: {', '.join(solvers)}")
 
-    results = {}
+    # instance by instance, every solver in turn, so that a load that comes
+    # and goes on a shared machine hits all solvers alike
+    results = {s: [] for s in solvers}
+    spent = dict.fromkeys(solvers, 0.0)
+    workers = {s: Worker(s) for s in solvers}
     rows = []
     wrong = 0
-    for s in solvers:
-        w = Worker(s)
-        results[s] = []
-        t_solver = time.perf_counter()
-        for inst in instances:
+    for inst in instances:
+        line = []
+        for s in solvers:
+            w = workers[s]
+            t0 = time.perf_counter()
             r = w.run(inst["path"], limit)
+            spent[s] += time.perf_counter() - t0
             if args.memory:
                 w.stop()
             else:
@@ -285,10 +291,13 @@ def main(argv=None):
             r["wrong"] = bad
             results[s].append(r)
             rows.append(r)
+            line.append(f"{r['status'][:5]} {r['time']:.2f}")
+        print(f"#   {inst['name']}: " + ", ".join(line), flush=True)
+    for w in workers.values():
         w.stop()
+    for s in solvers:
         solved = sum(r["status"] in ("SAT", "UNSAT") for r in results[s])
-        print(f"#   {s:<11} {solved}/{len(instances)} solved in "
-              f"{time.perf_counter() - t_solver:.1f} s", flush=True)
+        print(f"#   {s:<11} {solved}/{len(instances)} solved in {spent[s]:.1f} s", flush=True)
 
     def par2(rs):
         return sum(r["time"] if r["status"] in ("SAT", "UNSAT") and not r["wrong"]

@@ -5,10 +5,13 @@
  * (Jaervisalo, Heule & Biere 2012).  A clause or assumption that mentions an
  * eliminated variable brings its clauses back first (CaDiCaL's restore), and
  * with them those of variables they mention that were eliminated later. */
+#include <stdlib.h>
+
 #include "internal.h"
 
 void osat__extend_push(osat *s, unsigned witness, const unsigned *lits,
                        unsigned size) {
+  s->ext_changes++;
   uvec_push(&s->extension, size);
   uvec_push(&s->extension, witness);
   for (unsigned i = 0; i < size; i++)
@@ -95,6 +98,7 @@ void osat__restore(osat *s) {
     i += 1 + size;
   }
   ext->n = j;
+  s->ext_changes++;
   for (size_t i = 0; i < tainted->n; i++) {
     unsigned v = tainted->data[i];
     elim[v] = 0;
@@ -109,53 +113,93 @@ void osat__restore(osat *s) {
   back->n = 0;
 }
 
+/* Per literal, the offsets of the stack entries holding it. */
+static void index_extension(osat *s) {
+  free(s->ext_start);
+  free(s->ext_occs);
+  s->ext_start = s->ext_occs = NULL;
+  size_t nlits = 2 * (size_t)s->nvars, total = 0;
+  unsigned *start = s->ext_start = osat__alloc((nlits + 1) * sizeof *start);
+  const uvec *ext = &s->extension;
+  for (size_t i = 0; i < ext->n; i += 1 + ext->data[i])
+    for (unsigned k = 1; k <= ext->data[i]; k++, total++)
+      start[ext->data[i + k]]++;
+  unsigned sum = 0;
+  for (size_t l = 0; l <= nlits; l++) { /* start[l]: the end of l's range */
+    sum += start[l];
+    start[l] = sum;
+  }
+  unsigned *occs = s->ext_occs = osat__alloc((total + 1) * sizeof *occs);
+  for (size_t i = 0; i < ext->n; i += 1 + ext->data[i])
+    for (unsigned k = 1; k <= ext->data[i]; k++)
+      occs[--start[ext->data[i + k]]] = (unsigned)i;
+  s->ext_nlits = nlits;
+  s->ext_indexed = s->ext_changes;
+}
+
+/* The entry at offset i now has `lit` false: 1 when it is falsified (a
+ * conflict), else it may assign its last open literal. */
+static int visit_entry(osat *s, size_t i, uvec *side, unsigned *conflict_lit) {
+  const unsigned *e = s->extension.data + i + 1;
+  unsigned size = e[-1], unit = INVALID, open = 0;
+  for (unsigned k = 0; k < size; k++) {
+    signed char v = s->vals[e[k]];
+    if (v > 0)
+      return 0;
+    if (!v && ++open > 1)
+      return 0;
+    if (!v)
+      unit = e[k];
+  }
+  if (!open) {
+    *conflict_lit = e[0];
+    return 1;
+  }
+  if (s->eliminated[VAR(unit)]) { /* off the trail: no watches to visit */
+    s->vals[unit] = 1;
+    s->vals[NOT(unit)] = -1;
+    uvec_push(side, unit);
+    return 0;
+  }
+  assign(s, unit, NOREASON);
+  if (!osat__propagate(s))
+    return 0;
+  *conflict_lit = s->conflict == BINTAG ? s->conflict_bin[1]
+                                        : clause_lits(s, s->conflict)[0];
+  return 1;
+}
+
 /* Unit propagation over the extension stack as well as the formula, for
  * osat_propagate: its answer includes what the clauses of eliminated
- * variables imply, without restoring them (a restore undoes all
- * elimination, which the next rounds then redo).  Literals of eliminated
- * variables are given values off the trail and listed in `side` (the
- * caller clears them); others are assigned and propagated as usual.  Sweeps
- * the stack until nothing changes; returns 1 on a conflict, with a literal
- * of the falsified clause in *conflict_lit. */
-int osat__extend_propagate(osat *s, uvec *side, unsigned *conflict_lit) {
-  uvec *ext = &s->extension;
-  signed char *vals = s->vals;
-  for (int changed = 1; changed;) {
-    changed = 0;
-    for (size_t i = 0; i < ext->n; i += 1 + ext->data[i]) {
-      const unsigned *e = ext->data + i + 1;
-      unsigned size = ext->data[i], unit = INVALID, open = 0;
-      int satisfied = 0;
-      for (unsigned k = 0; k < size && !satisfied && open < 2; k++) {
-        signed char v = vals[e[k]];
-        satisfied = v > 0;
-        if (!v) {
-          open++;
-          unit = e[k];
-        }
-      }
-      if (satisfied || open > 1)
-        continue;
-      if (!open) {
-        *conflict_lit = e[0];
+ * variables imply (they are implied by the formula), without restoring
+ * them (a restore undoes all elimination, which the next rounds then
+ * redo).  Literals of eliminated variables are given values off the trail
+ * and listed in `side` (the caller clears them); others are assigned and
+ * propagated as usual.  Visits the entries holding the negation of each
+ * literal assigned since trail position `from` or `side` position
+ * `side_from` (an index of the stack by literal, rebuilt when the stack
+ * changed); returns 1 on a conflict, with a literal of the falsified entry
+ * in *conflict_lit. */
+int osat__extend_propagate(osat *s, unsigned from, uvec *side,
+                           size_t side_from, unsigned *conflict_lit) {
+  if (!s->ext_start || s->ext_indexed != s->ext_changes)
+    index_extension(s);
+  size_t done_side = side_from; /* earlier ones were visited when assigned */
+  for (unsigned t = from;;) {
+    unsigned lit;
+    if (t < s->trail_n)
+      lit = s->trail[t++];
+    else if (done_side < side->n)
+      lit = side->data[done_side++];
+    else
+      return 0;
+    unsigned f = NOT(lit);
+    if (f >= s->ext_nlits)
+      continue;
+    for (unsigned k = s->ext_start[f]; k < s->ext_start[f + 1]; k++) {
+      s->ticks++;
+      if (visit_entry(s, s->ext_occs[k], side, conflict_lit))
         return 1;
-      }
-      changed = 1;
-      if (s->eliminated[VAR(unit)]) {
-        vals[unit] = 1;
-        vals[NOT(unit)] = -1;
-        uvec_push(side, unit);
-      } else {
-        assign(s, unit, NOREASON);
-        if (osat__propagate(s)) {
-          *conflict_lit = s->conflict == BINTAG
-                              ? s->conflict_bin[1]
-                              : clause_lits(s, s->conflict)[0];
-          return 1;
-        }
-      }
-      vals = s->vals;
     }
   }
-  return 0;
 }

@@ -140,6 +140,12 @@ struct osat {
   int64_t search_ticks; /* propagation work: watch lists and clauses visited */
   uvec extension;
   uvec tainted; /* eliminated variables to restore when a solve starts */
+  /* osat_propagate's index of the extension stack: the offsets of the
+   * entries holding each literal (CSR), valid while ext_indexed equals
+   * ext_changes; literals from ext_nlits on are in none */
+  unsigned *ext_start, *ext_occs;
+  size_t ext_nlits;
+  int64_t ext_changes, ext_indexed;
   uvec pos, neg, resolvent; /* scratch of elimination */
   unsigned neliminated;
   int64_t ticks, ticks_limit; /* work of the current round */
@@ -343,7 +349,8 @@ void osat__extend_push(osat *, unsigned witness, const unsigned *lits,
 void osat__extend_model(osat *);
 void osat__taint(osat *, const unsigned *lits, size_t n);
 void osat__restore(osat *);
-int osat__extend_propagate(osat *, uvec *side, unsigned *conflict_lit);
+int osat__extend_propagate(osat *, unsigned from, uvec *side,
+                           size_t side_from, unsigned *conflict_lit);
 
 /* search.c */
 int osat__out_of_time(osat *);

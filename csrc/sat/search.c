@@ -187,14 +187,7 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
   }
   if ((unsigned)maxvar > s->nvars)
     osat__grow_vars(s, (unsigned)maxvar);
-  /* an assumption on an eliminated variable restores it, as in solve;
-   * implications through the others come from the extension stack */
-  s->clause.n = 0;
-  for (int64_t i = 0; i < n; i++)
-    uvec_push(&s->clause, ext2int(lits[i]));
-  osat__taint(s, s->clause.data, s->clause.n);
-  s->clause.n = 0;
-  osat__restore(s);
+  osat__restore(s); /* variables of clauses added since (then watched) */
   if (s->inconsistent)
     return 0;
   osat__backtrack(s, 0);
@@ -204,31 +197,73 @@ static int propagate_only(osat *s, const int32_t *lits, int64_t n,
   if (!osat__root_propagate(s))
     return 0;
   osat__reserve_levels(s);
+  /* implications through eliminated variables come from the extension
+   * stack, without restoring them (a restore undoes elimination that the
+   * next rounds then redo); their literals get values off the trail, in
+   * `side`.  Per level: trail and side positions where it starts, and
+   * whether its assumption is on the side (listed first, as PySAT does). */
   int ok = 1, conflict = 0;
   unsigned conflict_lit = INVALID;
-  uvec *side = &s->tainted; /* (empty after the restore above) */
+  uvec *side = &s->resolvent, *starts = &s->stack;
+  side->n = starts->n = 0;
+  if (s->extension.n) {
+    /* what the stack implies at the root, on a level of its own that is
+     * not listed (as literals fixed for good are not) */
+    osat__new_level(s, INVALID);
+    if (osat__extend_propagate(s, 0, side, 0, &conflict_lit))
+      ok = 0;
+  }
   for (int64_t i = 0; ok && !conflict && i < n; i++) {
     unsigned p = ext2int(lits[i]);
-    if (s->vals[p] < 0)
+    if (s->vals[p] < 0) {
       ok = 0;
-    else if (!s->vals[p]) {
+      continue;
+    }
+    if (s->vals[p])
+      continue;
+    unsigned from = s->trail_n;
+    size_t side_from = side->n;
+    int eliminated = s->eliminated[VAR(p)] != 0;
+    uvec_push(starts, from);
+    uvec_push(starts, (unsigned)side_from);
+    uvec_push(starts, (unsigned)eliminated);
+    if (eliminated) {
+      osat__new_level(s, INVALID);
+      s->vals[p] = 1;
+      s->vals[NOT(p)] = -1;
+      uvec_push(side, p);
+    } else {
       osat__new_level(s, p);
-      conflict = osat__propagate(s);
-      if (conflict)
+      if (osat__propagate(s)) {
+        conflict = 1;
         conflict_lit = s->conflict == BINTAG ? s->conflict_bin[1]
                                              : clause_lits(s, s->conflict)[0];
-      else if (s->extension.n)
-        conflict = osat__extend_propagate(s, side, &conflict_lit);
+        break;
+      }
     }
+    if (s->extension.n)
+      conflict = osat__extend_propagate(s, from, side, side_from, &conflict_lit);
   }
   if (s->nlevels) {
-    for (unsigned k = s->control[0]; k < s->trail_n; k++)
-      uvec_push(&s->implied, (unsigned)int2ext(s->trail[k]));
-    for (size_t k = 0; k < side->n; k++) {
-      uvec_push(&s->implied, (unsigned)int2ext(side->data[k]));
-      s->vals[side->data[k]] = s->vals[NOT(side->data[k])] = 0;
+    for (size_t l = 0; l < starts->n; l += 3) {
+      unsigned t0 = starts->data[l];
+      unsigned t1 = l + 3 < starts->n ? starts->data[l + 3] : s->trail_n;
+      size_t s0 = starts->data[l + 1];
+      size_t s1 = l + 3 < starts->n ? starts->data[l + 4] : side->n;
+      if (starts->data[l + 2]) /* the assumption first */
+        uvec_push(&s->implied, (unsigned)int2ext(side->data[s0++]));
+      for (unsigned k = t0; k < t1; k++)
+        uvec_push(&s->implied, (unsigned)int2ext(s->trail[k]));
+      for (size_t k = s0; k < s1; k++)
+        uvec_push(&s->implied, (unsigned)int2ext(side->data[k]));
     }
-    side->n = 0;
+    for (size_t k = 0; k < side->n; k++) {
+      unsigned lit = side->data[k];
+      s->vals[lit] = s->vals[NOT(lit)] = 0;
+      if (phase_saving)
+        s->saved[VAR(lit)] = (unsigned char)NEG(lit);
+    }
+    side->n = starts->n = 0;
     if (conflict)
       uvec_push(&s->implied, (unsigned)int2ext(conflict_lit));
     int save = s->save_phases;

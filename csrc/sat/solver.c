@@ -159,6 +159,7 @@ void osat_release(osat *s) {
   free(s->occs); free(s->eliminated); free(s->frozen); free(s->dirty);
   free(s->extension.data); free(s->pos.data); free(s->neg.data);
   free(s->resolvent.data); free(s->tainted.data);
+  free(s->ext_start); free(s->ext_occs);
   free(s);
 }
 
