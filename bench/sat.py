@@ -18,6 +18,7 @@ peak memory (with --memory: a fresh process per run); writes ``bench/results/sat
     python -m bench sat --tier main --time-limit 10
     python -m bench sat --tier hard --time-limit 120 --solvers optsolve,minisat22
     python -m bench sat --tier main --figure docs/images/sat/cactus_main.png
+    python -m bench sat --tier app --split held --time-limit 60 --solvers optsolve,optsolve-cli
     python -m bench sat --tier app --split dev --time-limit 60 \
         --solvers optsolve,optsolve+elim=0+subsume=0,cadical195,kissat404
 
@@ -26,7 +27,10 @@ Kissat's time in its manifest); ``--split`` keeps every third instance of
 each family (in manifest order) held apart for the final measurement: tune
 on ``dev``, report ``held`` or ``all``.  A solver ``optsolve+NAME=VALUE+..``
 is optsolve with those options (e.g. a technique turned off), run in the
-same process as the others.
+same process as the others. ``optsolve-cli`` runs ``python -m optsolve sat``
+end to end (start-up, parsing and output timed); with ``optsolve`` in the
+same run, its total is compared with reading, loading and solving in
+process on the instances both solved.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ from collections import defaultdict
 
 from bench._harness import RESULTS, Table, data_dir, figure_path, machine_line, ratio
 
-SOLVERS = ["optsolve", "minisat22", "glucose4", "cadical195", "kissat404"]
+SOLVERS = ["optsolve", "minisat22", "glucose4", "cadical195", "kissat404", "optsolve-cli"]
 
 
 def _optsolve_options(solver):
@@ -88,12 +92,37 @@ def _model_ok(cnf, model):
     return bool(np.logical_or.reduceat(true, cnf.offsets[:-1]).all())
 
 
+def _solve_cli(path, limit):
+    """``python -m optsolve sat`` end to end (start-up, parsing, output):
+    all of it is `time`; `read` is 0 and `load` 0."""
+    from optsolve.sat import read_dimacs
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "optsolve", "sat", "--time-limit", str(limit),
+                        str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=limit + 20)
+    seconds = time.perf_counter() - t0
+    status = {10: "SAT", 20: "UNSAT", 0: "UNKNOWN"}.get(r.returncode, "ERROR")
+    model_ok = None
+    if status == "SAT":
+        model = [int(x) for line in r.stdout.splitlines() if line.startswith("v ")
+                 for x in line.split()[1:] if x != "0"]
+        model_ok = _model_ok(read_dimacs(path), model)
+    return dict(status=status, time=seconds, read=0.0, load=0.0, conflicts=None,
+                propagations=None, mem_mb=None, model_ok=model_ok,
+                error=r.stderr[-300:] if status == "ERROR" else None)
+
+
 def _solve_one(solver, path, limit):
     """Load the formula into a fresh solver, then solve within `limit`
-    seconds; the load (for PySAT: Python lists into C++) is timed apart."""
+    seconds; reading the file and the load (for PySAT: Python lists into
+    C++) are timed apart."""
     import threading
     from optsolve.sat import read_dimacs
+    if solver == "optsolve-cli":
+        return _solve_cli(path, limit)
+    t_read = time.perf_counter()
     cnf = read_dimacs(path)
+    t_read = time.perf_counter() - t_read
     base_rss = _rss_kib("VmRSS")
     _reset_peak()
     t0 = time.perf_counter()
@@ -136,7 +165,7 @@ def _solve_one(solver, path, limit):
     if status != "UNKNOWN" and t2 - t1 > limit:
         status = "UNKNOWN"  # finished just after the limit: not counted
     model_ok = None if model is None else _model_ok(cnf, model)
-    return dict(status=status, time=t2 - t1, load=t1 - t0,
+    return dict(status=status, time=t2 - t1, read=t_read, load=t1 - t0,
                 conflicts=stats.get("conflicts"),
                 propagations=stats.get("propagations"),
                 mem_mb=max(0, peak - base_rss) / 1024.0, model_ok=model_ok)
@@ -346,10 +375,19 @@ def main(argv=None):
             "wrong": sum(r["wrong"] for r in rs)})
     print()
     summary.print()
+    if "optsolve" in solvers and "optsolve-cli" in solvers:
+        # the command line against the same work in process: read, load, solve
+        both = [(a, b) for a, b in zip(results["optsolve"], results["optsolve-cli"])
+                if a["status"] in ("SAT", "UNSAT") and b["status"] in ("SAT", "UNSAT")]
+        inproc = sum(a["time"] + a["load"] + a["read"] for a, _ in both)
+        cli = sum(b["time"] for _, b in both)
+        print(f"\nend to end: optsolve-cli {cli:.2f} s against read + load + solve in "
+              f"process {inproc:.2f} s on the {len(both)} instances both solved: "
+              f"{ratio(cli, inproc):.3f}x")
     table.save_csv()
     summary.save_csv()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    keys = ["solver", "instance", "family", "tier", "expected", "status", "time", "load",
+    keys = ["solver", "instance", "family", "tier", "expected", "status", "time", "read", "load",
             "conflicts", "propagations", "mem_mb", "model_ok", "wrong"]
     with open(RESULTS / "sat_instances.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
