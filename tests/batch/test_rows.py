@@ -178,6 +178,12 @@ def test_memout_in_process():
     assert row["status"] == "memout" and "1 MB" in row["error"]
     row = run_task("big", cnf, "sat", options={"conflicts": 1})
     assert row["status"] in ("SAT", "UNKNOWN")
+    # in a chunk, the instances after a memout run within their own limits
+    from optsolve.batch._task import run_chunk
+    rows = run_chunk("b", [("big", cnf), ("small", CNF([[1, -2], [2]]))],
+                     "sat", memory_limit_mb=1)
+    assert [r["status"] for r in rows] == ["memout", "SAT"]
+    assert rows[1]["verified"] is True
 
 
 def test_out_of_memory_without_a_limit_is_a_memout_row(monkeypatch):
