@@ -2,7 +2,9 @@
 
 ``python -m bench milp [--set miplib|generated|all] [--instances A,B] [--size small|paper]
 [--seeds N] [--rules relpscost,...] [--time-limit S] [--no-scip] [--no-highs]
-[--only-ours] [--nocuts-too] [--pure-too] [--solvers ours,highs,...]``
+[--only-ours] [--nocuts-too] [--pure-too] [--solvers ours,highs,...]
+[--options name=value,...]``; ``--instances dev`` or ``held``: the MIPLIB 3
+split (every third instance by name held apart, never tuned on)
 
 Every instance is solved in the same run by
 
@@ -76,6 +78,32 @@ def generated_instances(size, seeds, tmp):
             path = os.path.join(tmp, f"{fam}_{seed}.mps")
             p.write_mps(path)
             out.append((f"{fam}-{seed}", fam, path, None))
+    return out
+
+
+def split_names(split):
+    """MIPLIB 3 names of a split: every third by name is held apart
+    (``held``), never looked at while tuning; the others are ``dev``."""
+    d = data_dir("milp/miplib3")
+    names = sorted(r["name"] for r in csv.DictReader(open(d / "manifest.csv")))
+    if split == "all":
+        return names
+    return [n for i, n in enumerate(names) if (i % 3 == 2) == (split == "held")]
+
+
+def option_values(text):
+    """``k=v,k=v`` -> options of ours (values read as Python literals, else
+    strings)."""
+    import ast
+    out = {}
+    for item in filter(None, text.split(",")):
+        k, sep, v = item.partition("=")
+        if not sep:
+            sys.exit(f"bench milp: --options wants name=value, got {item!r}")
+        try:
+            out[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            out[k] = v
     return out
 
 
@@ -219,15 +247,16 @@ def warm_up():
 
 def run_all(job):
     """Every solver on one instance (one worker when running in parallel)."""
-    path, rules, tl, solvers = job
+    path, rules, tl, solvers, opts = job
     runs = {}
     for rule in rules:
         if "ours" in solvers:
-            runs[f"ours/{rule}"] = run_ours(path, rule, tl)
+            runs[f"ours/{rule}"] = run_ours(path, rule, tl, **opts)
         if "ours-nocuts" in solvers:
-            runs[f"ours-nocuts/{rule}"] = run_ours(path, rule, tl, cuts=False)
+            runs[f"ours-nocuts/{rule}"] = run_ours(path, rule, tl,
+                                                   **{**opts, "cuts": False})
         if "ours-bb" in solvers:
-            runs[f"ours-bb/{rule}"] = run_ours(path, rule, tl, **PURE)
+            runs[f"ours-bb/{rule}"] = run_ours(path, rule, tl, **{**opts, **PURE})
     if "highs" in solvers:
         runs["highs"] = run_highs(path, tl, plain=False)
     if "highs-bb" in solvers:
@@ -267,7 +296,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench milp", description=__doc__.split("\n")[0])
     ap.add_argument("--set", default="all", choices=["miplib", "generated", "all"])
     ap.add_argument("--instances", default=",".join(DEFAULT_MIPLIB),
-                    help="comma-separated MIPLIB 3 names, or 'all' (the manifest)")
+                    help="comma-separated MIPLIB 3 names, or 'all' (the manifest), "
+                         "'dev' or 'held' (every third by name is held apart)")
+    ap.add_argument("--options", default="",
+                    help="options of ours, name=value,... (e.g. "
+                         "node_selection=best-estimate)")
     ap.add_argument("--size", default="small", choices=["small", "paper"])
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--rules", default=",".join(RULES_DEFAULT))
@@ -305,9 +338,8 @@ def main(argv=None) -> int:
     insts = []
     if args.set in ("miplib", "all"):
         names = [n for n in args.instances.split(",") if n]
-        if names == ["all"]:
-            d = data_dir("milp/miplib3")
-            names = [r["name"] for r in csv.DictReader(open(d / "manifest.csv"))]
+        if names in (["all"], ["dev"], ["held"]):
+            names = split_names(names[0])
         insts += miplib_instances(names)
     if args.set in ("generated", "all"):
         insts += generated_instances(args.size, args.seeds, tmp)
@@ -317,7 +349,8 @@ def main(argv=None) -> int:
     table = Table(f"milp{args.tag}", cols)
     results = {}
     solvers = solver_set(args)
-    jobs = [(path, rules, tl, solvers) for _, _, path, _ in insts]
+    opts = option_values(args.options)
+    jobs = [(path, rules, tl, solvers, opts) for _, _, path, _ in insts]
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(args.jobs) as pool:

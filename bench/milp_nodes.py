@@ -21,28 +21,18 @@ learn2branch classes (small sizes, as ``bench milp``).
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 import tempfile
 import time
 
-from bench._harness import Table, data_dir, machine_line, ratio
+from bench._harness import Table, machine_line, ratio
 from bench.milp import (generated_instances, miplib_instances, run_scip,
-                        shifted_geomean, warm_up)
+                        shifted_geomean, split_names, warm_up)
 
 #: ours as pure branch and bound: nothing but LPs, branching and the tree
 PURE = dict(cuts=False, presolve=False, submip=False, propagation=False,
             heuristics=False)
-
-
-def split_names(split):
-    """MIPLIB 3 names of a split: every third by name is held apart."""
-    d = data_dir("milp/miplib3")
-    names = sorted(r["name"] for r in csv.DictReader(open(d / "manifest.csv")))
-    if split == "all":
-        return names
-    return [n for i, n in enumerate(names) if (i % 3 == 2) == (split == "held")]
 
 
 def run_ours(path, node_limit, tl, **options):

@@ -30,7 +30,7 @@ import time
 import highspy
 import numpy as np
 
-__all__ = ["LPRelaxation", "tableau_ready", "LP_OPTIMAL", "LP_INFEASIBLE", "LP_UNBOUNDED",
+__all__ = ["LPRelaxation", "tableau_ready", "solution_arrays", "LP_OPTIMAL", "LP_INFEASIBLE", "LP_UNBOUNDED",
            "LP_CUTOFF", "LP_ITERATION_LIMIT", "LP_TIME_LIMIT", "LP_ERROR",
            "LP_INTERRUPTED"]
 
@@ -55,6 +55,8 @@ _STATUS = {
     _MS.kInterrupt: LP_INTERRUPTED,
 }
 _UNBOUNDED_OR_INFEASIBLE = _MS.kUnboundedOrInfeasible
+# bounds go to HiGHS as they are (set_bounds)
+assert highspy.kHighsInf == math.inf
 _BIG_ITER = 2**31 - 1
 
 
@@ -149,6 +151,7 @@ class LPRelaxation:
         self.sb_iterations = 0
         self.solves = 0
         self.run_time = 0.0
+        self._time_limit = math.inf
         self._iter_limit = None
         self.status = None
         self.obj = math.nan
@@ -160,9 +163,8 @@ class LPRelaxation:
         if diff.size:
             lo = lb[diff]
             hi = ub[diff]
-            self.h.changeColsBounds(diff.size, diff.astype(np.int32),
-                                    np.where(np.isneginf(lo), -highspy.kHighsInf, lo),
-                                    np.where(np.isposinf(hi), highspy.kHighsInf, hi))
+            # HiGHS's infinity is IEEE inf (checked at import): no conversion
+            self.h.changeColsBounds(diff.size, diff.astype(np.int32), lo, hi)
             self.lb[diff] = lo
             self.ub[diff] = hi
         return diff.size
@@ -204,7 +206,13 @@ class LPRelaxation:
             if rem <= 0:
                 self.status = LP_TIME_LIMIT
                 return LP_TIME_LIMIT
-            h.setOptionValue("time_limit", h.getRunTime() + rem)
+            # HiGHS's clock runs only inside its solves, so the limit set
+            # earlier drifts late by our own time since: reset it once the
+            # drift passes 1% of what is left (setting it each solve costs)
+            limit = h.getRunTime() + rem
+            if self._time_limit - limit > 0.01 * rem or limit > self._time_limit:
+                h.setOptionValue("time_limit", limit)
+                self._time_limit = limit
         self._set_iteration_limit(iteration_limit)
         t0 = time.perf_counter()
         if guard is None:
@@ -213,8 +221,9 @@ class LPRelaxation:
             with guard.deferred():
                 h.run()
         self.run_time += time.perf_counter() - t0
-        info = h.getInfo()
-        it = max(0, int(info.simplex_iteration_count))
+        # two fields, not getInfo(): its copy of the whole record cost more
+        # than a small node's own work
+        it = max(0, int(h.getInfoValue("simplex_iteration_count")[1]))
         if strong:
             self.sb_iterations += it
         else:
@@ -224,12 +233,13 @@ class LPRelaxation:
         status = _STATUS.get(ms)
         if status is None:
             if ms == _UNBOUNDED_OR_INFEASIBLE:
-                status = LP_INFEASIBLE if info.primal_solution_status == 0 \
+                status = LP_INFEASIBLE \
+                    if h.getInfoValue("primal_solution_status")[1] == 0 \
                     else LP_UNBOUNDED
             else:
                 status = LP_ERROR
         self.last_iterations = it
-        self.obj = float(info.objective_function_value)
+        self.obj = float(h.getInfoValue("objective_function_value")[1])
         self.status = status
         return status
 
@@ -287,6 +297,13 @@ class LPRelaxation:
                 np.asarray(s.row_dual, dtype=np.float64),
                 np.asarray(s.col_dual, dtype=np.float64))
 
+    def snapshot(self):
+        """The last solve's solution, kept apart from later solves: its
+        arrays are read by :func:`solution_arrays` only when needed (turning
+        HiGHS's vectors into arrays costs more than the node's own work)."""
+        return self.h.getSolution()
+
+
     def get_basis(self):
         """The current basis (a :class:`highspy.HighsBasis`, cheap to keep)."""
         return self.h.getBasis()
@@ -332,3 +349,9 @@ class LPRelaxation:
                 break
         self._set_iteration_limit(None)
         return out[0], out[1]
+
+
+def solution_arrays(snap, *names):
+    """Arrays ``names`` (``col_value``, ``row_value``, ``row_dual``,
+    ``col_dual``) of a :meth:`LPRelaxation.snapshot`."""
+    return tuple(np.asarray(getattr(snap, k), dtype=np.float64) for k in names)

@@ -24,7 +24,8 @@ from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.heuristics import Locks, SubMIPs, node_heuristics
 from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               LP_INTERRUPTED, LP_ITERATION_LIMIT, LP_OPTIMAL,
-                              LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation)
+                              LP_TIME_LIMIT, LP_UNBOUNDED, LPRelaxation,
+                              solution_arrays)
 from optsolve.milp.nodesel import Node, make_selector
 from optsolve.milp.propagation import Propagator
 from optsolve.milp.tree import Tree
@@ -320,14 +321,16 @@ class Search:
         obj = self._lp_bound(node, self._solve_lp(node, lb, ub, rnd), rnd)
         if obj is None:
             return False
-        x, act, rdual, cdual = lp.solution()
+        snap = lp.snapshot()
+        x, = solution_arrays(snap, "col_value")
         ic = w.int_cols
         xi = x[ic]
         fi = xi - np.floor(xi)
         fracmask = (fi > self.tol) & (fi < 1.0 - self.tol)
         if node.depth == 0:
             self.root_bound = obj
-            self.root_info = (obj, cdual.copy(), lb.copy(), ub.copy())
+            self.root_info = (obj, solution_arrays(snap, "col_dual")[0],
+                              lb.copy(), ub.copy())
         if not fracmask.any():
             y = x.copy()
             y[ic] = np.round(xi)
@@ -344,9 +347,8 @@ class Search:
             if obj >= self.cutoff:
                 self.tree.prune(obj)
                 return False
-        m = w.A.shape[0]           # cut rows are not shown to the rules
         state = NodeState(self, x, obj, lb, ub, candidates, frac, node.depth,
-                          act[:m], rdual[:m], cdual, basis)
+                          snap, basis)
         j, k = self._select(state)
         if rnd + 1 < _MAX_NODE_ROUNDS and state.child_bounds:
             tightened = self._domain_reductions(node, state, lb, ub)
@@ -466,9 +468,9 @@ class Search:
         down_b, up_b = state.child_bounds.get(j, (proved, proved))
         down_b = max(down_b, proved)
         up_b = max(up_b, proved)
-        pc_down, pc_up = self.pseudocosts.values(np.array([j]))
-        est_gain_dn = float(pc_down[0]) * f
-        est_gain_up = float(pc_up[0]) * (1 - f)
+        pc = self.pseudocosts
+        est_gain_dn = pc.value(j, 0) * f
+        est_gain_up = pc.value(j, 1) * (1 - f)
         est_dn, est_up = self.tree.nodesel.estimates(state, obj, est_gain_dn, est_gain_up)
         children = self.tree.children(node, j, v, f, (down_b, up_b), (est_dn, est_up),
                                       state.lb, state.ub, self.glb, self.gub,

@@ -96,25 +96,20 @@ class Tree:
         child stores the columns whose bounds ``lb``, ``ub`` differ from the
         global ``glb``, ``gub``, and ``j``."""
         out = []
-        moved = np.flatnonzero((lb != glb) | (ub != gub))
-        pos = np.flatnonzero(moved == j)
+        differs = (lb != glb) | (ub != gub)
+        differs[j] = False             # j goes last, where its bound changes
+        idx = np.append(np.flatnonzero(differs), j)
         for direction, bound, est in ((0, bounds[0], estimates[0]),
                                       (1, bounds[1], estimates[1])):
             if bound >= cutoff:
                 self.prune(bound)
                 continue
-            if pos.size:
-                idx = moved
-                p = int(pos[0])
-            else:
-                idx = np.append(moved, j)
-                p = -1
             lo = lb[idx]
             hi = ub[idx]
             if direction == 0:
-                hi[p] = math.floor(v)
+                hi[-1] = math.floor(v)
             else:
-                lo[p] = math.ceil(v)
+                lo[-1] = math.ceil(v)
             out.append(Node(bound, est, parent.depth + 1, idx, lo, hi, basis, j,
                             direction, f if direction == 0 else 1 - f, obj))
         return out

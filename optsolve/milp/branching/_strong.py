@@ -9,13 +9,31 @@ from optsolve.milp.branching.base import product_score
 from optsolve.milp.lp import (LP_CUTOFF, LP_INFEASIBLE, LP_ITERATION_LIMIT,
                               LP_OPTIMAL)
 
-__all__ = ["strong_branch_scores", "auto_iteration_limit"]
+__all__ = ["strong_branch_scores", "auto_iteration_limit", "effort_reliability"]
 
 
 def auto_iteration_limit(state, factor=2.0, low=10, high=500):
     """SCIP's default strong-branching cap: twice the average node LP
     iterations, clipped to [10, 500]."""
     return int(min(high, max(low, factor * state.lp_iterations_per_node)))
+
+
+def effort_reliability(state, reliability, min_reliability=1, quotient=0.5,
+                       offset=100_000):
+    """SCIP's reliability threshold under its strong-branching budget
+    (``branching/relpscost``: ``sbiterquot`` 0.5, ``sbiterofs`` 100000,
+    ``minreliable`` 1): strong branching may spend ``quotient`` times the
+    node LP iterations plus ``offset`` (more above depth 10); as it nears
+    that, the threshold falls from ``reliability`` to ``min_reliability``,
+    and past it only columns never branched on are strong branched (0)."""
+    budget = quotient * state.lp_iterations + offset
+    if state.depth < 10:
+        budget *= 11 - state.depth
+    used = state.sb_lp_iterations
+    if used > budget:
+        return 0
+    prio = min(1.0, (budget - used) / (used + 1.0))
+    return (1.0 - prio) * min(min_reliability, reliability) + prio * reliability
 
 
 def _child(status, obj, parent):

@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from optsolve.milp.lp import solution_arrays
+
 __all__ = ["NodeState", "Pseudocosts", "BranchingRule", "product_score"]
 
 #: SCIP's epsilon in the product score max(q-, eps) * max(q+, eps).
@@ -41,6 +43,8 @@ class Pseudocosts:
     def __init__(self, n):
         self.sum = np.zeros((2, n))   # [0] down, [1] up
         self.count = np.zeros((2, n), dtype=np.int64)
+        # per-column means kept current, read at every node by the rules
+        self.mean = np.zeros((2, n))
         self._total = [0.0, 0.0]      # running sum of per-column averages
         self._n = [0, 0]              # ... and their number, per direction
 
@@ -51,26 +55,34 @@ class Pseudocosts:
             return
         cnt = self.count[direction, j]
         if cnt:
-            self._total[direction] -= self.sum[direction, j] / cnt
+            self._total[direction] -= self.mean[direction, j]
         else:
             self._n[direction] += 1
         self.sum[direction, j] += max(gain, 0.0) / distance
         self.count[direction, j] = cnt + 1
-        self._total[direction] += self.sum[direction, j] / (cnt + 1)
+        mean = self.sum[direction, j] / (cnt + 1)
+        self.mean[direction, j] = mean
+        self._total[direction] += mean
 
     def average(self, direction):
         """Mean pseudocost over the initialised columns (1 if none)."""
         n = self._n[direction]
         return self._total[direction] / n if n else 1.0
 
+    def value(self, j, direction):
+        """The pseudocost of one column in one direction, as :meth:`values`."""
+        if self.count[direction, j]:
+            return float(self.mean[direction, j])
+        return self.average(direction)
+
     def values(self, cols):
         """Pseudocosts ``(down, up)`` of ``cols`` (with the initialisation)."""
-        out = []
-        for d in (0, 1):
-            cnt = self.count[d, cols]
-            s = self.sum[d, cols]
-            out.append(np.where(cnt > 0, s / np.maximum(cnt, 1), self.average(d)))
-        return out[0], out[1]
+        v = self.mean[:, cols]
+        unset = self.count[:, cols] == 0
+        if unset.any():
+            v[0][unset[0]] = self.average(0)
+            v[1][unset[1]] = self.average(1)
+        return v[0], v[1]
 
     def scores(self, cols, frac):
         """Product scores of branching on ``cols`` with fractional parts
@@ -80,7 +92,8 @@ class Pseudocosts:
 
     def reliability(self, cols):
         """min(down count, up count) of each column."""
-        return np.minimum(self.count[0, cols], self.count[1, cols])
+        c = self.count[:, cols]
+        return np.minimum(c[0], c[1])
 
 
 class NodeState:
@@ -110,6 +123,8 @@ class NodeState:
         Shared pseudocost table (updated by the search after each child).
     lp_iterations_per_node : float
         Average simplex iterations per node LP so far.
+    lp_iterations, sb_lp_iterations : int
+        Simplex iterations so far of the node LPs and of strong branching.
     child_bounds : dict
         Filled by rules that solve children: ``j -> (down, up)`` lower bounds.
     row_activity, row_dual : ndarray
@@ -121,7 +136,7 @@ class NodeState:
     """
 
     def __init__(self, search, x, obj, lb, ub, candidates, frac, depth,
-                 row_activity, row_dual, col_dual, basis):
+                 snapshot, basis):
         self._search = search
         self.problem = search.work
         self.x = x
@@ -136,12 +151,36 @@ class NodeState:
         self.cutoff = search.cutoff
         self.pseudocosts = search.pseudocosts
         self.lp_iterations_per_node = search.lp.iterations / max(1, search.nodes)
-        self.row_activity = row_activity
-        self.row_dual = row_dual
-        self.reduced_costs = col_dual
+        self.lp_iterations = search.lp.iterations
+        self.sb_lp_iterations = search.lp.sb_iterations
+        # the LP solution's other arrays are converted when a rule reads them
+        self._snapshot = snapshot
+        self._m = search.work.A.shape[0]
+        self._arrays = {}
         self.basis = basis
         self.child_bounds = {}
         self._basis_status = None
+
+    def _array(self, name):
+        a = self._arrays.get(name)
+        if a is None:
+            a = self._arrays[name] = solution_arrays(self._snapshot, name)[0]
+        return a
+
+    @property
+    def row_activity(self):
+        """Activities of the problem's rows (cut rows left out)."""
+        return self._array("row_value")[:self._m]
+
+    @property
+    def row_dual(self):
+        """Duals of the problem's rows (cut rows left out)."""
+        return self._array("row_dual")[:self._m]
+
+    @property
+    def reduced_costs(self):
+        """Reduced costs of the node LP, cut rows included."""
+        return self._array("col_dual")
 
     @property
     def A(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from optsolve.milp.branching._strong import (auto_iteration_limit,
+                                             effort_reliability,
                                              strong_branch_scores)
 from optsolve.milp.branching.base import BranchingRule
 
@@ -23,7 +24,9 @@ class ReliabilityPseudocost(BranchingRule):
     ----------
     reliability : int
         Observations per direction after which a pseudocost is trusted
-        (SCIP's ``maxreliable`` default: 5).
+        (SCIP's ``maxreliable`` default: 5); lowered towards 1 as strong
+        branching nears SCIP's budget of half the node LP iterations plus
+        100000 (see ``_strong.effort_reliability``).
     lookahead : int
         Stop strong branching after this many candidates in a row that do
         not improve the best score (SCIP: 9).
@@ -57,7 +60,10 @@ class ReliabilityPseudocost(BranchingRule):
     def select(self, state):
         pc = state.pseudocosts
         ps = pc.scores(state.candidates, state.frac)
-        reliable = pc.reliability(state.candidates) >= self.reliability
+        counts = pc.reliability(state.candidates)
+        threshold = effort_reliability(state, self.reliability)
+        # past the budget (0), only columns never tried are strong branched
+        reliable = counts >= (threshold or min(1, self.reliability))
         best_k = int(np.argmax(np.where(reliable, ps, -np.inf))) if reliable.any() else None
         best = ps[best_k] if best_k is not None else -np.inf
         unreliable = np.flatnonzero(~reliable)
