@@ -82,11 +82,18 @@ def test_worker_killed_too_often_gives_failed_row(idle_client):
     idle_client.wait_for_workers(2, timeout=30)
 
 
+def _solve_a_milp():
+    gen.knapsack_problem(1).solve()
+
+
 def test_solve_ignoring_its_interrupt_is_killed(idle_client):
     def stuck(intermediate_result):  # a callback that never returns in time
         time.sleep(120)
 
     problem = gen.knapsack_problem(0, n=30)
+    # a worker started by an earlier test loads the MILP engine first: the
+    # limit would end the solve before its first callback
+    idle_client.run(_solve_a_milp)
     t0 = time.monotonic()
     row, = solve_many([problem], "milp", client=idle_client, progress=False,
                       time_limit=0.5, options={"callback": stuck,
