@@ -87,7 +87,8 @@ def random_options(rng, table, inprocessing="half"):
     if inprocessing == "always" or rng.random() < 0.5:
         # every inprocessing technique at every restart, at small efforts
         opts.update(preprocess=1, inprocess=1, inprocessint=1, elim=1, subsume=1,
-                    substitute=1, probe=1, transred=1, forward=1, vivify=1, vivifyirred=1)
+                    substitute=1, probe=1, hbr=1, transred=1, forward=1, vivify=1,
+                    vivifyirred=1)
         if inprocessing == "always":
             opts["reduceint"] = rng.choice((10, 30, 100))  # vivification follows reductions
             for name in ("elimeffort", "subsumeeffort", "probeeffort", "transredeffort", "forwardeffort",

@@ -39,6 +39,7 @@
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
   OPT(probe, 1, 0, 1, "failed-literal probing of binary implication roots") \
   OPT(probeeffort, 10, 0, 100000, "probing ticks per mille of search ticks") \
+  OPT(hbr, 1, 0, 1, "hyper-binary resolvents that subsume their clause replace it (probing)") \
   OPT(substitute, 1, 0, 1, "equivalent-literal substitution (binary implication SCCs)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
   OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \

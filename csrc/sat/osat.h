@@ -41,8 +41,9 @@ typedef struct osat_statistics {
   int64_t subsumed, strengthened, substituted, failed;
   double elim_time, subsume_time, substitute_time, probe_time;
   /* binary clauses removed by transitive reduction, irredundant clauses
-   * vivification shortened (or removed) */
-  int64_t transitive, vivified_irredundant;
+   * vivification shortened (or removed), long clauses replaced by a
+   * hyper-binary resolvent in probing */
+  int64_t transitive, vivified_irredundant, hyper;
   double transred_time;
 } osat_statistics;
 

@@ -27,7 +27,7 @@ cdef extern from "osat.h" nogil:
         int64_t inprocessings, eliminated, restored, resolvents, gates
         int64_t subsumed, strengthened, substituted, failed
         double elim_time, subsume_time, substitute_time, probe_time
-        int64_t transitive, vivified_irredundant
+        int64_t transitive, vivified_irredundant, hyper
         double transred_time
     int OSAT_MAX_VAR
     osat *osat_new()
@@ -371,7 +371,7 @@ cdef class CDCL:
             subsume_time=st.subsume_time, substitute_time=st.substitute_time,
             failed=st.failed, probe_time=st.probe_time,
             transitive=st.transitive, transred_time=st.transred_time,
-            vivified_irredundant=st.vivified_irredundant)
+            vivified_irredundant=st.vivified_irredundant, hyper=st.hyper)
 
     def nvars(self):
         self._check()

@@ -134,7 +134,8 @@ def _statistics(args, stats, elapsed):
          f"{stats['strengthened']} strengthened, {stats['subsume_time']:.2f} s, "
          f"{stats['inprocessings']} rounds"),
         ("substituted", stats["substituted"], f"{stats['substitute_time']:.2f} s"),
-        ("failed literals", stats["failed"], f"{stats['probe_time']:.2f} s"),
+        ("failed literals", stats["failed"],
+         f"{stats['hyper']} hyper-binary, {stats['probe_time']:.2f} s"),
         ("transitive", stats["transitive"], f"{stats['transred_time']:.2f} s"),
         ("vivified", stats["vivified"],
          f"{stats['vivified_irredundant']} irredundant, {stats['vivify_checks']} checked"),

@@ -246,3 +246,34 @@ def test_propagate_after_elimination_is_sound_and_as_strong_as_minisat(seed):
                 if rok:  # MiniSat's implications, unless fixed for good here
                     for lit in set(rlits) - set(lits):
                         assert not s.solve(assumptions=[-lit]), (clauses, assume, lit)
+
+
+def hbr_formula(n, seed):
+    """x_i -> y_i (binary) and (-x_i | -y_i | z_i): probing the root x_i
+    implies z_i through the long clause, with x_i as dominator, so the
+    hyper-binary resolvent (-x_i | z_i) subsumes it; a third clause per
+    group keeps x_i from being pure."""
+    rng = random.Random(seed)
+    clauses = []
+    for i in range(n):
+        x, y, z = 3 * i + 1, 3 * i + 2, 3 * i + 3
+        clauses += [[-x, y], [-x, -y, z], [rng.choice((-1, 1)) * z, x, y]]
+    return clauses
+
+
+@pytest.mark.parametrize("fmt", ["text", "binary"])
+def test_hyper_binary_resolvents_replace_the_clauses_they_subsume(tmp_path, fmt):
+    clauses = hbr_formula(20, 1)
+    opts = dict(ONLY, probe=1, hbr=1)
+    with Solver(bootstrap_with=clauses, options=opts) as s:
+        assert s.solve() is True
+        assert G.satisfies(clauses, s.get_model())
+        assert s.accum_stats()["hyper"] >= 10
+    with Solver(bootstrap_with=clauses, options=dict(opts, hbr=0)) as s:
+        assert s.solve() is True
+        assert s.accum_stats()["hyper"] == 0
+    unsat = clauses + [[l + (100 if l > 0 else -100) for l in c] for c in G.pigeonhole(4)]
+    proof = tmp_path / "p.drat"
+    r = solve(unsat, proof=proof, proof_format=fmt, options=opts)
+    assert r.status == "UNSAT" and r.statistics["hyper"] >= 10
+    assert G.check_drat(unsat, proof, binary=(fmt == "binary")).ok
