@@ -198,6 +198,7 @@ class Scheduler:
         self.futures = {}               # key -> its future
         self.interrupted = False
         self.closed = False
+        self.failure = None             # raised while writing a chunk's row
         # the rows of chunks come in the client's event-loop thread; no
         # blocking call to the client is made while holding this lock
         self.lock = threading.RLock()
@@ -354,8 +355,13 @@ class Scheduler:
                 return
             row = pickle.loads(msg["row"])
             inst = task.insts.get(row["instance"])
-            if inst is not None:
+            if inst is None:
+                return
+            try:
                 self._row(task, inst, row)
+            except BaseException as exc:  # e.g. the disk is full
+                # raised in the caller's thread, not lost in Dask's loop
+                self.failure = self.failure or exc
 
     def _complete(self, fut, result, events=None):
         task = self.tasks.pop(fut.key, None)
@@ -484,6 +490,8 @@ class Scheduler:
             for fut, result in self.ac:
                 events = self._task_events(fut, result)
                 with self.lock:
+                    if self.failure is not None:
+                        raise self.failure
                     self._complete(fut, result, events)
                     self._fill()
                 self._cancel_losers()

@@ -242,3 +242,15 @@ def test_milp_problem_size():
     from optsolve.batch._schedule import _size
     p = Problem(c=[1, 1], A=[[1, 1]], row_upper=[1])
     assert _size(p) > 0 and _size(CNF([[1, 2]])) == 8
+
+
+def test_a_row_that_cannot_be_written_stops_the_batch(idle_client):
+    # rows of a chunk are written in Dask's event loop: an error there
+    # (a full disk) must reach the caller, not vanish in Dask's log
+    def emit(row):
+        raise OSError("No space left on device")
+
+    s = _FixedChunks(idle_client, "sat", [("", {})], time_limit=None,
+                     memory_limit=None, retries=0, emit=emit)
+    with pytest.raises(OSError, match="No space left"):
+        s.run([(f"c{i}", CNF([[i + 1]])) for i in range(5)])
