@@ -1,10 +1,11 @@
 """Many SAT or MILP instances on Dask: :func:`solve_many` and the
 ``optsolve batch`` command.
 
-Each instance is one task on a ``dask.distributed`` worker (a LocalCluster
-by default, any cluster by its scheduler's address) that reads it, solves it
-within its time and memory limits, checks the answer and returns one row
-(:data:`COLUMNS`); rows are appended to the output file as they finish.
+A ``dask.distributed`` worker (a LocalCluster by default, any cluster by its
+scheduler's address) reads each instance, solves it within its time and
+memory limits, checks the answer and returns one row (:data:`COLUMNS`);
+small instances share a task. Rows are appended to the output file as they
+finish.
 
 Public names: :func:`solve_many`, :class:`BatchResult`, :data:`COLUMNS`;
 for other engines' Dask work (labelling, data collection):

@@ -106,10 +106,12 @@ def solve_many(items, engine="sat", *, client=None, time_limit=None,
                retries=2, progress=True, portfolio=None, workers=None):
     """Solve many SAT or MILP instances on Dask, one verified row each.
 
-    Each instance runs as one task on a ``dask.distributed`` worker, which
-    reads it, solves it within its limits, checks the answer and returns a
-    row (a dict with the keys :data:`optsolve.batch.COLUMNS`). Rows are
-    appended to ``out`` as they finish.
+    A ``dask.distributed`` worker reads each instance, solves it within its
+    limits, checks the answer and returns a row (a dict with the keys
+    :data:`optsolve.batch.COLUMNS`). Rows are appended to ``out`` as they
+    finish. Small instances share a Dask task (a chunk of about 0.25 s of
+    expected work, learnt from the rows so far), each still within its own
+    limits; instances of seconds have a task each.
 
     Parameters
     ----------
@@ -143,8 +145,10 @@ def solve_many(items, engine="sat", *, client=None, time_limit=None,
     resume : bool
         Skip the instances ``out`` already has a row for, append the rest.
     retries : int
-        Times a task runs again after its worker died under it (SIGKILL,
-        out of memory) before its row says ``failed``.
+        Times an instance runs again after its worker died under it
+        (SIGKILL, out of memory) before its row says ``failed``; the
+        instances of its chunk that had not started run again without
+        using one up, those that had finished keep their rows.
     progress : bool
         A progress bar on standard error (done/total, counts by status,
         rate, time left).
@@ -153,7 +157,9 @@ def solve_many(items, engine="sat", *, client=None, time_limit=None,
         (``;`` between configurations, ``,`` between ``NAME=VALUE``
         options, merged over ``options``). The first definitive answer
         (SAT/UNSAT; optimal/infeasible/unbounded) wins and the others are
-        cancelled; the row's ``config`` names the winner.
+        cancelled; the row's ``config`` names the winner. Answers of other
+        configurations that have ended by then and disagree with it make
+        the row ``failed`` (``verified`` False), naming both.
     workers : int, optional
         Worker processes of the LocalCluster started when there is no
         ``client`` (default: one per CPU).
