@@ -225,7 +225,7 @@ def _sub_mip(search, lb, ub, node_limit):
     w = search.work
     sub = Problem(w.c, w.A, w.row_lower, w.row_upper, np.minimum(lb, ub), ub,
                   w.integrality)
-    pre = presolve(sub)
+    pre = presolve(sub, probing=False)   # called often: no probing budget
     if pre.problem is None:
         return False, None
     o = dict(search.o)
