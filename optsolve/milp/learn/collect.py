@@ -1,8 +1,8 @@
 """Strong-branching samples for imitation learning, collected with our own
 branch and bound on generated instances, on Dask.
 
-``python -m optsolve.milp.learn.collect --family setcover --instances 100
---out DIR [--first-seed S] [--scale X] [--probability P] [--node-limit N]
+``python -m optsolve.milp.learn.collect --family setcover|MODULE:FUNCTION
+--instances 100 --out DIR [--first-seed S] [--scale X] [--probability P] [--node-limit N]
 [--time-limit T] [--max-samples K] [--workers W] [--scheduler ADDR]
 [--pure]``
 
@@ -40,7 +40,8 @@ from optsolve.milp.branching._strong import (auto_iteration_limit,
                                              strong_branch_one)
 from optsolve.milp.learn.features import FeatureCache
 
-__all__ = ["ExpertSampler", "collect_instance", "collect", "SIZES", "main"]
+__all__ = ["ExpertSampler", "collect_instance", "collect", "make_instance", "SIZES",
+           "main"]
 
 #: Training sizes of the four families (learn2branch).
 SIZES = {
@@ -116,7 +117,33 @@ class ExpertSampler(Pseudocost):
 
 
 def shard_name(family, seed):
-    return f"{family}_{int(seed):06d}.npz"
+    return f"{family.replace(':', '-')}_{int(seed):06d}.npz"
+
+
+def make_instance(family, seed, scale=1.0):
+    """Instance ``seed`` of ``family``: a generated class (:data:`SIZES`,
+    at ``scale`` times its training size) or ``"module:function"``, the
+    user's own family, called as ``function(seed)`` and returning an
+    :class:`optsolve.milp.Problem` (``scale`` does not apply)."""
+    from optsolve.milp.generators import GENERATORS
+    if family in SIZES:
+        return GENERATORS[family](**scaled_size(family, scale), seed=int(seed))
+    return _user_family(family)(int(seed))
+
+
+def _user_family(family):
+    import importlib
+    mod, _, fn = family.partition(":")
+    if not (mod and fn):
+        raise ValueError(f"`family` must be one of {sorted(SIZES)} or "
+                         f"'module:function', got {family!r}")
+    try:
+        f = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"`family` {family!r}: {e}") from None
+    if not callable(f):
+        raise ValueError(f"`family` {family!r} is not a function")
+    return f
 
 
 def collect_instance(family, seed, out_dir, *, scale=1.0, probability=0.05,
@@ -124,9 +151,8 @@ def collect_instance(family, seed, out_dir, *, scale=1.0, probability=0.05,
                      pure_bnb=False):
     """Solve one generated instance with an :class:`ExpertSampler` and write
     its shard; returns ``(path, samples, nodes, seconds)``."""
-    from optsolve.milp.generators import GENERATORS
     t0 = time.perf_counter()
-    p = GENERATORS[family](**scaled_size(family, scale), seed=int(seed))
+    p = make_instance(family, seed, scale)
     rule = ExpertSampler(probability, seed=(int(seed), 7919), max_samples=max_samples)
     opts = dict(_PURE) if pure_bnb else {}
     res = p.solve(branching=rule, node_limit=node_limit, time_limit=time_limit, **opts)
@@ -183,7 +209,7 @@ def collect(family, seeds, out_dir, *, client=None, scheduler=None, workers=None
     totals (``instances``, ``skipped``, ``samples``, ``nodes``)."""
     from optsolve.batch import BatchProgress, batch_client
     if family not in SIZES:
-        raise ValueError(f"`family` must be one of {sorted(SIZES)}, got {family!r}")
+        _user_family(family)             # refused here, not in each task
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in seeds]
@@ -226,7 +252,9 @@ def _positive(kind, name):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m optsolve.milp.learn.collect",
                                  description=__doc__.split("\n")[0])
-    ap.add_argument("--family", required=True, choices=sorted(SIZES))
+    ap.add_argument("--family", required=True,
+                    help=f"one of {', '.join(sorted(SIZES))}, or MODULE:FUNCTION "
+                         "returning instance number SEED of your own family")
     ap.add_argument("--instances", type=_positive(int, "--instances"), required=True)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--out", required=True)
@@ -243,6 +271,12 @@ def main(argv=None):
     ap.add_argument("--workers", type=_positive(int, "--workers"), default=None)
     ap.add_argument("--scheduler", default=None)
     args = ap.parse_args(argv)
+    if args.family not in SIZES:
+        sys.path.insert(0, os.getcwd())  # a module beside the user, as python -m does
+        try:
+            _user_family(args.family)
+        except ValueError as e:
+            ap.error(f"--family: {e}")
     if args.probability > 1:
         ap.error(f"--probability must be at most 1, got {args.probability}")
     if not 0 <= args.first_seed <= 2**32 - 1 - args.instances:
