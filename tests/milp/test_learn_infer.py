@@ -101,3 +101,14 @@ def test_kernel_refuses_bad_graphs():
         p.scores(s._replace(candidates=np.array([9])), candidates_only=True)
 
 
+
+
+def test_random_agreement_by_hand():
+    from optsolve.milp.learn.infer import random_agreement
+    # 4 candidates, one best: top-1 1/4, top-5 certain; two tied best of 6:
+    # top-1 2/6, top-5 1 - C(4,5)/C(6,5) = 1
+    got = random_agreement([np.array([1.0, 3.0, 2.0, 0.0]),
+                            np.array([5.0, 1, 5, 2, 3, 4])])
+    assert got[1] == pytest.approx(0.25 + 2 / 6) and got[5] == pytest.approx(2.0)
+    got = random_agreement([np.arange(10.0)], ks=(3,))
+    assert got[3] == pytest.approx(0.3)

@@ -27,7 +27,7 @@ from numba import njit
 from optsolve.milp.learn.features import CONS_FEATURES, VAR_FEATURES
 
 __all__ = ["Policy", "weight_shapes", "fold_weights", "agreement",
-           "evaluate_policy", "main"]
+           "random_agreement", "evaluate_policy", "main"]
 
 
 def weight_shapes(emb=64):
@@ -427,14 +427,31 @@ def agreement(logits, expert_scores, ks=(1, 5)):
     return hits
 
 
+def random_agreement(expert_scores, ks=(1, 5)):
+    """Per k, the expected number of top-k hits of a uniformly random
+    ranking (the floor a policy must beat): with ``t`` best-scored among
+    ``n`` candidates, ``1 - C(n - t, k) / C(n, k)`` per sample."""
+    from math import comb
+    out = {k: 0.0 for k in ks}
+    for sc in expert_scores:
+        n = len(sc)
+        t = int(np.sum(np.asarray(sc) >= np.max(sc)))
+        for k in ks:
+            out[k] += 1.0 - comb(n - t, min(k, n)) / comb(n, min(k, n))
+    return out
+
+
 def evaluate_policy(policy, samples):
     """Top-1 and top-5 agreement of ``policy`` with the expert on
     ``samples`` (``(state, scores, choice)`` as ``collect.load_shard``
-    gives)."""
+    gives), and those of a random ranking."""
     logits = [policy.scores(s, candidates_only=True) for s, _, _ in samples]
-    hits = agreement(logits, [sc for _, sc, _ in samples])
+    scores = [sc for _, sc, _ in samples]
+    hits = agreement(logits, scores)
+    rand = random_agreement(scores)
     n = max(len(samples), 1)
-    return dict(samples=len(samples), top1=hits[1] / n, top5=hits[5] / n)
+    return dict(samples=len(samples), top1=hits[1] / n, top5=hits[5] / n,
+                random_top1=rand[1] / n, random_top5=rand[5] / n)
 
 
 def main(argv=None):
