@@ -235,3 +235,29 @@ def test_portfolio_without_a_decision_reports_the_most_informative_row():
     assert min([failed, memout, limit, loose], key=_rank) is loose
     assert min([failed, memout, limit], key=_rank) is limit
     assert min([failed, memout], key=_rank) is memout
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_progress_bar_is_labelled_per_use(monkeypatch, with_tqdm):
+    import io
+    import sys
+
+    from optsolve.batch import BatchProgress
+    from optsolve.batch._progress import BatchProgress as private
+    assert private is BatchProgress  # the old name still works
+    if not with_tqdm:
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    stream = io.StringIO()
+    bar = BatchProgress(2, label="neuroback labels", stream=stream, initial=3)
+    bar.update({"status": "SAT"})
+    bar.update({"status": "UNSAT"})
+    bar.close()
+    text = stream.getvalue()
+    assert "neuroback labels" in text and "optsolve batch" not in text
+    assert "resuming: 3" in text or not with_tqdm
+    assert "SAT=1 UNSAT=1" in text
+    quiet = io.StringIO()
+    bar = BatchProgress(1, enabled=False, stream=quiet)
+    bar.update({"status": "SAT"})
+    bar.close()
+    assert quiet.getvalue() == ""

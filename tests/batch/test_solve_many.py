@@ -213,3 +213,16 @@ def test_parquet_output_and_resume(tmp_path, idle_client):
     assert table.column_names == list(COLUMNS)
     assert sorted(table.column("instance").to_pylist()) == sorted(cnfs)
     assert not (tmp_path / "rows.parquet.jsonl").exists()
+
+
+def test_batch_client_by_address_is_owned_and_closed(idle_client):
+    from optsolve.batch import batch_client
+    from optsolve.batch._cluster import batch_client as private
+    assert private is batch_client  # the old name still works
+    with batch_client(idle_client.scheduler.address) as (c, owned):
+        assert owned and c is not idle_client
+        assert c.submit(sum, [1, 2]).result() == 3
+    assert c.status == "closed"
+    with batch_client(idle_client) as (c, owned):
+        assert c is idle_client and not owned
+    assert idle_client.status == "running"
