@@ -85,7 +85,8 @@ TABLE = (
            "the root cut families used when cuts is on: Gomory mixed-integer, "
            "c-MIR, lifted knapsack cover, clique, zero-half",
            choices=RootSeparator.FAMILIES),
-    Option("cut_rounds", "int", 10, "maximum rounds of root cuts (0: none)",
+    Option("cut_rounds", "int", 50, "maximum rounds of root cuts (0: none; "
+           "the stall rule and the time budget usually end them first)",
            low=0),
     Option("propagation", "bool", True,
            "activity-based bound tightening of integer columns at every node"),

@@ -31,7 +31,9 @@ def test_guide_table_matches_the_options_table():
     rows = _guide_rows()
     assert [name for name, _ in rows] == [o.name for o in TABLE]
     for (name, cell), o in zip(rows, TABLE):
-        assert _same_default(cell, o.default), (name, cell, o.default)
+        # "all": a subset default of every choice (too wide for the column)
+        assert _same_default(cell, o.default) or (
+            cell == "all" and o.default == o.choices), (name, cell, o.default)
 
 
 def test_docstring_lists_every_option_with_its_default():
@@ -54,9 +56,9 @@ def test_cli_has_a_flag_for_every_solver_option():
 def test_defaults_are_the_tables():
     o = options_iv(None)
     assert o["node_selection"] == "best-bound" and o["cut_families"] == (
-        "gomory", "mir", "cover")
+        "gomory", "mir", "cover", "clique", "zerohalf")
     assert type(o["branching"]).__name__ == "ReliabilityPseudocost"
-    assert OPTIONS["cut_rounds"] == (10, TABLE[13].description)
+    assert OPTIONS["cut_rounds"] == (50, TABLE[13].description)
 
 
 @pytest.mark.parametrize("options, match", [

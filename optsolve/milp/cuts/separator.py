@@ -27,7 +27,7 @@ class RootSeparator:
     (but for the Gomory cuts, dense and tied to one LP point).
     Rounds stop after ``rounds``, when no cut is found, when the bound
     stalls (``stall_rounds`` rounds in a row each raise it by less than
-    ``1e-3`` of the gain of all rounds so far), when the LP holds
+    ``stall_gain`` of the gain of all rounds so far), when the LP holds
     ``max_rows`` cuts, or when the rounds have taken their time budget,
     ``max(min_budget, budget_factor * t)`` seconds for a root LP that took
     ``t`` seconds (the effort follows the size of the LP, and a loop that
@@ -55,13 +55,17 @@ class RootSeparator:
         one over the number of families that found cuts in the round, see
         :func:`select_cuts`).
     max_rows : int
-        Cuts held by the LP at most (default ``max(50, m)`` for ``m``
+        Cuts held by the LP at most (default ``max(100, m)`` for ``m``
         original rows), so node LPs do not grow much.
     budget_factor, min_budget : float
         The time budget of the rounds (see above; ``budget_factor=inf``:
         none).
     stall_rounds : int
-        Stalled rounds in a row that end the loop.
+        Stalled rounds in a row that end the loop (rounds that gain nothing
+        are common on degenerate LPs before the bound moves again).
+    stall_gain : float
+        A round is stalled when it raises the bound by less than this
+        fraction of the gain of all rounds so far.
 
     Attributes
     ----------
@@ -105,12 +109,13 @@ class RootSeparator:
 
     FAMILIES = ("gomory", "mir", "cover", "clique", "zerohalf")
     #: the families of the ``cut_families`` option's default
-    DEFAULT_FAMILIES = ("gomory", "mir", "cover")
+    DEFAULT_FAMILIES = FAMILIES
 
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
                  max_cuts=None, tol=1e-6, drop_slack=True,
                  families=FAMILIES, max_rows=None, family_share=None,
-                 budget_factor=50.0, min_budget=1.0, stall_rounds=2):
+                 budget_factor=50.0, min_budget=2.0, stall_rounds=5,
+                 stall_gain=1e-2):
         self.lp = lp
         self.A = sp.csr_matrix(A)
         self.rl = np.asarray(row_lower, float)
@@ -130,7 +135,7 @@ class RootSeparator:
         self.families = families
         self.family_share = family_share
         self.max_rows = max_rows if max_rows is not None else \
-            max(50, self.A.shape[0])
+            max(100, self.A.shape[0])
         self.cuts = []
         self.added = 0
         self.bounds = []
@@ -142,6 +147,7 @@ class RootSeparator:
         self.min_budget = min_budget
         self.budget = min_budget
         self.stall_rounds = stall_rounds
+        self.stall_gain = stall_gain
         self.stop_reason = None
         self.pool = CutPool(self.A.shape[1])
         self._idle = {f: 0 for f in families}
@@ -287,7 +293,7 @@ class RootSeparator:
         if self.stall_rule == "obj":
             return gain <= 1e-4 * max(1.0, abs(before))
         return gain <= max(1e-9 * (1.0 + abs(before)),
-                           1e-3 * (before - self.bounds[0]))
+                           self.stall_gain * (before - self.bounds[0]))
 
     def _drop_slack_cuts(self):
         """Delete the cuts whose slack is basic and positive at the final
