@@ -12,9 +12,10 @@ split apart).
 For each MIPLIB 3 instance of ``../shared/data/milp/miplib3`` (manifest
 optima) the root LP of :class:`optsolve.milp.Problem` is solved in HiGHS and
 :class:`optsolve.milp.cuts.RootSeparator` runs its rounds with each requested
-family set (``gomory``: Gomory mixed-integer only, the previous default;
-``all``: Gomory + c-MIR + lifted cover; or a ``+``-joined list such as
-``mir+cover``). Reported: the LP bound, the bound after the rounds, the
+family set (``gomory``: Gomory mixed-integer only; ``all``: every family,
+the default; or a ``+``-joined list such as ``gomory+mir+cover``, the
+default until December 2026; ``:R`` at the end of a set gives its number of
+rounds, else ``--rounds``, 50 as ``milp``). Reported: the LP bound, the bound after the rounds, the
 **root gap closed** ``(bound - LP) / (optimum - LP)`` against the original
 problem's LP bound (``pre_closed``: by presolve alone; the cuts run on the
 presolved problem, as in ``milp``, unless ``--no-presolve``), cuts kept, rounds,
@@ -74,11 +75,15 @@ def _instances(spec, split, man):
     return [n for n in names if split == "all" or _split_of(n, man) == split]
 
 
-def _families(spec):
+def _families(spec, rounds):
+    """Families and rounds of a spec ``fam+fam[:R]`` (``all``: every
+    family; ``:R`` overrides ``--rounds``)."""
     from optsolve.milp.cuts import RootSeparator
+    spec, _, r = spec.partition(":")
+    rounds = int(r) if r else rounds
     if spec == "all":
-        return RootSeparator.FAMILIES
-    return tuple(spec.split("+"))
+        return RootSeparator.FAMILIES, rounds
+    return tuple(spec.split("+")), rounds
 
 
 def _root(p, families, rounds, **kw):
@@ -178,16 +183,18 @@ def _closed(bound, lpb, opt):
     return max(0.0, min(1.0, (bound - lpb) / den))
 
 
-def _solve(p, families, nodes=None, time_limit=None, **kw):
-    """milp with root cuts of ``families``: (LP iterations per node, ms per
-    node, result). With a node limit the root (presolve, root LP, cuts) is
-    timed apart with ``node_limit=1`` and left out of the per-node cost."""
+def _solve(p, families, nodes=None, time_limit=None, rounds=10, **kw):
+    """milp with ``rounds`` rounds of root cuts of ``families``: (LP
+    iterations per node, ms per node, result). With a node limit the root
+    (presolve, root LP, cuts) is timed apart with ``node_limit=1`` and left
+    out of the per-node cost."""
     import optsolve.milp.search as search
     from optsolve.milp.cuts import RootSeparator
     orig = search.RootSeparator
-    def forced(*a, **k):            # the search passes its own families
-        k.update(kw, families=families)
-        return RootSeparator(*a, **k)
+
+    def forced(lp, A, rl, ru, integ, _rounds, **k):
+        k.update(kw, families=families)   # not the search's own options
+        return RootSeparator(lp, A, rl, ru, integ, rounds, **k)
     search.RootSeparator = forced
     try:
         t_root, it_root, n_root = 0.0, 0, 0
@@ -216,8 +223,9 @@ def main(argv=None) -> int:
                          "(the others), held, or all (default)")
     ap.add_argument("--families", default="gomory,all",
                     help="comma-separated family sets: gomory, mir, cover, "
-                         "all, or +-joined lists")
-    ap.add_argument("--rounds", type=int, default=10)
+                         "clique, zerohalf, all, or +-joined lists; a set may "
+                         "end with :R, its number of rounds")
+    ap.add_argument("--rounds", type=int, default=50)
     ap.add_argument("--budget-factor", type=float, default=None,
                     help="root cut loop budget: this many root LP times "
                          "(default: RootSeparator's)")
@@ -280,8 +288,8 @@ def main(argv=None) -> int:
             continue
         lp0 = sgn * base[0] + p.offset
         for spec in specs:
-            fam = _families(spec)
-            out = _root(q, fam, args.rounds, **sep_kw)
+            fam, rounds = _families(spec, args.rounds)
+            out = _root(q, fam, rounds, **sep_kw)
             if out is None:
                 table.add(instance=name, family=spec)
                 continue
@@ -305,7 +313,8 @@ def main(argv=None) -> int:
             if args.nodes or args.solve_time:
                 t0 = time.perf_counter()
                 ipn, mspn, res = _solve(p, fam, args.nodes or None,
-                                        args.solve_time or None, **sep_kw)
+                                        args.solve_time or None,
+                                        rounds=rounds, **sep_kw)
                 r.update(iter_per_node=ipn, ms_per_node=mspn,
                          nodes=res.nodes)
                 if args.solve_time:
