@@ -23,6 +23,7 @@ model is checked against the formula and every answer against the manifest.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import time
 from collections import defaultdict
@@ -59,10 +60,16 @@ def satisfies(cnf, model):
     return bool(sat.all())
 
 
-def public(expected):
+LOG = ROOT / "bench" / "results" / "neuroback_solve_instances.jsonl"
+
+
+def public(expected, app=True):
     root = data_dir("sat")
     rows = []
-    for manifest, prefix in ((root / "manifest.csv", ""), (root / "app" / "manifest.csv", "app/")):
+    manifests = [(root / "manifest.csv", "")]
+    if app:
+        manifests.append((root / "app" / "manifest.csv", "app/"))
+    for manifest, prefix in manifests:
         for r in csv.DictReader(open(manifest)):
             if r["expected"] == expected:
                 rows.append((r["family"], root / (prefix + r["path"])))
@@ -124,8 +131,9 @@ def main_solve(args):
         for fam, name, cnf in generated(args.rand_sizes, args.rand_count, args.time_limit):
             sets.append(("random", fam, name, cnf, list(SAT_CONFIGS)))
     if "unsat" in args.sets:
-        for fam, path in public("UNSAT"):
+        for fam, path in public("UNSAT", app=not args.no_app):
             sets.append(("unsat", fam, path.name.split(".cnf")[0], read_dimacs(path), list(UNSAT_CONFIGS)))
+    sets = [x for x in sets if x[1] not in args.skip_families]
     # held apart: every third instance of each family, by name
     by_family = defaultdict(list)
     for i, (st, fam, name, _, _) in enumerate(sets):
@@ -135,6 +143,9 @@ def main_solve(args):
         for k, (_, i) in enumerate(sorted(members)):
             split[i] = "held" if k % 3 == 2 else "dev"
     rows = []
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    if not args.append:
+        LOG.write_text("")
     inst = Table("neuroback_solve_instances",
                  ["set", "family", "name", "split", "literals"] +
                  [f"{c}_s" for c in SAT_CONFIGS] +
@@ -148,6 +159,8 @@ def main_solve(args):
         row = dict(set=st, family=fam, name=name, split=split[i], literals=len(cnf.lits),
                    res=res)
         rows.append(row)
+        with open(LOG, "a") as f:  # a run cut short keeps what it measured
+            f.write(json.dumps(row) + "\n")
         inst.add(set=st, family=fam, name=name, split=split[i], literals=len(cnf.lits),
                  predict_s=res["neuroback"]["predict"], status=want,
                  default_conflicts=res["default"]["conflicts"],
@@ -158,6 +171,14 @@ def main_solve(args):
             f"{c}={res[c]['time']:.2f}{'' if res[c]['status'] != 'UNKNOWN' else '(to)'}"
             for c in configs), flush=True)
     inst.save_csv()
+    return report(args)
+
+
+def report(args):
+    """The summary table and the picture, from every instance in LOG (all
+    the runs since the last one without --append)."""
+    rows = [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()]
+    print(f"# {len(rows)} instances from {LOG.relative_to(ROOT)}")
     summary = Table("neuroback_solve",
                     ["set", "family", "split", "n"] +
                     [f"{c}_{k}" for c in SAT_CONFIGS for k in ("solved", "par2")] +
@@ -176,7 +197,9 @@ def main_solve(args):
             row[f"{c}_par2"] = par2(ts, ok, args.time_limit)
         row["nb/default"] = row["neuroback_par2"] / row["default_par2"]
         row["pol/default"] = row["polarity_par2"] / row["default_par2"]
-        ran = [m["res"]["neuroback"] for m in members if not m["res"]["neuroback"]["probed"]]
+        # probed None: a row whose prediction costs were not recorded
+        ran = [m["res"]["neuroback"] for m in members
+               if m["res"]["neuroback"]["probed"] is False]
         row["infer_share"] = (sum(r["predict"] for r in ran) / sum(r["time"] for r in ran)
                               if ran else math.nan)
         summary.add(**row)
@@ -188,7 +211,7 @@ def main_solve(args):
         for sp in ("dev", "held"):
             add(st, "all", sp, [r for r in rows if r["set"] == st and r["split"] == sp])
     summary.print()
-    print(f"csv: {summary.save_csv()} and {inst.save_csv()}")
+    print(f"csv: {summary.save_csv()}")
     if not args.no_plot:
         scatter(rows, args.time_limit)
     return 0

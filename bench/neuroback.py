@@ -67,6 +67,15 @@ def main(argv=None) -> int:
     ap.add_argument("--rand-count", type=int, default=4,
                     help="--part solve: satisfiable formulas per size")
     ap.add_argument("--no-plot", action="store_true", help="--part solve: no picture")
+    ap.add_argument("--append", action="store_true",
+                    help="--part solve: add to the instances of earlier runs (the "
+                         "summary covers all of them)")
+    ap.add_argument("--report", action="store_true",
+                    help="--part solve: only the summary and picture of earlier runs")
+    ap.add_argument("--no-app", action="store_true",
+                    help="--part solve: leave out the sat/app unsatisfiable CNFs")
+    ap.add_argument("--skip-families", type=lambda s: s.split(","), default=[],
+                    help="--part solve: public families to leave out")
     ap.add_argument("--weights", default=None, help="weights file (.npz) for --part infer")
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--layers", type=int, default=4)
@@ -77,8 +86,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.part == "solve":
-        from bench._neuroback_solve import main_solve
-        return main_solve(args)
+        from bench._neuroback_solve import main_solve, report
+        return report(args) if args.report else main_solve(args)
     parts = {args.part, "graph"}
     predictor = None
     if "infer" in parts:
