@@ -1,10 +1,13 @@
-"""Root cutting planes: Gomory mixed-integer, c-MIR and lifted cover cuts.
+"""Root cutting planes: Gomory mixed-integer, c-MIR, lifted cover, clique
+and zero-half cuts.
 
 One family a module, none importing another: :mod:`~optsolve.milp.cuts.base`
 (the :class:`Cut` record, its safety checks, the selection across
 families), :mod:`~optsolve.milp.cuts.gomory`, :mod:`~optsolve.milp.cuts.mir`
 (with its Numba kernel in :mod:`~optsolve.milp.cuts.kernels`),
-:mod:`~optsolve.milp.cuts.cover`, and the round driver
+:mod:`~optsolve.milp.cuts.cover`, :mod:`~optsolve.milp.cuts.clique` (with its
+conflict graph), :mod:`~optsolve.milp.cuts.zerohalf`, the global cut pool
+:mod:`~optsolve.milp.cuts.pool`, and the round driver
 :mod:`~optsolve.milp.cuts.separator` that calls them.
 
 A few rounds at the root node, before branching. Gomory mixed-integer cuts
@@ -40,11 +43,13 @@ relaxed by ``1e-9 (1 + |rhs|)``. The same checks (:func:`~optsolve.milp.cuts.bas
 every family. Selection is greedy by efficacy (violation over Euclidean norm)
 across all families with a parallelism filter (cosine below 0.98).
 
-Management (:class:`RootSeparator`): rounds while the bound moves (two rounds
-in a row that each gain less than ``1e-3`` of the rounds' total gain stop
-them), cuts slack at the round's LP optimum deleted after every round, and
-at most ``max(50, m)`` cut rows held for ``m`` original rows, so node LPs
-stay cheap.
+Management (:class:`RootSeparator`): rounds while the bound moves (five
+rounds in a row that each gain less than 1 % of the rounds' total gain stop
+them) and within a time budget of ``max(2 s, 50 x`` the root LP's time),
+cuts slack at the round's LP optimum moved to the cut pool after every
+round (the pool offers them again when a later point violates them), and at
+most ``max(100, m)`` cut rows held for ``m`` original rows, so node LPs stay
+cheap.
 """
 from optsolve.milp.cuts.base import Cut, integral_rows, select_cuts
 from optsolve.milp.cuts.gomory import gomory_cuts
