@@ -190,3 +190,33 @@ def test_empty_rows_and_rows_without_binaries():
     g = ConflictGraph(np.zeros((2, 2)), np.zeros(2), np.ones(2),
                       np.ones(2, bool), np.zeros(2), np.ones(2))
     assert g.cliques == [] and g.M.shape == (0, 4)
+
+
+def test_pool_round_adds_back_violated_pool_cuts_at_a_node():
+    """After the root rounds, a child's bound change makes pool cuts
+    violated again: pool_round adds them to the LP, every one valid."""
+    rng = np.random.default_rng(9)
+    added = 0
+    for _ in range(10):
+        kw = GENERATORS["multi_knapsack"](rng)
+        p = as_problem(kw)
+        lp = LPRelaxation(p.c, p.A, p.row_lower, p.row_upper, p.lb, p.ub)
+        assert lp.solve() == LP_OPTIMAL
+        sep = RootSeparator(lp, p.A, p.row_lower, p.row_upper, p.is_integer,
+                            rounds=8)
+        sep.run(p.lb, p.ub, LP_OPTIMAL)
+        ref = reference(kw)
+        x = lp.solution()[0]
+        for j in np.argsort(-np.abs(x - np.round(x)))[:3]:
+            lb, ub = p.lb.copy(), p.ub.copy()
+            lb[j] = ub[j] = 1.0 - np.round(x[j])      # the other child
+            lp.set_bounds(lb, ub)
+            if lp.solve() != LP_OPTIMAL:
+                continue
+            rows = lp.m
+            k = sep.pool_round()
+            assert lp.m == rows + k
+            added += k
+        for cut in sep.cuts + sep.pool.cuts:
+            assert cut.activity(ref.x) >= cut.rhs - 1e-7 * (1 + abs(cut.rhs))
+    assert added > 0

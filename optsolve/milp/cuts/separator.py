@@ -84,6 +84,8 @@ class RootSeparator:
         Seconds spent separating per family (and ``"lp"`` re-solving).
     pool : CutPool
         Cuts found but not in the LP (slack or not selected).
+    pool_added : int
+        Cuts added back from the pool by :meth:`pool_round` (in the tree).
     stop_reason : str or None
         Why the rounds ended: ``"rounds"``, ``"budget"``, ``"stall"``,
         ``"rows"``, ``"no cuts"`` (None: a limit or a non-optimal LP).
@@ -150,6 +152,7 @@ class RootSeparator:
         self.stall_gain = stall_gain
         self.stop_reason = None
         self.pool = CutPool(self.A.shape[1])
+        self.pool_added = 0
         self._idle = {f: 0 for f in families}
         self.stall_rule = "progress"
 
@@ -294,6 +297,34 @@ class RootSeparator:
             return gain <= 1e-4 * max(1.0, abs(before))
         return gain <= max(1e-9 * (1.0 + abs(before)),
                            self.stall_gain * (before - self.bounds[0]))
+
+    def pool_round(self, max_cuts=None):
+        """One round of the cut pool at a node of the tree: the pool's cuts
+        that the LP point violates (selected as in a root round, at most
+        ``max_cuts``, default ``max_cuts`` of the root) are added to the LP
+        and it is re-solved; cuts are globally valid, so they stay for the
+        rest of the search. Returns the number added (0: the LP is
+        untouched and needs no re-solve).
+
+        The search may call it at shallow nodes every so many nodes (SCIP
+        separates its pool at every node up to a depth limit); the caller
+        re-solves the LP when cuts were added."""
+        if not self.pool.cuts:
+            return 0
+        room = min(self.max_cuts if max_cuts is None else max_cuts,
+                   self.max_rows - len(self.cuts))
+        if room <= 0:
+            return 0
+        x = self.lp.solution()[0]
+        cands = self.pool.separate(x)
+        chosen = select_cuts(cands, room)
+        taken = {id(c) for c in chosen}
+        self.pool.add([c for c in cands if id(c) not in taken])
+        if chosen:
+            self.lp.add_cuts(chosen)
+            self.cuts.extend(chosen)
+            self.pool_added += len(chosen)
+        return len(chosen)
 
     def _drop_slack_cuts(self):
         """Delete the cuts whose slack is basic and positive at the final
