@@ -169,7 +169,8 @@ class MIRSeparator:
     row_lower, row_upper : ndarray
     is_integer : ndarray of bool
     max_aggr : int
-        Rows added to the starting row at most.
+        Rows added to the starting row at most (the choice is measured in
+        the benchmarks page).
     max_starts : int
         Starting rows tried per call, tightest first.
 
@@ -192,7 +193,7 @@ class MIRSeparator:
     [True]
     """
 
-    def __init__(self, A, row_lower, row_upper, is_integer, max_aggr=4,
+    def __init__(self, A, row_lower, row_upper, is_integer, max_aggr=6,
                  max_starts=400, max_row_nnz=500):
         self.A = sp.csr_matrix(A)
         self.Ac = self.A.tocsc()
