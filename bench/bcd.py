@@ -501,7 +501,7 @@ def select(args):
         score = np.abs(g) * weight
         tree = max_tree(score)
         t0 = time.perf_counter()
-        done = greedy_cd_sparse_quadratic(prob._indptr, prob._indices, prob._data, L,
+        done = greedy_cd_sparse_quadratic(*prob.graph, L,
                                           prob._l2, weight, x, g, steps, use_tree, tree, score)
         return time.perf_counter() - t0, done, x
 

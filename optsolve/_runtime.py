@@ -40,6 +40,7 @@ __all__ = [
     "InterruptGuard",
     "Progress",
     "wrap_callback",
+    "RunMonitor",
     "check_time_limit",
     "check_count_limit",
 ]
@@ -309,3 +310,52 @@ def wrap_callback(callback):
         return bool(out) if out is not None else False
 
     return call
+
+
+class RunMonitor:
+    """The bookkeeping of one run of an iterative method, shared by the
+    engines (BCD, bilevel): its limits (a :class:`Deadline`, Ctrl-C through
+    an :class:`InterruptGuard`, an optional iteration limit), the user's
+    callback (:func:`wrap_callback`), progress lines (:class:`Progress` with
+    ``columns``) and the history of the run (a list per key of
+    ``history_keys``). Used as a context manager around the run, which
+    catches Ctrl-C inside it; an engine adds what its iterations record and
+    how its result reads.
+    """
+
+    def __init__(self, time_limit, callback, verbose, columns, history_keys, max_iter=None):
+        self.deadline = Deadline(time_limit)
+        self.guard = InterruptGuard()
+        self.callback = wrap_callback(callback)
+        self.progress = Progress(verbose, columns)
+        self.hist = {k: [] for k in history_keys}
+        self.max_iter = max_iter
+        self.limit = None
+
+    def __enter__(self):
+        self.guard.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.guard.__exit__(*exc)
+
+    def keep(self, *values):
+        """Append one value to each history list, in ``history_keys`` order."""
+        for lst, v in zip(self.hist.values(), values):
+            lst.append(v)
+
+    def history(self, dtype=None):
+        """The history as arrays."""
+        import numpy as np  # here: `optsolve sat` imports this module and starts in ms
+        return {k: np.asarray(v, dtype=dtype) for k, v in self.hist.items()}
+
+    def limit_reached(self, nit):
+        """Whether Ctrl-C, the time limit or the iteration limit (at ``nit``
+        iterations) ends the run; ``limit`` names which."""
+        if self.guard.interrupted:
+            self.limit = "interrupt"
+        elif self.deadline.expired():
+            self.limit = "time"
+        elif self.max_iter is not None and nit >= self.max_iter:
+            self.limit = "max_iter"
+        return self.limit is not None

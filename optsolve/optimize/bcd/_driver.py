@@ -14,19 +14,17 @@ import numpy as np
 
 from ._monitor import Monitor
 from .options import BLOCKS, options_iv
-from .partitions import VARIABLE_PARTITIONS
-from .problems import Quadratic, Softmax, _check_partition, _Problem
+from .partitions import GRAPH_PARTITIONS, are_the_groups, default_block_size
+from .problems import _check_partition, _Problem
 from .rules import GREEDY_RULES
-from .solvers import choose, working_set, working_set_datafit
+from .solvers import SOLVERS, choose
 
 __all__ = ["bcd"]
 
-_GRAPH_BLOCKS = ("tree", "forest", "colour")
-
-
 def _bcd_iv(problem, x0, opts):
     """Input validation: one canonical form for every accepted input; the
-    options by their table, then how they pair with the problem."""
+    options by their table, then their "auto" choices (how they pair with
+    the problem is each solver's to say: :func:`.solvers.choose`)."""
     if not isinstance(problem, _Problem):
         raise ValueError("`problem` must be a problem object of optsolve.optimize.bcd "
                          f"(Lasso, LeastSquares, Logistic, ...), got {type(problem).__name__}")
@@ -40,7 +38,7 @@ def _bcd_iv(problem, x0, opts):
     block_size = o["block_size"]
     if block_size is not None:
         block_size = int(min(block_size, problem.n_vars))
-    rule, blocks, user_blocks, block_size, update = _pair(
+    rule, blocks, user_blocks, block_size, update = _resolve(
         problem, o["rule"], blocks, user_blocks, block_size, o["update"])
     o.update(rule=rule, blocks=blocks, user_blocks=user_blocks, block_size=block_size,
              update=update)
@@ -64,68 +62,29 @@ def _x0_iv(problem, x0):
     return x
 
 
-def _pair(problem, rule, blocks, user_blocks, block_size, update):
-    """The "auto" choices resolved and the pairings of rule, partition and
-    update with the problem checked."""
-    p = problem.n_vars
-    if problem.penalty == "group":
-        # the groups are the blocks: the prox of the group norm is per group
-        if blocks == "auto" or (blocks == "user" and len(user_blocks) == len(problem.groups)
-                                and all(np.array_equal(a, b) for a, b in
-                                        zip(user_blocks, problem.groups))):
-            blocks, user_blocks = "user", problem.groups
-        else:
-            raise ValueError("`blocks` must be 'auto' (the groups) for a problem with "
-                             "penalty='group'")
-        if rule in ("gs-r", "gs-q", "gsq"):
-            raise ValueError(f"`rule`={rule!r} is not available with penalty='group'; use "
-                             "'cyclic', 'random', 'lipschitz', 'gs', 'gsl' or 'gsd'")
-        if update not in ("auto", "gradient"):
-            raise ValueError("`update` must be 'gradient' with penalty='group' (block "
-                             "soft-thresholding steps)")
+def _resolve(problem, rule, blocks, user_blocks, block_size, update):
+    """The "auto" choices: the groups of a group penalty are its blocks;
+    else working sets where a working-set solver takes the problem, greedy
+    variable blocks for the other greedy rules, contiguous blocks otherwise;
+    message passing on graph blocks, gradient steps otherwise."""
+    if problem.penalty == "group" and blocks == "auto":
+        blocks, user_blocks = "user", problem.groups
+    elif problem.penalty == "group" and blocks == "user" and are_the_groups(
+            problem, SimpleNamespace(blocks=blocks, user_blocks=user_blocks)):
+        user_blocks = problem.groups
     if blocks == "auto":
-        # the working-set solver when it accepts the problem
         ws = SimpleNamespace(blocks="working-set", rule=rule, update=update)
-        accepts = not working_set.missing(problem, ws) or not working_set_datafit.missing(
-            problem, ws)
-        if accepts and update == "auto" and block_size in (None, 1):
+        takes = any(not s.missing(problem, ws) for s in SOLVERS if "working-set" in s.PARTITIONS)
+        if takes and update == "auto" and block_size in (None, 1):
             blocks = "working-set"
         elif rule in GREEDY_RULES and rule != "gsq":
             blocks = "variable"
         else:
             blocks = "contiguous"
-    if blocks == "working-set":
-        ws = SimpleNamespace(blocks=blocks, rule=rule, update=update)
-        lacks = working_set.missing(problem, ws)
-        if lacks and working_set_datafit.missing(problem, ws):
-            raise ValueError("`blocks`='working-set' needs " + " and ".join(lacks))
-    if blocks in VARIABLE_PARTITIONS and rule not in GREEDY_RULES:
-        raise ValueError(f"`blocks`={blocks!r} picks blocks greedily: `rule` must be one of "
-                         f"{GREEDY_RULES}, got {rule!r}")
-    if blocks in VARIABLE_PARTITIONS and rule == "gsq":
-        raise ValueError("`rule`='gsq' needs a fixed partition (its blocks' Hessians are "
-                         "factorised once)")
-    if rule == "gsq" and (not problem.quadratic or problem.penalty == "l1"):
-        raise ValueError("`rule`='gsq' needs a smooth quadratic problem")
-    if blocks in _GRAPH_BLOCKS and not (isinstance(problem, Quadratic) and problem.sparse):
-        raise ValueError(f"`blocks`={blocks!r} needs a sparse quadratic problem "
-                         "(Quadratic or LabelPropagation with a sparse matrix)")
     if update == "auto":
-        update = "exact" if blocks in _GRAPH_BLOCKS else "gradient"
-    if update == "exact":
-        if blocks not in _GRAPH_BLOCKS:
-            raise ValueError("`update`='exact' (message passing) needs forest-structured "
-                             "blocks: `blocks` 'tree', 'forest' or 'colour'")
-        if problem.penalty == "l1" or problem.positive:
-            raise ValueError("`update`='exact' does not handle an L1 penalty or a bound; use "
-                             "'gradient' or 'newton'")
+        update = "exact" if blocks in GRAPH_PARTITIONS else "gradient"
     if block_size is None:
-        if blocks in ("tree", "forest"):
-            block_size = min(p, 100)
-        elif isinstance(problem, Softmax):
-            block_size = problem.n_classes
-        else:
-            block_size = 1
+        block_size = default_block_size(problem, blocks)
     return rule, blocks, user_blocks, block_size, update
 
 

@@ -110,6 +110,13 @@ def _kkt1(w, g, alpha, positive):
     return max(abs(g) - alpha, 0.0)
 
 
+@njit(cache=True, inline="always")
+def _cd_step(old, g, L, alpha, positive):
+    """The proximal coordinate step of length 1/L from ``old`` (gradient g)
+    and the optimality violation at ``old``."""
+    return _prox1(old - g / L, alpha / L, positive), _kkt1(old, g, alpha, positive)
+
+
 @njit(cache=True, fastmath=_FAST)
 def xt_dot(Xd, data, indices, indptr, v, cols, scale, out):
     """out[j] = scale * X_j^T v for j in ``cols`` (single-threaded: on a

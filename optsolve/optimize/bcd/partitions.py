@@ -8,15 +8,31 @@ blocks) and 5 (tree-structured blocks of a sparse quadratic).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._forest import greedy_forest
 
-__all__ = ["FIXED_PARTITIONS", "VARIABLE_PARTITIONS", "fixed_partition",
-           "top_coordinates", "greedy_tree"]
+__all__ = ["FIXED_PARTITIONS", "VARIABLE_PARTITIONS", "GRAPH_PARTITIONS", "fixed_partition",
+           "top_coordinates", "greedy_tree", "default_block_size", "are_the_groups"]
 
 FIXED_PARTITIONS = ("contiguous", "sorted", "random", "forest", "colour")
 VARIABLE_PARTITIONS = ("variable", "tree")
+#: the partitions into forests of a sparse quadratic's graph
+GRAPH_PARTITIONS = ("tree", "forest", "colour")
+
+
+def default_block_size(problem, blocks):
+    """The block size when ``bcd``'s ``block_size`` is None: 100 for trees
+    and forests, else the problem's (``n_classes`` for Softmax, else 1)."""
+    if blocks in ("tree", "forest"):
+        return min(problem.n_vars, 100)
+    return problem.default_block_size
+
+
+def are_the_groups(problem, opts):
+    """Whether the blocks are the groups of the problem's group penalty."""
+    groups = problem.groups
+    return (opts.blocks == "user" and len(opts.user_blocks) == len(groups)
+            and all(np.array_equal(a, b) for a, b in zip(opts.user_blocks, groups)))
 
 
 def _chunks(order, size):
@@ -24,12 +40,12 @@ def _chunks(order, size):
 
 
 def _graph(problem):
-    """CSR adjacency (with values) of a sparse quadratic, or ValueError."""
-    A = getattr(problem, "A", None)
-    if A is None or not sp.issparse(A):
+    """CSR arrays (indptr, indices, data) of a sparse quadratic's graph, or
+    ValueError."""
+    if problem.graph is None:
         raise ValueError("`blocks` 'tree', 'forest' and 'colour' need a sparse quadratic "
                          "problem (Quadratic or LabelPropagation with a sparse matrix)")
-    return A
+    return problem.graph
 
 
 def fixed_partition(problem, kind, size, rng):
@@ -43,24 +59,24 @@ def fixed_partition(problem, kind, size, rng):
         return _chunks(order, size)
     if kind == "random":
         return _chunks(rng.permutation(p), size)
-    A = _graph(problem)
+    graph = _graph(problem)
     if kind == "forest":
-        return _forest_partition(A, size, rng)
+        return _forest_partition(graph, size, rng)
     if kind == "colour":
-        return _colour_partition(A)
+        return _colour_partition(graph)
     raise ValueError(f"unknown partition {kind!r}")  # pragma: no cover
 
 
-def _forest_partition(A, size, rng):
+def _forest_partition(graph, size, rng):
     """Fixed partition into forests: grow greedy forests over a random order
     of the unassigned nodes until every node belongs to one."""
-    p = A.shape[0]
+    indptr, indices, _ = graph
+    p = indptr.shape[0] - 1
     mark = np.full(p, -1, dtype=np.int64)
     left = rng.permutation(p).astype(np.int64)
     blocks = []
     while left.size:
-        blk = greedy_forest(left, min(size, left.size), A.indptr.astype(np.int64),
-                            A.indices.astype(np.int64), mark)
+        blk = greedy_forest(left, min(size, left.size), indptr, indices, mark)
         blocks.append(np.sort(blk))
         taken = np.zeros(p, dtype=bool)
         taken[blk] = True
@@ -68,12 +84,12 @@ def _forest_partition(A, size, rng):
     return blocks
 
 
-def _colour_partition(A):
+def _colour_partition(graph):
     """Greedy graph colouring (red-black on a lattice): each colour class is
     an independent set, i.e. a block with a diagonal Hessian."""
-    p = A.shape[0]
+    indptr, indices, _ = graph
+    p = indptr.shape[0] - 1
     colour = np.full(p, -1, dtype=np.int64)
-    indptr, indices = A.indptr, A.indices
     for v in range(p):
         used = {colour[u] for u in indices[indptr[v]:indptr[v + 1]] if u != v}
         c = 0
@@ -95,14 +111,13 @@ def top_coordinates(scores, size):
 def greedy_tree(problem, scores, size, mark):
     """Greedy tree block: coordinates by decreasing score, each added when it
     closes no cycle in the graph of the sparse quadratic."""
-    A = problem.A
+    indptr, indices, _ = problem.graph
     p = scores.shape[0]
     k = min(p, 4 * size)
     cand = np.argpartition(-scores, k - 1)[:k] if k < p else np.arange(p)
     cand = cand[np.argsort(-scores[cand], kind="stable")].astype(np.int64)
-    blk = greedy_forest(cand, size, problem._indptr, problem._indices, mark)
+    blk = greedy_forest(cand, size, indptr, indices, mark)
     if blk.size < size and k < p:
         cand = np.argsort(-scores, kind="stable").astype(np.int64)
-        blk = greedy_forest(cand, size, problem._indptr, problem._indices, mark)
-    del A
+        blk = greedy_forest(cand, size, indptr, indices, mark)
     return blk

@@ -120,6 +120,13 @@ class _Problem:
     quadratic = False
     n_vars = 0
     pen = Penalty()
+    datafit = None
+    #: whether the state is the smooth part's gradient (then read for free)
+    state_is_gradient = False
+    #: the CSR arrays (indptr, indices, data) of a sparse quadratic's graph
+    graph = None
+    #: the block size when ``bcd``'s ``block_size`` is None
+    default_block_size = 1
 
     @property
     def alpha(self):
@@ -174,10 +181,13 @@ class _Problem:
         return self._state(np.zeros(self.n_vars))
 
     def _measure_scale(self):
-        """The measure at x = 0, which ``tol`` is relative to."""
-        x = np.zeros(self.n_vars)
-        st = self._state(x)
-        return self._optimality(x, st, self._grad(x, st))[1]
+        """The measure at x = 0, which ``tol`` is relative to (a full
+        gradient: kept, since it depends on the data only)."""
+        if getattr(self, "_scale0", None) is None:
+            x = np.zeros(self.n_vars)
+            st = self._zero_state()
+            self._scale0 = self._optimality(x, st, self._grad(x, st))[1]
+        return self._scale0
 
 
 class _GLM(_Problem):

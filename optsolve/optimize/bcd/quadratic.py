@@ -1,6 +1,7 @@
 """Quadratics for block coordinate descent, :math:`\\frac12 x^TAx - b^Tx`
-plus a penalty, and label propagation on a graph: problems that carry their
-own data fit (their state is the maintained gradient)."""
+plus a penalty, and label propagation on a graph: the data fit
+:class:`.datafits.QuadraticForm` composed with a penalty (the state is the
+maintained gradient)."""
 from __future__ import annotations
 
 import math
@@ -8,8 +9,9 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from .datafits import QuadraticForm
 from .penalties import PENALTY_NAMES, make_penalty
-from .problems import _Problem, _check_alpha, _check_y
+from .problems import _Problem, _check_alpha
 
 __all__ = ["Quadratic", "LabelPropagation", "lattice_graph"]
 
@@ -42,43 +44,30 @@ class Quadratic(_Problem):
     """
 
     quadratic = True
+    #: the state is the smooth part's gradient: the block loop reads it for free
+    state_is_gradient = True
 
     def __init__(self, A, b, alpha=0.0, penalty="none"):
-        self.pen = make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3]))
-        if sp.issparse(A):
-            A = sp.csr_matrix(A, dtype=np.float64)
-            A.sum_duplicates()
-            A.sort_indices()
-            if not np.all(np.isfinite(A.data)):
-                raise ValueError("`A` must contain only finite values")
-        else:
-            A = np.asarray(A, dtype=np.float64)
-            if A.ndim != 2:
-                raise ValueError(f"`A` must be two-dimensional, got shape {A.shape}")
-            if not np.all(np.isfinite(A)):
-                raise ValueError("`A` must contain only finite values")
-        if A.shape[0] != A.shape[1] or A.shape[0] == 0:
-            raise ValueError(f"`A` must be a non-empty square matrix, got shape {A.shape}")
-        diff = A - A.T
-        asym = abs(diff).max() if sp.issparse(diff) else np.abs(diff).max()
-        scale = abs(A).max() if sp.issparse(A) else np.abs(A).max()
-        if asym > 1e-10 * max(scale, 1e-300):
-            raise ValueError("`A` must be symmetric")
-        self.A = A
-        self.b = _check_y(b, A.shape[0], "b", "`A` has {n} rows")
-        self.n_vars = A.shape[0]
-        self._diag = np.asarray(A.diagonal(), dtype=np.float64).copy()
-        if np.any(self._diag <= 0):
-            raise ValueError("`A` must have a positive diagonal (positive definite)")
-        if sp.issparse(A):
-            self._csc = A.tocsc()
-            self._indptr = A.indptr.astype(np.int64)
-            self._indices = A.indices.astype(np.int64)
-            self._data = A.data
+        self._setup(pen=make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3])),
+                    datafit=QuadraticForm(A, b))
+
+    def _setup(self, pen, datafit):
+        self.pen = pen
+        self.datafit = datafit
+        self.A, self.b = datafit.A, datafit.b
+        self.n_vars = self.A.shape[0]
+        self._diag = datafit.diag
 
     @property
     def sparse(self):
-        return sp.issparse(self.A)
+        return self.datafit.sparse
+
+    @property
+    def graph(self):
+        """The CSR arrays (indptr, indices, data) of a sparse A, else None:
+        what forest blocks and message passing walk."""
+        fit = self.datafit
+        return (fit.indptr, fit.indices, fit.data) if fit.sparse else None
 
     # state = the gradient of the smooth part, maintained
     def _state(self, x):
@@ -109,7 +98,7 @@ class Quadratic(_Problem):
     def _move(self, x, g, b, delta):
         x[b] += delta
         if self.sparse:
-            g += self._csc[:, b] @ delta
+            g += self.datafit.csc[:, b] @ delta
         else:
             g += self.A[:, b] @ delta
         if self._l2:

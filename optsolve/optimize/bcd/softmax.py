@@ -1,9 +1,11 @@
 """Multinomial logistic regression (softmax) for block coordinate descent:
-a problem that carries its own data fit (its state is the matrix Z = XW)."""
+the multinomial data fit (:class:`.datafits.Multinomial`) composed with a
+penalty; the state is the matrix Z = XW."""
 from __future__ import annotations
 
 import numpy as np
 
+from .datafits import Multinomial
 from .penalties import PENALTY_NAMES, make_penalty
 from .problems import _Problem, _check_X, _check_alpha, _col_sq_norms, _cols, _lam_max_psd
 
@@ -38,52 +40,47 @@ class Softmax(_Problem):
     (True, (12,))
     """
 
-    _curv = 0.5
-
     def __init__(self, X, y, alpha=0.0, penalty="none"):
-        self.pen = make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3]))
-        self.X = _check_X(X)
-        self.n_samples, self.n_features = self.X.shape
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != self.n_samples:
-            raise ValueError(f"`y` must be one-dimensional with {self.n_samples} entries, "
-                             f"got shape {y.shape}")
-        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-            raise ValueError("`y` must contain only finite values (no NaN or inf)")
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        self.n_classes = int(self.classes_.size)
-        if self.n_classes < 2:
-            raise ValueError("`y` must contain at least two classes")
-        self.codes = codes
-        self.Y = np.zeros((self.n_samples, self.n_classes))
-        self.Y[np.arange(self.n_samples), codes] = 1.0
+        self._setup(pen=make_penalty(penalty, _check_alpha(alpha, penalty, PENALTY_NAMES[:3])),
+                    X=_check_X(X), datafit=Multinomial(y))
+
+    def _setup(self, pen, X, datafit):
+        self.pen = pen
+        self.X = X
+        self.n_samples, self.n_features = X.shape
+        self.datafit = datafit.prepare(self.n_samples)
+        self.n_classes = datafit.n_classes
         self.n_vars = self.n_features * self.n_classes
-        self._sq = _col_sq_norms(self.X)
+        self._sq = _col_sq_norms(X)
+
+    @property
+    def _curv(self):
+        return self.datafit.curvature
+
+    @property
+    def classes_(self):
+        return self.datafit.classes_
+
+    @property
+    def default_block_size(self):
+        """A feature's weights, one per class."""
+        return self.n_classes
 
     def _state(self, x):
         return np.asarray(self.X @ x.reshape(self.n_features, self.n_classes))
 
-    def _probs(self, Z):
-        Zs = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Zs)
-        P /= P.sum(axis=1, keepdims=True)
-        return P
-
     def _value(self, x, Z):
-        m = Z.max(axis=1)
-        lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
-        loss = float((lse - Z[np.arange(self.n_samples), self.codes]).sum()) / self.n_samples
-        return loss + self._penalty_value(x)
+        return self.datafit.value(Z) + self._penalty_value(x)
 
     def _grad(self, x, Z):
-        R = (self._probs(Z) - self.Y) / self.n_samples
+        R = self.datafit.gradient(Z)
         g = np.asarray(self.X.T @ R).ravel()
         return g + self._l2 * x if self._l2 else g
 
     def _block_grad(self, x, Z, b):
         k = self.n_classes
         feats, inv = np.unique(b // k, return_inverse=True)
-        R = (self._probs(Z) - self.Y) / self.n_samples
+        R = self.datafit.gradient(Z)
         G = _cols(self.X, feats).T @ R
         g = G[inv, b % k]
         return g + self._l2 * x[b] if self._l2 else g
@@ -100,7 +97,7 @@ class Softmax(_Problem):
         if bound:
             H = self._curv * (Xa.T @ Xa) * (ca[:, None] == ca[None, :]) / self.n_samples
         else:
-            Pa = self._probs(Z)[:, ca]
+            Pa = self.datafit.probabilities(Z)[:, ca]
             XP = Xa * Pa
             H = ((XP.T @ Xa) * (ca[:, None] == ca[None, :]) - XP.T @ XP) / self.n_samples
         if self._l2:

@@ -147,7 +147,7 @@ def tree_step(problem, g, b, mark):
     """Exact minimisation over a forest block of a sparse quadratic:
     solve H_bb delta = -g_b by message passing in O(|b|)."""
     order, parent, diag, offd = forest_structure(
-        b.astype(np.int64), problem._indptr, problem._indices, problem._data, mark)
+        b.astype(np.int64), *problem.graph, mark)
     if problem._l2:
         diag = diag + problem._l2
     return tree_solve(order, parent, diag, offd, -g[b])

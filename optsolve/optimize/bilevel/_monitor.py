@@ -1,14 +1,14 @@
-"""Run bookkeeping of ``minimize_bilevel``: limits, Ctrl-C, callback,
-progress lines, history and the final result (the same duties, and shape,
-as ``optimize/bcd/_monitor.py``)."""
+"""Run bookkeeping of ``minimize_bilevel`` on the shared
+:class:`optsolve._runtime.RunMonitor` (limits, Ctrl-C, callback, progress
+lines, history): what an iteration records and how each end of a run
+reads."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from ..._runtime import (LIMIT, OTHER, STATUS_MESSAGES, SUCCESS, Deadline, InterruptGuard,
-                         OptimizeResult, Progress, wrap_callback)
+from ..._runtime import LIMIT, OTHER, STATUS_MESSAGES, SUCCESS, OptimizeResult, RunMonitor
 from .hypergrad import _norm
 
 __all__ = ["Monitor"]
@@ -31,28 +31,18 @@ _LIMITS = {"max_work": "The work budget `max_work` was used up.",
            "interrupt": "Interrupted by the user."}
 
 
-class Monitor:
+class Monitor(RunMonitor):
     """Tracks one run. The method calls ``record(event, **state)`` (event
     "start" or "iteration"; True: stop for the callback); ``oracle`` is set
-    once it exists and provides the work counters."""
+    once it exists and provides the work counters (and checks the time and
+    Ctrl-C through ``deadline`` and ``guard``)."""
 
     def __init__(self, theta, x0, time_limit, callback, verbose):
-        self.deadline = Deadline(time_limit)
-        self.guard = InterruptGuard()
-        self.callback = wrap_callback(callback)
-        self.progress = Progress(verbose, _COLUMNS)
-        self.history = {k: [] for k in _HISTORY}
+        super().__init__(time_limit, callback, verbose, _COLUMNS, _HISTORY)
         self.last = {"theta": theta, "fun": math.nan, "jac": None, "eps": math.nan,
                      "delta": math.nan, "step": math.nan, "grad_bound": math.nan, "x": x0}
         self.nit = 0
         self.oracle = None
-
-    def __enter__(self):
-        self.guard.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.guard.__exit__(*exc)
 
     def snapshot(self, state, limit=None):
         jac = state.get("jac")
@@ -71,10 +61,8 @@ class Monitor:
             self.nit += 1
         jac = state.get("jac")
         hn = _norm(jac) if jac is not None else math.nan
-        for key, value in (("work", self.oracle.work), ("fun", state["fun"]),
-                           ("time", self.deadline.elapsed()), ("eps", state["eps"]),
-                           ("delta", state["delta"]), ("grad_norm", hn)):
-            self.history[key].append(value)
+        self.keep(self.oracle.work, state["fun"], self.deadline.elapsed(), state["eps"],
+                  state["delta"], hn)
         self.progress.line(self.nit, self.oracle.work, state["fun"], hn,
                            state["grad_bound"], state["eps"], state["delta"], state["step"],
                            force=(event == "start"))
@@ -93,7 +81,7 @@ class Monitor:
         res = self.snapshot(self.last, limit=limit)
         res.update(status=status, success=status == SUCCESS, message=message, **extra,
                    time=self.deadline.elapsed(),
-                   history={k: np.asarray(v, dtype=float) for k, v in self.history.items()})
+                   history=self.history(dtype=float))
         self.progress.message(f"{message} theta-norm {np.linalg.norm(res.x):.4g}, upper "
                               f"{res.fun:.6g}, work {res.nwork} (lower {res.nlower}, "
                               f"cg {res.ncg})")

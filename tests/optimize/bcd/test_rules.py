@@ -239,7 +239,7 @@ def test_greedy_sparse_quadratic_tree_equals_scan_and_solves(rule):
         g = prob._state(x)
         score = np.abs(g) * weight
         tree = max_tree(score)
-        greedy_cd_sparse_quadratic(prob._indptr, prob._indices, prob._data, L, prob._l2,
+        greedy_cd_sparse_quadratic(*prob.graph, L, prob._l2,
                                    weight, x, g, 700, use_tree, tree, score)
         # maintained to rounding (700 updates; fastmath kernels: CPU-dependent bits)
         np.testing.assert_allclose(g, prob._state(x), atol=1e-10 * np.abs(prob.b).max())

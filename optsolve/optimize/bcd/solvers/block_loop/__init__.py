@@ -5,23 +5,58 @@ information current. The loop is Python; the work per iteration is a BLAS
 product, a sparse column update or a Numba kernel.
 
 Needs: the problem protocol of the problem classes. Accepts: every rule,
-partition and update (``bcd`` checked their pairings).
+partition and update but the working sets, in the pairings that
+:func:`missing` lists (a greedy rule for variable blocks, a sparse quadratic
+for forest blocks, forest blocks for message passing, ...).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...partitions import FIXED_PARTITIONS, fixed_partition, greedy_tree, top_coordinates
-from ...problems import Quadratic
+from ...partitions import (FIXED_PARTITIONS, GRAPH_PARTITIONS, VARIABLE_PARTITIONS,
+                           are_the_groups, fixed_partition, greedy_tree, top_coordinates)
 from ...rules import GREEDY_RULES, FixedBlockScorer, coordinate_scores
 from ...updates import gradient_step, newton_step, tree_step
 
 NAME = "block-loop"
+PARTITIONS = ("user",) + FIXED_PARTITIONS + VARIABLE_PARTITIONS
 
 
 def missing(problem, opts):
-    """What this solver lacks to take the problem with these options: nothing."""
-    return []
+    """What this solver lacks to take the problem with these options: a
+    sentence for each pairing of rule, partition, update and problem that
+    it does not run."""
+    rule, blocks, update = opts.rule, opts.blocks, opts.update
+    out = []
+    if problem.penalty == "group":
+        # the prox of the group norm is per group
+        if not are_the_groups(problem, opts):
+            out.append("`blocks` must be 'auto' (the groups) for a problem with "
+                       "penalty='group'")
+        if rule in ("gs-r", "gs-q", "gsq"):
+            out.append(f"`rule`={rule!r} is not available with penalty='group'; use "
+                       "'cyclic', 'random', 'lipschitz', 'gs', 'gsl' or 'gsd'")
+        if update != "gradient":
+            out.append("`update` must be 'gradient' with penalty='group' (block "
+                       "soft-thresholding steps)")
+    if blocks in VARIABLE_PARTITIONS and rule not in GREEDY_RULES:
+        out.append(f"`blocks`={blocks!r} picks blocks greedily: `rule` must be one of "
+                   f"{GREEDY_RULES}, got {rule!r}")
+    if blocks in VARIABLE_PARTITIONS and rule == "gsq":
+        out.append("`rule`='gsq' needs a fixed partition (its blocks' Hessians are "
+                   "factorised once)")
+    if rule == "gsq" and (not problem.quadratic or problem.penalty == "l1"):
+        out.append("`rule`='gsq' needs a smooth quadratic problem")
+    if blocks in GRAPH_PARTITIONS and problem.graph is None:
+        out.append(f"`blocks`={blocks!r} needs a sparse quadratic problem "
+                   "(Quadratic or LabelPropagation with a sparse matrix)")
+    if update == "exact" and blocks not in GRAPH_PARTITIONS:
+        out.append("`update`='exact' (message passing) needs forest-structured "
+                   "blocks: `blocks` 'tree', 'forest' or 'colour'")
+    if update == "exact" and (problem.penalty == "l1" or problem.positive):
+        out.append("`update`='exact' does not handle an L1 penalty or a bound; use "
+                   "'gradient' or 'newton'")
+    return out
 
 
 def solve(problem, x, opts, mon):
@@ -53,7 +88,7 @@ def solve(problem, x, opts, mon):
         hess_cache = {}
     n_fixed = len(fixed) if fixed is not None else 0
     # the gradient is free on quadratics with maintained gradients (state)
-    grad_free = isinstance(problem, Quadratic)
+    grad_free = problem.state_is_gradient
     check_every = 1 if (greedy or grad_free) else max(n_fixed, 1)
 
     nit = 0
@@ -75,7 +110,7 @@ def solve(problem, x, opts, mon):
             if mon.keep_history:
                 fun = problem._value(x, st)
                 mon.record(nit, fun)
-            if mon.cheap_stop(nit):
+            if mon.limit_reached(nit):
                 break
         # --- select a block
         L_b = None

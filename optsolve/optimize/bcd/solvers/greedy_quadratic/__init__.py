@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...problems import Quadratic
 from ...rules import coordinate_weights
 from ._kernels import greedy_cd_sparse_quadratic, max_tree
 
 NAME = "greedy-quadratic"
+PARTITIONS = ("variable",)
 
 
 def missing(problem, opts):
     """What this solver lacks to take the problem with these options."""
     out = []
-    if not (isinstance(problem, Quadratic) and problem.sparse and not problem._nonsmooth):
+    if problem.graph is None or problem._nonsmooth:
         out.append("a smooth sparse quadratic problem")
     if not (opts.blocks == "variable" and opts.block_size == 1):
         out.append("single greedy coordinates")
@@ -55,7 +55,7 @@ def solve(problem, x, opts, mon):
         if mon.check(nit, x, fun, measure):
             break
         todo = chunk if mon.max_iter is None else max(1, min(chunk, mon.max_iter - nit))
-        nit += greedy_cd_sparse_quadratic(problem._indptr, problem._indices, problem._data, L,
+        nit += greedy_cd_sparse_quadratic(*problem.graph, L,
                                           problem._l2, weight, x, g, todo, p >= 1024, tree,
                                           score)
     return mon.result(x, fun, measure, nit, n_grad=0, n_block_grad=0, n_line_search=0,

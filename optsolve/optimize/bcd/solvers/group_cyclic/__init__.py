@@ -1,17 +1,19 @@
 """Cyclic group updates for the group Lasso, in Numba (:mod:`._kernels`).
 
 Needs: a least-squares data fit with the group L1 penalty. Accepts:
-``rule="cyclic"`` over the groups.
+``rule="cyclic"`` over the groups as blocks, gradient steps.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ... import datafits
+from ...partitions import are_the_groups
 from ...problems import _GLM
 from ._kernels import group_lasso_cd
 
 NAME = "group-cyclic"
+PARTITIONS = ("user",)
 
 
 def missing(problem, opts):
@@ -20,6 +22,10 @@ def missing(problem, opts):
     if not (problem.penalty == "group" and isinstance(problem, _GLM)
             and isinstance(problem.datafit, datafits.LeastSquares)):
         out.append("least squares with the group penalty")
+    elif not are_the_groups(problem, opts):
+        out.append("the groups as blocks")
+    if opts.update != "gradient":
+        out.append("`update`='gradient'")
     if opts.rule != "cyclic":
         out.append("`rule`='cyclic'")
     return out

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from ..._logistic import _logistic_value_at, _sigmoid_at
-from ..._matrix import _FAST, _col_axpy, _col_dot, _col_wdot, _kkt1, _prox1, _vdot
+from ..._matrix import _FAST, _cd_step, _col_axpy, _col_dot, _col_wdot, _kkt1, _prox1, _vdot
 
 __all__ = ["lasso_ws_cd", "ws_rows", "lasso_gram_cd", "logreg_ws_prox_newton"]
 
@@ -90,6 +90,44 @@ def _anderson(last, K):
     return out
 
 
+@njit(cache=True)
+def _sweep_arrays(m, K):
+    """The Anderson history (K + 1 iterates on a set of m) and the list of
+    the set's places that glmnet's partial sweeps visit (all at first)."""
+    return np.empty((K + 1, m)), np.arange(m)
+
+
+@njit(cache=True, inline="always")
+def _next_sweep(w, ws, active, full, n_active, viol, tol):
+    """glmnet's alternation, after a sweep that did not finish: a full sweep
+    lists the nonzeros of ``ws`` in ``active`` for the next sweeps; a sweep
+    over them that settles (<= ``tol``) calls a full one. Returns (full,
+    n_active) for the next sweep."""
+    if full:
+        m = ws.shape[0]
+        n_active = 0
+        for t in range(m):
+            if w[ws[t]] != 0.0:
+                active[n_active] = t
+                n_active += 1
+        return n_active == m or n_active == 0, n_active
+    return viol <= tol, n_active
+
+
+@njit(cache=True)
+def _extrapolate(last, n_stored, w, ws, K):
+    """w on ``ws`` stored as row ``n_stored`` of the Anderson history; when
+    the K + 1 rows are full, the extrapolated point (empty when the system
+    is too ill-conditioned, or not due yet or K = 0), and the next row."""
+    if K == 0:
+        return np.empty(0), n_stored
+    for t in range(ws.shape[0]):
+        last[n_stored, t] = w[ws[t]]
+    if n_stored < K:
+        return np.empty(0), n_stored + 1
+    return _anderson(last, K), 0
+
+
 @njit(cache=True, fastmath=_FAST)
 def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
                 max_epochs, tol, K, positive=False):
@@ -105,14 +143,8 @@ def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
     fraction of ``ws`` it visits (so that it is comparable to an epoch)."""
     n = y.shape[0]
     m = ws.shape[0]
-    last = np.empty((K + 1, m))
-    n_stored = 0
-    active = np.empty(m, dtype=np.int64)
-    n_active = m
-    for t in range(m):
-        active[t] = t
-    full = True
-    work = 0.0
+    last, active = _sweep_arrays(m, K)
+    n_stored, n_active, full, work = 0, m, True, 0.0
     for epoch in range(1, max_epochs + 1):
         viol = 0.0
         count = m if full else n_active
@@ -125,50 +157,33 @@ def lasso_ws_cd(Xd, data, indices, indptr, y, w, r, ws, lips, alpha,
                 continue
             g = -_col_dot(Xd, data, indices, indptr, j, r) / n
             old = w[j]
-            v = _kkt1(old, g, alpha, positive)
-            if v > viol:
-                viol = v
-            new = _prox1(old - g / L, alpha / L, positive)
+            new, v = _cd_step(old, g, L, alpha, positive)
+            viol = max(viol, v)
             if new != old:
                 w[j] = new
                 _col_axpy(Xd, data, indices, indptr, j, old - new, r)
-        if full:
-            if viol <= tol:
-                break
-            n_active = 0
+        if full and viol <= tol:
+            break
+        full, n_active = _next_sweep(w, ws, active, full, n_active, viol, tol)
+        extr, n_stored = _extrapolate(last, n_stored, w, ws, K)
+        if extr.shape[0] == m:
+            if positive:
+                for t in range(m):
+                    extr[t] = max(extr[t], 0.0)   # back onto x >= 0
+            # accept the extrapolated point only if it lowers the objective
+            r_ex = y.copy()
             for t in range(m):
-                if w[ws[t]] != 0.0:
-                    active[n_active] = t
-                    n_active += 1
-            full = n_active == m or n_active == 0
-        elif viol <= tol:
-            full = True
-        if K > 0:
+                if extr[t] != 0.0:
+                    _col_axpy(Xd, data, indices, indptr, ws[t], -extr[t], r_ex)
+            p_ex = 0.5 * _vdot(r_ex, r_ex) / n
+            p_cur = 0.5 * _vdot(r, r) / n
             for t in range(m):
-                last[n_stored, t] = w[ws[t]]
-            n_stored += 1
-            if n_stored == K + 1:
-                n_stored = 0
-                extr = _anderson(last, K)
-                if positive:
-                    for t in range(extr.shape[0]):
-                        extr[t] = max(extr[t], 0.0)   # back onto x >= 0
-                if extr.shape[0] == m:
-                    # accept the extrapolated point only if it lowers the objective
-                    r_ex = y.copy()
-                    for t in range(m):
-                        if extr[t] != 0.0:
-                            _col_axpy(Xd, data, indices, indptr, ws[t],
-                                      -extr[t], r_ex)
-                    p_ex = 0.5 * _vdot(r_ex, r_ex) / n
-                    p_cur = 0.5 * _vdot(r, r) / n
-                    for t in range(m):
-                        p_ex += alpha * abs(extr[t])
-                        p_cur += alpha * abs(w[ws[t]])
-                    if p_ex < p_cur:
-                        for t in range(m):
-                            w[ws[t]] = extr[t]
-                        r[:] = r_ex
+                p_ex += alpha * abs(extr[t])
+                p_cur += alpha * abs(w[ws[t]])
+            if p_ex < p_cur:
+                for t in range(m):
+                    w[ws[t]] = extr[t]
+                r[:] = r_ex
     return work
 
 
