@@ -60,7 +60,8 @@ def milp(c, *, integrality=None, bounds=None, constraints=None, options=None):
         ``heuristic_lp_iterations``, ``max_depth``, ``nodes_per_second``,
         ``time``, ``lp_time`` (seconds inside HiGHS's LP solves; the rest
         of ``time`` is the search's own), ``root_bound``,
-        ``incumbents_found``, ``branching``.
+        ``incumbents_found``, ``branching``, ``restarts`` (0, or 1 after
+        a restart at the root).
 
     Notes
     -----

@@ -18,6 +18,7 @@ from optsolve.milp import _kernels
 from optsolve.milp.options import OPTIONS, options_iv
 from optsolve.milp.presolve import presolve
 from optsolve.milp.problem import Problem
+from optsolve.milp.restart import restart
 from optsolve.milp.search import Search
 from optsolve.milp.work import Work
 
@@ -66,6 +67,12 @@ def solve_problem(problem: Problem, options=None, *, start=None):
             search.presolve_stats = pre.stats
         if pre is None or pre.problem is not None:
             search.run()
+        if search.restart_requested:
+            again = restart(search, reduced, stop)
+            if again is None:            # declined: go on with the tree
+                search.run()
+            else:
+                search = again
         if search.root_unbounded:
             return _unbounded_or_infeasible(problem, o, deadline, search)
     return _result(problem, search.summary(), deadline.elapsed(), search.progress)
@@ -198,4 +205,4 @@ def _result(problem, s, elapsed, progress):
         submip_calls=s.submip_calls, submip_solutions=s.submip_solutions,
         cuts=s.cuts, cuts_added=s.cuts_added, cut_rounds=s.cut_rounds,
         cuts_by_family=s.cuts_by_family, cut_time=s.cut_time,
-        branching=s.branching, presolve=s.presolve)
+        branching=s.branching, presolve=s.presolve, restarts=s.restarts)

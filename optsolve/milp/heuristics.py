@@ -230,7 +230,7 @@ def _sub_mip(search, lb, ub, node_limit):
         return False, None
     o = dict(search.o)
     o.update(cuts=False, submip=False, node_limit=node_limit, callback=None,
-             disp=False, branching=make_rule("relpscost"))
+             disp=False, branching=make_rule("relpscost"), restart=False)
     # the search's own class: this module cannot import it (it imports us)
     s = type(search)(Work(pre.problem), o, search.deadline, search.guard)
     s.offset = pre.problem.offset

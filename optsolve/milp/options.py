@@ -88,6 +88,9 @@ TABLE = (
     Option("cut_rounds", "int", 50, "maximum rounds of root cuts (0: none; "
            "the stall rule and the time budget usually end them first)",
            low=0),
+    Option("restart", "bool", True,
+           "presolve again and restart the search once when the root fixes "
+           "a fifth of the integer columns (see optsolve.milp.restart)"),
     Option("propagation", "bool", True,
            "activity-based bound tightening of integer columns at every node"),
     Option("heuristics", "bool", True, "simple rounding and fractional diving"),

@@ -35,6 +35,8 @@ __all__ = ["Search"]
 
 # strong branching may tighten a node and re-solve it this many times
 _MAX_NODE_ROUNDS = 5
+# share of the free integer columns the root must fix for a restart
+_RESTART_FIXED = 0.2
 
 
 class Search:
@@ -92,6 +94,9 @@ class Search:
         self.submips = SubMIPs(work.int_cols, self.tol)
         self.submip_nodes = 0
         self.submip_lp_time = 0.0   # HiGHS's time in the sub-MIPs' LPs
+        self._started = False
+        self.restart_requested = False
+        self.restarts = 0
 
     # -- bounds ------------------------------------------------------------
     def global_lower(self):
@@ -107,9 +112,18 @@ class Search:
     def _set_incumbent(self, x, obj, source):
         if obj >= self.incumbent_obj:
             return False
+        self.incumbents_found += 1
+        self.accept_incumbent(x, obj)
+        self._reduced_cost_fixing()
+        self._report(force=True, char=source)
+        self._call_back("incumbent")
+        return True
+
+    def accept_incumbent(self, x, obj):
+        """Make ``x`` (objective ``obj``) the incumbent and derive the
+        cutoff, without telling anyone (a restart carries its incumbent)."""
         self.incumbent = x
         self.incumbent_obj = obj
-        self.incumbents_found += 1
         inc = obj
         # relative to the user's value (offset included), as mip_gap reports it
         tol = max(self.o["mip_abs_gap"], self.o["mip_rel_gap"] * abs(self._ext(inc)))
@@ -120,10 +134,6 @@ class Search:
         # more than the requested gap
         self.cutoff = cutoff
         self.lp.set_cutoff(cutoff)
-        self._reduced_cost_fixing()
-        self._report(force=True, char=source)
-        self._call_back("incumbent")
-        return True
 
     def _reduced_cost_fixing(self):
         """Tighten integer bounds globally with the root LP's reduced costs."""
@@ -171,7 +181,7 @@ class Search:
                             {f: 0 for f in self.o["cut_families"]} or None),
             cut_time=sum(sep.times.values()) if sep is not None else 0.0,
             branching=getattr(self.rule, "name", type(self.rule).__name__),
-            presolve=self.presolve_stats)
+            presolve=self.presolve_stats, restarts=self.restarts)
 
     def user_x(self, x):
         """A copy of ``x`` in the user's columns (None stays None)."""
@@ -260,8 +270,11 @@ class Search:
             f"branch and bound: {w.A.shape[0]} rows, {w.c.size} columns "
             f"({w.int_cols.size} integer), {w.A.nnz} nonzeros, branching "
             f"{getattr(self.rule, 'name', type(self.rule).__name__)}")
-        self.tree.pending = Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
-                                 np.empty(0), np.empty(0), None)
+        if not self._started:            # (a declined restart resumes)
+            self._started = True
+            self.tree.pending = Node(-math.inf, -math.inf, 0, np.empty(0, np.int64),
+                                     np.empty(0), np.empty(0), None)
+        self.restart_requested = False
         best_bound_sel = self.tree.nodesel.bound_ordered
         while True:
             if self._limits_reached():
@@ -277,9 +290,25 @@ class Search:
             self.current_lower = math.inf
             if self.root_unbounded:
                 return
+            if node.depth == 0 and self._restart_due():
+                self.restart_requested = True
+                break
             if self.nodes % self.o["callback_interval"] == 0:
                 self._call_back("nodes")
             self._report()
+
+    def _restart_due(self):
+        """Whether the root fixed enough integer columns (reduced-cost
+        fixing, propagation, strong branching) for a presolve of the
+        restricted problem to pay, and the tree is still open (SCIP's
+        restart after the root, ``presolving/restartfac``)."""
+        if not self.o["restart"] or self.limit is not None \
+                or self.tree.open_count() == 0:
+            return False
+        ic = self.work.int_cols
+        free = self.work.lb[ic] < self.work.ub[ic]
+        fixed = free & (self.glb[ic] == self.gub[ic])
+        return int(fixed.sum()) >= _RESTART_FIXED * max(1, int(free.sum()))
 
     def _process(self, node):
         lb = self.glb.copy()
@@ -331,6 +360,7 @@ class Search:
             self.root_bound = obj
             self.root_info = (obj, solution_arrays(snap, "col_dual")[0],
                               lb.copy(), ub.copy())
+            self._reduced_cost_fixing()      # against a carried incumbent
         if not fracmask.any():
             y = x.copy()
             y[ic] = np.round(xi)

@@ -43,6 +43,8 @@ class SearchSummary:
         Nodes whose LP failed (their bound is kept).
     sense, offset : float
         The user's sense (1 minimise, -1 maximise) and the objective offset.
+    restarts : int
+        Restarts after the root (0 or 1).
     The counts (nodes, LP iterations by kind, incumbents, propagated bounds,
     sub-MIPs, cuts) and ``lp_time`` are those of :func:`optsolve.milp`'s
     result.
@@ -74,6 +76,7 @@ class SearchSummary:
     cut_time: float
     branching: str
     presolve: object
+    restarts: int = 0
 
 
 class Work:

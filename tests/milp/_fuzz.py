@@ -132,7 +132,8 @@ def random_options(rng):
                 branching=str(rng.choice(RULES)),
                 node_selection=str(rng.choice(SELECTIONS)),
                 dive_frequency=int(rng.choice([0, 1, 10])),
-                mip_rel_gap=0.0, node_limit=NODE_LIMIT, time_limit=TIME_LIMIT)
+                mip_rel_gap=0.0, node_limit=NODE_LIMIT, time_limit=TIME_LIMIT,
+                restart=coin(0.7))       # drawn last: earlier draws unchanged
 
 
 def case_for(seed, index):
