@@ -90,7 +90,8 @@ TABLE = (
            low=0),
     Option("restart", "bool", True,
            "presolve again and restart the search once when the root fixes "
-           "a fifth of the integer columns (see optsolve.milp.restart)"),
+           "a fifth of the integer columns (with presolve on; see "
+           "optsolve.milp.restart)"),
     Option("propagation", "bool", True,
            "activity-based bound tightening of integer columns at every node"),
     Option("heuristics", "bool", True, "simple rounding and fractional diving"),

@@ -301,8 +301,9 @@ class Search:
         """Whether the root fixed enough integer columns (reduced-cost
         fixing, propagation, strong branching) for a presolve of the
         restricted problem to pay, and the tree is still open (SCIP's
-        restart after the root, ``presolving/restartfac``)."""
-        if not self.o["restart"] or self.limit is not None \
+        restart after the root, ``presolving/restartfac``); never without
+        presolve."""
+        if not (self.o["restart"] and self.o["presolve"]) or self.limit is not None \
                 or self.tree.open_count() == 0:
             return False
         ic = self.work.int_cols

@@ -27,6 +27,7 @@ def test_restarted_search_agrees_with_scipy(always_restart, kind, seed):
     for presolve in (True, False):
         res = p.solve(presolve=presolve, mip_rel_gap=0, restart=True)
         assert res.status == ref.status
+        assert presolve or res.restarts == 0     # a restart is a presolve
         if ref.status != 0:
             continue
         assert math.isclose(res.fun, ref.fun, rel_tol=1e-7, abs_tol=1e-7)
