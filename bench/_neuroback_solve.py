@@ -35,8 +35,9 @@ from bench._harness import ROOT, Table, data_dir, machine_line
 
 SAT_CONFIGS = {
     "default": {},
-    "neuroback": {"phases": "neuroback"},  # initial, original and inverted
-    "nb_init": {"phases": "neuroback", "options": {"predictrephase": 0}},
+    # NeuroBack's use in Kissat: initial, original and inverted
+    "neuroback": {"phases": "neuroback", "options": {"predictinit": 1, "predictrephase": 3}},
+    "nb_init": {"phases": "neuroback", "options": {"predictinit": 1, "predictrephase": 0}},
     "nb_orig": {"phases": "neuroback", "options": {"predictinit": 0, "predictrephase": 1}},
     "nb_inv": {"phases": "neuroback", "options": {"predictinit": 0, "predictrephase": 2}},
     "polarity": {"phases": "polarity"},
@@ -230,8 +231,9 @@ def scatter(rows, limit):
     lo = 1e-3
     for st, color, label in (("sat", "tab:blue", "public SAT"),
                              ("random", "tab:orange", "random 3-SAT (generated)"),
-                             ("unsat", "tab:gray", "public UNSAT")):
-        pts = [(r["res"]["default"], r["res"]["neuroback"]) for r in rows if r["set"] == st]
+                             ("unsat", "tab:gray", "public UNSAT (all three uses)")):
+        key = "nb_init" if st != "unsat" else "neuroback"
+        pts = [(r["res"]["default"], r["res"][key]) for r in rows if r["set"] == st]
         if not pts:
             continue
         x = [max(a["time"] if a["status"] != "UNKNOWN" else cap, lo) for a, _ in pts]
@@ -243,11 +245,11 @@ def scatter(rows, limit):
     ax.set_xlim(lo, cap * 1.3)
     ax.set_ylim(lo, cap * 1.3)
     ax.set_xlabel("default phases: seconds")
-    ax.set_ylabel("phases='neuroback': seconds (probe, graph, inference included)")
+    ax.set_ylabel("phases='neuroback', defaults: seconds\n(probe, graph, inference included)")
     ax.set_title(f"per instance, limit {limit:g} s (unsolved at {cap:g} s)", fontsize=9)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    out = ROOT / "docs" / "images" / "neuroback_scatter.png"
+    out = ROOT / "docs" / "images" / "neuroback" / "solve_scatter.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     print(f"picture: {out.relative_to(ROOT)}")

@@ -21,7 +21,7 @@
   OPT(rephase, 1, 0, 1, "periodically reset saved phases (best, original, inverted)") \
   OPT(rephaseint, 1000, 10, 1000000000, "conflicts between rephasings (grows)") \
   OPT(predictinit, 1, 0, 1, "confident predicted phases are the initial phases") \
-  OPT(predictrephase, 3, 0, 3, "confident predictions in rephasing: 1 original, 2 inverted, 3 both") \
+  OPT(predictrephase, 0, 0, 3, "confident predictions in rephasing: 1 original, 2 inverted, 3 both") \
   OPT(predicthigh, 900, 500, 1000, "prediction score (per mille) above which the phase is true") \
   OPT(predictlow, 100, 0, 500, "prediction score (per mille) below which the phase is false") \
   OPT(reduceint, 300, 10, 1000000, "base conflict interval of clause reductions") \
