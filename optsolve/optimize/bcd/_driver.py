@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._monitor import Monitor
-from .options import BLOCKS, options_iv
+from .options import options_iv
 from .partitions import GRAPH_PARTITIONS, are_the_groups, default_block_size
 from .problems import _check_partition, _Problem
 from .rules import GREEDY_RULES

@@ -60,37 +60,12 @@ def missing(problem, opts):
 
 
 def solve(problem, x, opts, mon):
-    rule, blocks, user_blocks = opts.rule, opts.blocks, opts.user_blocks
-    block_size, update, rng = opts.block_size, opts.update, opts.rng
     st = problem._state(x)
-    alpha = problem._l1
-    positive = problem.positive
-    coord_L = problem.coord_lipschitz
-    greedy = rule in GREEDY_RULES
     counts = {"grad": 0, "block_grad": 0, "line_search": 0, "fallback": 0}
-    mark = np.full(problem.n_vars, -1, dtype=np.int64)
-
-    fixed = None
-    needs_L = False
-    if blocks == "user":
-        fixed = user_blocks
-    elif blocks in FIXED_PARTITIONS:
-        fixed = fixed_partition(problem, blocks, block_size, rng)
-    if fixed is not None:
-        # block Lipschitz constants (an eigenvalue per block) only when used
-        needs_L = update == "gradient" or rule in ("gsl", "lipschitz", "gs-r", "gs-q")
-        block_L = np.array([coord_L[b[0]] if len(b) == 1 or not needs_L
-                            else problem._block_lips(b) for b in fixed])
-        chol = None
-        if rule == "gsq":
-            chol = [np.linalg.cholesky(problem._block_hess(x, st, b)) for b in fixed]
-        scorer = FixedBlockScorer(fixed, coord_L, block_L, chol, rule)
-        hess_cache = {}
-    n_fixed = len(fixed) if fixed is not None else 0
+    pick = _Selection(problem, x, st, opts)
     # the gradient is free on quadratics with maintained gradients (state)
     grad_free = problem.state_is_gradient
-    check_every = 1 if (greedy or grad_free) else max(n_fixed, 1)
-
+    check_every = 1 if (opts.rule in GREEDY_RULES or grad_free) else max(pick.n_fixed, 1)
     nit = 0
     g = None
     measure = np.inf
@@ -112,47 +87,80 @@ def solve(problem, x, opts, mon):
                 mon.record(nit, fun)
             if mon.limit_reached(nit):
                 break
-        # --- select a block
-        L_b = None
-        if fixed is not None:
-            k = scorer.select(rule, nit, rng, problem, x, g)
-            b = fixed[k]
-            L_b = scorer.block_L[k] if needs_L else None
-        else:
-            s = problem._min_norm_subgrad(x, g)
-            score = coordinate_scores(rule, x, g, s, coord_L, alpha, positive)
-            if blocks == "tree":
-                b = greedy_tree(problem, score, block_size, mark)
-            else:
-                b = top_coordinates(score, block_size)
-        # --- update it
+        k, b, L_b = pick.block(nit, x, g)
         if g_current or grad_free:
             g_b = g[b]
         else:
             g_b = problem._block_grad(x, st, b)
             counts["block_grad"] += 1
-        if update == "gradient":
-            if L_b is None:
-                L_b = coord_L[b[0]] if len(b) == 1 else problem._block_lips(b)
-            delta = gradient_step(problem, x[b], g_b, L_b, b)
-        elif update == "newton":
-            if fixed is not None and problem.quadratic and not problem._nonsmooth:
-                H = hess_cache.get(k)
-                if H is None:
-                    H = hess_cache[k] = np.linalg.cholesky(problem._block_hess(x, st, b))
-                delta = -np.linalg.solve(H.T, np.linalg.solve(H, g_b))
-            else:
-                delta = newton_step(problem, x, st, b, g_b, alpha, counts)
-                if delta is None:
-                    counts["fallback"] += 1
-                    L_b = L_b if L_b is not None else (
-                        coord_L[b[0]] if len(b) == 1 else problem._block_lips(b))
-                    delta = gradient_step(problem, x[b], g_b, L_b, b)
-        else:
-            delta = tree_step(problem, g, b, mark)
-        problem._move(x, st, b, delta)
+        problem._move(x, st, b, pick.step(x, st, k, b, g, g_b, L_b, counts))
         nit += 1
     return mon.result(x, fun, measure, nit, n_grad=counts["grad"],
                       n_block_grad=counts["block_grad"],
                       n_line_search=counts["line_search"],
                       n_newton_fallback=counts["fallback"])
+
+
+class _Selection:
+    """The block that moves next (a fixed partition's, chosen by the rule, or
+    a variable greedy block) and its step (:mod:`...updates`)."""
+
+    def __init__(self, problem, x, st, opts):
+        self.problem, self.opts = problem, opts
+        self.coord_L = coord_L = problem.coord_lipschitz
+        self.mark = np.full(problem.n_vars, -1, dtype=np.int64)
+        rule, update = opts.rule, opts.update
+        self.fixed = None
+        self.needs_L = False
+        if opts.blocks == "user":
+            self.fixed = opts.user_blocks
+        elif opts.blocks in FIXED_PARTITIONS:
+            self.fixed = fixed_partition(problem, opts.blocks, opts.block_size, opts.rng)
+        self.n_fixed = len(self.fixed) if self.fixed is not None else 0
+        if self.fixed is None:
+            return
+        # block Lipschitz constants (an eigenvalue per block) only when used
+        self.needs_L = update == "gradient" or rule in ("gsl", "lipschitz", "gs-r", "gs-q")
+        block_L = np.array([coord_L[b[0]] if len(b) == 1 or not self.needs_L
+                            else problem._block_lips(b) for b in self.fixed])
+        chol = None
+        if rule == "gsq":
+            chol = [np.linalg.cholesky(problem._block_hess(x, st, b)) for b in self.fixed]
+        self.scorer = FixedBlockScorer(self.fixed, coord_L, block_L, chol, rule)
+        self.hess_cache = {}
+
+    def block(self, nit, x, g):
+        """(k, b, L_b): the block's number in a fixed partition (None for a
+        variable block), its variables, and its Lipschitz constant if known."""
+        problem, opts = self.problem, self.opts
+        if self.fixed is not None:
+            k = self.scorer.select(opts.rule, nit, opts.rng, problem, x, g)
+            return k, self.fixed[k], self.scorer.block_L[k] if self.needs_L else None
+        s = problem._min_norm_subgrad(x, g)
+        score = coordinate_scores(opts.rule, x, g, s, self.coord_L, problem._l1,
+                                  problem.positive)
+        if opts.blocks == "tree":
+            return None, greedy_tree(problem, score, opts.block_size, self.mark), None
+        return None, top_coordinates(score, opts.block_size), None
+
+    def _lips(self, b):
+        return self.coord_L[b[0]] if len(b) == 1 else self.problem._block_lips(b)
+
+    def step(self, x, st, k, b, g, g_b, L_b, counts):
+        """The move of block ``b`` by the update of ``opts``."""
+        problem, update = self.problem, self.opts.update
+        if update == "gradient":
+            return gradient_step(problem, x[b], g_b, L_b if L_b is not None else self._lips(b), b)
+        if update == "exact":
+            return tree_step(problem, g, b, self.mark)
+        if self.fixed is not None and problem.quadratic and not problem._nonsmooth:
+            H = self.hess_cache.get(k)
+            if H is None:
+                H = self.hess_cache[k] = np.linalg.cholesky(problem._block_hess(x, st, b))
+            return -np.linalg.solve(H.T, np.linalg.solve(H, g_b))
+        delta = newton_step(problem, x, st, b, g_b, problem._l1, counts)
+        if delta is None:
+            counts["fallback"] += 1
+            delta = gradient_step(problem, x[b], g_b,
+                                  L_b if L_b is not None else self._lips(b), b)
+        return delta

@@ -20,7 +20,8 @@ from ... import datafits
 from ...datafits import _sqn
 from ...problems import _GLM
 from ...rules import GREEDY_RULES, working_set_scores
-from ._kernels import lasso_gram_cd, lasso_ws_cd, logreg_ws_prox_newton
+from ._kernels import lasso_gram_cd, lasso_ws_cd
+from ._prox_newton import logreg_ws_prox_newton
 
 __all__ = ["solve_working_sets"]
 
