@@ -203,3 +203,27 @@ def test_user_datafit_kernels_are_checked(fit_cls, match):
     X, y = _data(6, n=30, p=40)
     with pytest.raises(ValueError, match=match):
         bcd(GLM(X, fit_cls(y, 2.0), penalties.L1(0.01)))
+
+
+def test_softmax_and_quadratic_are_compositions():
+    from scipy.special import logsumexp
+    from optsolve.optimize.bcd import LabelPropagation, Quadratic, Softmax, lattice_graph
+    X, y = _data(7, n=40, p=5)
+    yc = np.digitize(y, [-1.0, 1.0])                    # three classes
+    sm = Softmax(X, yc, 0.1, "l2")
+    assert isinstance(sm.datafit, datafits.Multinomial) and sm.pen.name == "l2"
+    assert sm.pen.alpha == 0.1 and sm.default_block_size == 3
+    Z = X @ np.random.default_rng(0).standard_normal((5, 3))
+    ref = np.mean(logsumexp(Z, axis=1) - Z[np.arange(40), yc])
+    assert abs(sm.datafit.value(Z) - ref) <= 1e-12 * abs(ref)
+    A = np.diag([2.0, 3.0]) + 0.5
+    q = Quadratic(A, np.ones(2), 0.2, "l1")
+    assert isinstance(q.datafit, datafits.QuadraticForm) and q.pen.name == "l1"
+    assert q.graph is None and q.state_is_gradient
+    lp = LabelPropagation(lattice_graph(3), np.r_[1.0, [np.nan] * 7, -1.0])
+    assert isinstance(lp.datafit, datafits.QuadraticForm) and lp.graph is not None
+    res = bcd(q, tol=1e-12)
+    x = res.x                                            # the L1 optimality conditions
+    g = A @ x - 1.0
+    assert np.all(np.abs(g[x != 0] + 0.2 * np.sign(x[x != 0])) <= 1e-9)
+    assert np.all(np.abs(g[x == 0]) <= 0.2 + 1e-9)
