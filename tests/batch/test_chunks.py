@@ -7,6 +7,7 @@ import importlib.util
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optsolve.batch import _task
@@ -254,3 +255,38 @@ def test_a_row_that_cannot_be_written_stops_the_batch(idle_client):
                      memory_limit=None, retries=0, emit=emit)
     with pytest.raises(OSError, match="No space left"):
         s.run([(f"c{i}", CNF([[i + 1]])) for i in range(5)])
+
+
+def _stuck_on_large_objectives(intermediate_result):
+    # ignores its interrupt on the knapsack only (objective about -600)
+    if intermediate_result.mip_dual_bound < -50:
+        import time
+        time.sleep(120)
+
+
+def test_a_solve_killed_by_its_watchdog_in_a_chunk(idle_client):
+    small = Problem(c=[1, 1], A=[[1, 1]], row_lower=[1], row_upper=[np.inf],
+                    lb=0, ub=3, integrality=1)
+    names = ["small0", "stuck", "small1"]
+    items = {"small0": small, "stuck": gen.knapsack_problem(0, n=30),
+             "small1": small}
+    idle_client.run(_load_milp)  # the limit is not for loading the engine
+    rows = []
+    s = _FixedChunks(idle_client, "milp", [("", {
+        "callback": _stuck_on_large_objectives, "callback_interval": 1})],
+        time_limit=0.5, memory_limit=None, retries=2, emit=rows.append)
+    assert s.run([(n, items[n]) for n in names])
+    by = {r["instance"]: r for r in rows}
+    assert sorted(by) == sorted(names) and len(rows) == 3
+    assert by["stuck"]["status"] == "time_limit"
+    assert "ignored its interrupt" in by["stuck"]["error"]
+    # the instance before it kept its row, the one after it had not started
+    assert by["small0"]["status"] == by["small1"]["status"] == "optimal"
+    assert by["small0"]["objective"] == by["small1"]["objective"] == 1.0
+    assert all(r["attempts"] == 1 for r in rows)
+    assert by["small0"]["worker"] != by["small1"]["worker"]
+    idle_client.wait_for_workers(2, timeout=30)
+
+
+def _load_milp():
+    gen.knapsack_problem(1).solve()
