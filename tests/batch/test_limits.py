@@ -201,13 +201,23 @@ def test_ctrl_c_during_chunks_keeps_each_row_once(tmp_path, idle_client):
     items = {f"p{i}": php for i in range(500)}
     out = tmp_path / "rows.csv"
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(0.8, signal.raise_signal, (signal.SIGINT,))
-    timer.start()
+    done = threading.Event()
+
+    def interrupt_after_some_rows():
+        while not done.is_set():
+            if out.exists() and len(out.read_text().splitlines()) > 20:
+                signal.raise_signal(signal.SIGINT)
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=interrupt_after_some_rows, daemon=True)
+    watcher.start()
     try:
         rows = solve_many(items, client=idle_client, out=out, progress=False,
                           options={"conflicts": 1000})
     finally:
-        timer.cancel()
+        done.set()
+        watcher.join()
         signal.signal(signal.SIGINT, previous)
     assert rows.interrupted and 0 < len(rows) < len(items)
 
