@@ -3,7 +3,7 @@ against the node's own LP re-solve.
 
 ``python -m bench branching --part features|inference|solve
 [--classes A,B] [--instances K] [--nodes N] [--scale S] [--weights PATH]
-[--rules R1,R2] [--time-limit T] [--pure]``
+[--rules R1,R2] [--time-limit T] [--settings pure,default] [--no-scip]``
 
 Each generated instance of the four classes of Gasse et al. (2019) (training
 sizes times ``--scale``) is solved by our branch and bound with pseudocost
@@ -17,14 +17,16 @@ of :mod:`optsolve.milp.learn.infer` on the node's state (random weights of
 the paper's size unless ``--weights``). Printed: medians per node in
 milliseconds and their ratio to the LP re-solve.
 
-``solve`` runs each rule of ``--rules`` (``learned`` means the weights of
-``--weights``) on ``--instances`` new instances per class (seeds from
-100000, apart from any collection seed used here), one solve at a time with
-the same time limit, default options or ``--pure`` B&B (no cuts, presolve
-or heuristics); every answer is checked against scipy's HiGHS (when it
-solves the instance within the same limit). Printed per
-class and rule: solved, shifted geometric means of time (shift 1 s) and
-nodes (shift 10), and their ratio to the first rule.
+``solve`` runs each rule of ``--rules`` (``learned``: the shipped model of
+the class, or the weights of ``--weights``) and SCIP's reliability
+pseudocost for reference (pyscipopt; ``--no-scip``) on ``--instances`` new
+instances per class (seeds from 100000, apart from every collection seed),
+one solve at a time with the same time limit, in each of ``--settings``:
+``pure`` B&B (no cuts, presolve or heuristics) and ``default`` options;
+every answer is checked against scipy's HiGHS (when it solves the instance
+within the same limit). Printed per setting, class and rule: solved,
+shifted geometric means of time (shift 1 s; an unsolved run counts at the
+time limit) and nodes (shift 10), and their ratio to our ``relpscost``.
 """
 from __future__ import annotations
 
@@ -113,41 +115,76 @@ def _reference(p, time_limit):
     return None if r.status != 0 else sign * r.fun
 
 
+def _scip(p, time_limit, pure):
+    """SCIP (reliability pseudocost, its default rule) on ``p``, for
+    reference; None when pyscipopt is absent."""
+    import os
+    import tempfile
+    try:
+        from bench.milp import run_scip
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "p.mps")
+        p.write_mps(path)
+        try:
+            r = run_scip(path, time_limit, pure_rule="relpscost" if pure else None)
+        except ImportError:
+            return None
+    return r["status"] == "optimal", r["time"], r["nodes"], r["obj"]
+
+
 def _solve_part(args):
-    from optsolve.milp.generators import GENERATORS
     from optsolve.milp.branching.learned import Learned
-    opts = dict(cuts=False, presolve=False, heuristics=False, submip=False) \
-        if args.pure else {}
+    from optsolve.milp.generators import GENERATORS
     rules = args.rules.split(",")
-    GENERATORS["setcover"](20, 40, seed=0).solve()   # load the kernels untimed
-    table = Table("branching_solve", ["class", "rule", "solved", "time_sgm",
-                                      "nodes_sgm", "time_ratio", "nodes_ratio",
-                                      "wrong"])
-    for name in args.classes.split(","):
-        res = {r: [] for r in rules}
-        for i in range(args.instances):
-            p = GENERATORS[name](**_scaled(CLASSES[name], args.scale), seed=100000 + i)
-            ref = _reference(p, args.time_limit)
-            for r in rules:
-                rule = Learned(args.weights) if r == "learned" else r
-                t0 = time.perf_counter()
-                out = p.solve(branching=rule, time_limit=args.time_limit, **opts)
-                dt = time.perf_counter() - t0
-                wrong = out.status == 0 and ref is not None and \
-                    abs(out.fun - ref) > 1e-4 * max(1.0, abs(ref)) + 1e-6
-                res[r].append((out.status == 0, dt, out.nodes, wrong))
-        base = None
-        for r in rules:
-            rows = res[r]
-            t = _shifted_geomean([x[1] for x in rows], 1.0)
-            n = _shifted_geomean([x[2] for x in rows], 10.0)
-            if base is None:
-                base = (t, n)
-            table.add(**{"class": name, "rule": r,
-                         "solved": f"{sum(x[0] for x in rows)}/{len(rows)}",
-                         "time_sgm": t, "nodes_sgm": n, "time_ratio": t / base[0],
-                         "nodes_ratio": n / base[1], "wrong": sum(x[3] for x in rows)})
-    table.print()
+    anchor = "relpscost" if "relpscost" in rules else rules[0]
+    GENERATORS["setcover"](20, 40, seed=0).solve(branching="learned")   # JIT untimed
+    table = Table("branching_solve", ["setting", "class", "rule", "solved",
+                                      "time_sgm", "nodes_sgm", "time_ratio",
+                                      "nodes_ratio", "wrong"])
+    for setting in args.settings.split(","):
+        opts = dict(cuts=False, presolve=False, heuristics=False, submip=False) \
+            if setting == "pure" else {}
+        names = rules + (["scip"] if args.scip else [])
+        for name in args.classes.split(","):
+            res = {r: [] for r in names}
+            for i in range(args.instances):
+                p = GENERATORS[name](**_scaled(CLASSES[name], args.scale),
+                                     seed=100000 + i)
+                ref = _reference(p, args.time_limit)
+                for r in names:
+                    if r == "scip":
+                        out = _scip(p, args.time_limit, setting == "pure")
+                        if out is None:
+                            continue
+                        ok, dt, nodes, fun = out
+                    else:
+                        rule = Learned(args.weights) if r == "learned" and args.weights \
+                            else r
+                        t0 = time.perf_counter()
+                        sol = p.solve(branching=rule, time_limit=args.time_limit, **opts)
+                        dt = time.perf_counter() - t0
+                        ok, nodes, fun = sol.status == 0, sol.nodes, sol.fun
+                    wrong = ok and ref is not None and \
+                        abs(fun - ref) > 1e-4 * max(1.0, abs(ref)) + 1e-6
+                    # an unsolved run counts at the time limit (as in Gasse et al.)
+                    res[r].append((ok, dt if ok else args.time_limit, nodes, wrong))
+            base = None
+            for r in [anchor] + [x for x in names if x != anchor]:
+                rows = res[r]
+                if not rows:
+                    continue
+                t = _shifted_geomean([x[1] for x in rows], 1.0)
+                n = _shifted_geomean([x[2] for x in rows], 10.0)
+                if base is None:
+                    base = (t, n)
+                table.add(**{"setting": setting, "class": name, "rule": r,
+                             "solved": f"{sum(x[0] for x in rows)}/{len(rows)}",
+                             "time_sgm": t, "nodes_sgm": n, "time_ratio": t / base[0],
+                             "nodes_ratio": n / base[1],
+                             "wrong": sum(x[3] for x in rows)})
+            table.print()
     table.save_csv()
     return 0
 
@@ -163,9 +200,12 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0,
                     help="instance size relative to the training size")
     ap.add_argument("--weights", default=None)
-    ap.add_argument("--rules", default="relpscost,pscost,learned")
+    ap.add_argument("--rules", default="relpscost,learned,pscost,fullstrong")
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--pure", action="store_true")
+    ap.add_argument("--settings", default="pure,default",
+                    help="pure (no cuts, presolve or heuristics), default or both")
+    ap.add_argument("--no-scip", dest="scip", action="store_false",
+                    help="leave out SCIP's reliability pseudocost reference")
     args = ap.parse_args(argv)
     if args.part == "solve":
         print(machine_line())

@@ -6,11 +6,13 @@ options table of the guide (a test checks that the guide agrees).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from optsolve._options import Option, validate
 from optsolve._runtime import check_time_limit, wrap_callback
-from optsolve.milp.branching import RULES, make_rule
+from optsolve.milp.branching import NAMES, Learned, make_rule
 from optsolve.milp.cuts import RootSeparator
 from optsolve.milp.nodesel import SELECTIONS, make_selector
 
@@ -19,6 +21,12 @@ __all__ = ["TABLE", "OPTIONS", "options_iv"]
 
 def _rule(value, name):
     return make_rule(value)
+
+
+def _weights_path(value, name):
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"`{name}` must be a path or None, got {value!r}")
+    return value
 
 
 def _selection(value, name):
@@ -49,7 +57,7 @@ TABLE = (
     Option("branching", "any", "relpscost",
            "branching rule: a name or an object with select(state) "
            "(see optsolve.milp.branching)",
-           choices=tuple(sorted(RULES)), check=_rule, shown_type="str or object"),
+           choices=NAMES, check=_rule, shown_type="str or object"),
     Option("node_selection", "any", "best-bound",
            "node selection rule (see optsolve.milp.nodesel); best-bound and "
            "best-estimate plunge depth-first", choices=tuple(SELECTIONS),
@@ -105,6 +113,10 @@ TABLE = (
     Option("integrality_tolerance", "float", 1e-6,
            "a value within this of an integer is integral", low=0.0, high=0.5,
            high_open=True),
+    Option("branching_weights", "any", None,
+           "weights file (.npz) of the learned rule, for branching "
+           "'learned': the user's own model instead of the shipped ones",
+           check=_weights_path, shown_type="str"),
 )
 
 #: ``name -> (default, description)``, the table's earlier public form.
@@ -113,4 +125,11 @@ OPTIONS = {o.name: (o.default, o.description) for o in TABLE}
 
 def options_iv(options):
     """Validate an options dict; return a complete dict with defaults."""
-    return validate(TABLE, options)
+    out = validate(TABLE, options)
+    if out["branching_weights"] is not None:
+        # the user's model replaces the shipped one the name chose
+        if options.get("branching") != "learned":
+            raise ValueError("`branching_weights` needs `branching` 'learned', "
+                             f"got {options.get('branching', 'relpscost')!r}")
+        out["branching"] = Learned(out["branching_weights"])
+    return out
