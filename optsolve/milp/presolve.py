@@ -23,8 +23,8 @@ nothing changes (the techniques of Savelsbergh 1994 and Achterberg et al.,
   that the LP relaxation gets tighter while the integer points stay the same;
 * probing on binary columns, once the other reductions find nothing: each
   value of the column is propagated over all rows; an infeasible value fixes
-  the column to the other, and bounds implied by both values hold (0.2 s
-  and 1000 fruitless probes in a row at most);
+  the column to the other, and bounds implied by both values hold (0.1 s
+  and 500 fruitless probes in a row at most);
 * fixed columns removed (their contribution moves into the row sides and the
   objective offset).
 
@@ -340,7 +340,7 @@ class _State:
         return k
 
 
-    def probe(self, max_probes=2000, budget=0.2, max_useless=1000, stop=None):
+    def probe(self, max_probes=2000, budget=0.1, max_useless=500, stop=None):
         """Probing on binary columns (Savelsbergh 1994; Achterberg et al.
         2020, sec. 5): each side ``x_j = 0`` and ``x_j = 1`` is propagated
         over all rows; a side that is infeasible fixes ``x_j`` to the

@@ -45,7 +45,7 @@ across all families with a parallelism filter (cosine below 0.98).
 
 Management (:class:`RootSeparator`): rounds while the bound moves (five
 rounds in a row that each gain less than 1 % of the rounds' total gain stop
-them) and within a time budget of ``max(2 s, 50 x`` the root LP's time),
+them) and within a time budget of ``max(1 s, 50 x`` the root LP's time),
 cuts slack at the round's LP optimum moved to the cut pool after every
 round (the pool offers them again when a later point violates them), and at
 most ``max(100, m)`` cut rows held for ``m`` original rows, so node LPs stay

@@ -116,7 +116,7 @@ class RootSeparator:
     def __init__(self, lp, A, row_lower, row_upper, is_integer, rounds=10,
                  max_cuts=None, tol=1e-6, drop_slack=True,
                  families=FAMILIES, max_rows=None, family_share=None,
-                 budget_factor=50.0, min_budget=2.0, stall_rounds=5,
+                 budget_factor=50.0, min_budget=1.0, stall_rounds=5,
                  stall_gain=1e-2):
         self.lp = lp
         self.A = sp.csr_matrix(A)

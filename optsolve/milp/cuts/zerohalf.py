@@ -45,6 +45,8 @@ class ZeroHalfSeparator:
         Rows of least slack kept in the mod-2 system per call.
     max_cols : int
         Columns eliminated per call at most.
+    max_cuts : int
+        Combinations of least slack turned into cuts per call at most.
 
     Examples
     --------
@@ -63,7 +65,7 @@ class ZeroHalfSeparator:
     """
 
     def __init__(self, A, row_lower, row_upper, is_integer, max_rows=1000,
-                 max_cols=1000):
+                 max_cols=1000, max_cuts=50):
         A = sp.csr_matrix(A)
         self.A = A
         self.n = A.shape[1]
@@ -77,6 +79,7 @@ class ZeroHalfSeparator:
         self.rows = np.flatnonzero(ok & ~big)
         self.max_rows = max_rows
         self.max_cols = max_cols
+        self.max_cuts = max_cuts
 
     def separate(self, x, act, lb, ub, stop=None):
         """Zero-half cuts violated at ``x`` (row activities ``act``); a
@@ -155,7 +158,7 @@ class ZeroHalfSeparator:
                 check(row)
             active.remove(piv)
         cuts = []
-        for rset in sorted(found, key=found.get)[:200]:
+        for rset in sorted(found, key=found.get)[:self.max_cuts]:
             cut = self._cut(rset, rows, sign, x, lb, ub)
             if cut is not None:
                 cuts.append(cut)
