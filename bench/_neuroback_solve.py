@@ -42,7 +42,7 @@ SAT_CONFIGS = {
     "nb_inv": {"phases": "neuroback", "options": {"predictinit": 0, "predictrephase": 2}},
     "polarity": {"phases": "polarity"},
 }
-UNSAT_CONFIGS = ("default", "neuroback", "polarity")
+UNSAT_CONFIGS = ("default", "neuroback", "nb_init", "polarity")
 
 
 def random_3sat(n, seed, ratio=4.2):
@@ -144,9 +144,10 @@ def main_solve(args):
         for k, (_, i) in enumerate(sorted(members)):
             split[i] = "held" if k % 3 == 2 else "dev"
     rows = []
-    LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = Path(args.log) if args.log else LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
     if not args.append:
-        LOG.write_text("")
+        log.write_text("")
     inst = Table("neuroback_solve_instances",
                  ["set", "family", "name", "split", "literals"] +
                  [f"{c}_s" for c in SAT_CONFIGS] +
@@ -160,7 +161,7 @@ def main_solve(args):
         row = dict(set=st, family=fam, name=name, split=split[i], literals=len(cnf.lits),
                    res=res)
         rows.append(row)
-        with open(LOG, "a") as f:  # a run cut short keeps what it measured
+        with open(log, "a") as f:  # a run cut short keeps what it measured
             f.write(json.dumps(row) + "\n")
         inst.add(set=st, family=fam, name=name, split=split[i], literals=len(cnf.lits),
                  predict_s=res["neuroback"]["predict"], status=want,
@@ -178,8 +179,9 @@ def main_solve(args):
 def report(args):
     """The summary table and the picture, from every instance in LOG (all
     the runs since the last one without --append)."""
-    rows = [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()]
-    print(f"# {len(rows)} instances from {LOG.relative_to(ROOT)}")
+    log = Path(args.log) if args.log else LOG
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    print(f"# {len(rows)} instances from {log}")
     summary = Table("neuroback_solve",
                     ["set", "family", "split", "n"] +
                     [f"{c}_{k}" for c in SAT_CONFIGS for k in ("solved", "par2")] +
@@ -190,7 +192,7 @@ def report(args):
             return
         row = dict(set=label_set, family=label_fam, split=label_split, n=len(members))
         for c in SAT_CONFIGS:
-            if c not in members[0]["res"]:
+            if not all(c in m["res"] for m in members):
                 continue
             ok = [m["res"][c]["status"] != "UNKNOWN" for m in members]
             ts = [m["res"][c]["time"] for m in members]
@@ -231,9 +233,9 @@ def scatter(rows, limit):
     lo = 1e-3
     for st, color, label in (("sat", "tab:blue", "public SAT"),
                              ("random", "tab:orange", "random 3-SAT (generated)"),
-                             ("unsat", "tab:gray", "public UNSAT (all three uses)")):
-        key = "nb_init" if st != "unsat" else "neuroback"
-        pts = [(r["res"]["default"], r["res"][key]) for r in rows if r["set"] == st]
+                             ("unsat", "tab:gray", "public UNSAT")):
+        pts = [(r["res"]["default"], r["res"].get("nb_init", r["res"]["neuroback"]))
+               for r in rows if r["set"] == st]
         if not pts:
             continue
         x = [max(a["time"] if a["status"] != "UNKNOWN" else cap, lo) for a, _ in pts]

@@ -72,6 +72,9 @@ def main(argv=None) -> int:
                          "summary covers all of them)")
     ap.add_argument("--report", action="store_true",
                     help="--part solve: only the summary and picture of earlier runs")
+    ap.add_argument("--log", default=None,
+                    help="--part solve: JSON-lines file of the instances (default "
+                         "bench/results/neuroback_solve_instances.jsonl)")
     ap.add_argument("--no-app", action="store_true",
                     help="--part solve: leave out the sat/app unsatisfiable CNFs")
     ap.add_argument("--skip-families", type=lambda s: s.split(","), default=[],
