@@ -18,7 +18,28 @@ import numpy as np
 from optsolve.milp.presolve import presolve
 from optsolve.milp.work import Work
 
-__all__ = ["restart"]
+__all__ = ["restart", "restart_due"]
+
+# share of the free integer columns the root must fix for a restart
+_RESTART_FIXED = 0.2
+
+
+def restart_due(search):
+    """Whether the root of ``search`` fixed enough integer columns
+    (reduced-cost fixing, propagation, strong branching) for a presolve of
+    the restricted problem to pay, and its tree is still open (SCIP's
+    restart after the root, ``presolving/restartfac``); never without
+    presolve."""
+    o = search.o
+    if not (o["restart"] and o["presolve"]) or search.limit is not None \
+            or search.tree.open_count() == 0:
+        return False
+    return _fixed(search) >= _RESTART_FIXED * max(1, _free(search))
+
+
+def _free(search):
+    ic = search.work.int_cols
+    return int((search.work.lb[ic] < search.work.ub[ic]).sum())
 
 
 def restart(search, problem, stop):

@@ -28,6 +28,7 @@ from optsolve.milp.lp import (LP_CUTOFF, LP_ERROR, LP_INFEASIBLE,
                               solution_arrays)
 from optsolve.milp.nodesel import Node, make_selector
 from optsolve.milp.propagation import Propagator
+from optsolve.milp.restart import restart_due
 from optsolve.milp.tree import Tree
 from optsolve.milp.work import SearchSummary, Work, relative_gap
 
@@ -35,8 +36,6 @@ __all__ = ["Search"]
 
 # strong branching may tighten a node and re-solve it this many times
 _MAX_NODE_ROUNDS = 5
-# share of the free integer columns the root must fix for a restart
-_RESTART_FIXED = 0.2
 
 
 class Search:
@@ -290,26 +289,12 @@ class Search:
             self.current_lower = math.inf
             if self.root_unbounded:
                 return
-            if node.depth == 0 and self._restart_due():
+            if node.depth == 0 and restart_due(self):
                 self.restart_requested = True
                 break
             if self.nodes % self.o["callback_interval"] == 0:
                 self._call_back("nodes")
             self._report()
-
-    def _restart_due(self):
-        """Whether the root fixed enough integer columns (reduced-cost
-        fixing, propagation, strong branching) for a presolve of the
-        restricted problem to pay, and the tree is still open (SCIP's
-        restart after the root, ``presolving/restartfac``); never without
-        presolve."""
-        if not (self.o["restart"] and self.o["presolve"]) or self.limit is not None \
-                or self.tree.open_count() == 0:
-            return False
-        ic = self.work.int_cols
-        free = self.work.lb[ic] < self.work.ub[ic]
-        fixed = free & (self.glb[ic] == self.gub[ic])
-        return int(fixed.sum()) >= _RESTART_FIXED * max(1, int(free.sum()))
 
     def _process(self, node):
         lb = self.glb.copy()

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import optsolve.milp.restart as restart_mod
-import optsolve.milp.search as search_mod
 
 from ._instances import CLASSES, as_problem, reference
 
@@ -14,7 +13,7 @@ from ._instances import CLASSES, as_problem, reference
 @pytest.fixture
 def always_restart(monkeypatch):
     # every root that leaves the tree open restarts
-    monkeypatch.setattr(search_mod, "_RESTART_FIXED", 0.0)
+    monkeypatch.setattr(restart_mod, "_RESTART_FIXED", 0.0)
 
 
 @pytest.mark.parametrize("kind", ["knapsack", "set_cover", "general_mixed"])
