@@ -3,8 +3,8 @@
 A design matrix reaches the kernels as a dense Fortran-ordered array ``Xd``
 (with empty CSC arrays), or as ``Xd = None`` with the three CSC arrays.
 Numba prunes the ``if Xd is None`` branches of the sparse specialisation at
-compile time, so its sweeps carry no dense code (a runtime flag instead cost
-2x on sparse sweeps). ``cache=True`` keeps the compiled code on disk between
+compile time, so its sweeps carry no dense code (a runtime flag instead
+slowed the sparse sweeps: the guide has the figure). ``cache=True`` keeps the compiled code on disk between
 runs.
 """
 import numpy as np

@@ -15,8 +15,8 @@ def ws_scores(w, g, keep, lips, alpha, positive, by_lips, score):
     for a kept coordinate at zero, +inf on the support, -inf for a screened
     one, s the minimum-norm subgradient (|s_j| is the violation ``_kkt1``).
     Returns (max |s_j| over the kept coordinates, support size, kept
-    violators at zero). Replaces a dozen whole-vector NumPy passes per
-    working set (p = 50000: ~1 ms)."""
+    violators at zero). One pass where NumPy took a dozen whole-vector
+    passes per working set."""
     v_max = 0.0
     n_supp = 0
     n_viol = 0

@@ -243,9 +243,9 @@ def _weighted_gram_rows(rptr, rpos, rval, m, h, n):
     each row adds h_i times the outer product of its k_i
     entries, so the cost is sum_i k_i^2 / 2 updates of the small m x m
     matrix (in cache), against m nnz(ws) / 2 gathers from a length-n vector
-    for column pairs. Measured on w8a (n = 49749): 20x cheaper at m = 100
-    and 3x at m = 15. A pair lands in either triangle (places need not be
-    sorted along a row); the two triangles are added at the end."""
+    for column pairs (the guide's "Working-set choices" has the figures).
+    A pair lands in either triangle (places need not be sorted along a
+    row); the two triangles are added at the end."""
     H = np.zeros((m, m))
     for i in range(n):
         hi = h[i]
