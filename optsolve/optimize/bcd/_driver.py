@@ -101,7 +101,9 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
     Coordinate Descent Converge Faster" (JMLR 2022): a partition into blocks
     (fixed or variable), a rule that selects a block, and an update that
     moves it. For L1 least squares and logistic regression the default runs
-    greedy working sets with gap-safe screening and Numba inner solvers.
+    greedy working sets with gap-safe screening and Numba inner solvers; an
+    L1 model on a data fit of your own with ``loss_kernels`` runs on greedy
+    working sets too (see :mod:`optsolve.optimize.bcd.datafits`).
 
     The options (all but ``problem`` and ``x0``) are declared once in
     :data:`optsolve.optimize.bcd.options.TABLE`, which validates them.
@@ -126,9 +128,10 @@ def bcd(problem, x0=None, *, rule="gsl", blocks="auto", block_size=None, update=
         quadratic's graph), ``"colour"`` (independent sets, red-black on a
         lattice); variable blocks ``"variable"`` (the ``block_size``
         coordinates of best score) and ``"tree"`` (a greedy block that is a
-        forest of the graph); ``"working-set"`` (L1 least squares/logistic);
-        or your own list of index arrays. ``"auto"``: ``"working-set"`` for
-        L1 least squares and logistic problems with a greedy rule,
+        forest of the graph); ``"working-set"`` (L1 linear models: least
+        squares, logistic, or a data fit with ``loss_kernels``); or your own
+        list of index arrays. ``"auto"``: ``"working-set"`` for L1 linear
+        models that a working-set solver takes, with a greedy rule,
         ``"variable"`` for other greedy rules, ``"contiguous"`` otherwise.
     block_size : int, optional
         Block size: 1 by default (``n_classes`` for :class:`Softmax`, 100 for
