@@ -164,10 +164,10 @@ class Scheduler:
     Dask task each, see :func:`run_chunk`): a chunk holds about
     ``chunk_time`` seconds of expected work and at most a quarter of a
     thread's share of the work left (but ``min_chunk_time`` at least), the
-    expected time of an instance
-    being learnt from the rows so far (seconds per byte of its file). The
-    first tasks, before any row, hold one instance each. ``chunk=False``
-    gives every instance its own task.
+    expected time of an instance being learnt from the rows so far
+    (seconds per byte of its file). Until the first row, one task per
+    worker thread runs, of one instance each. ``chunk=False`` gives every
+    instance its own task.
     """
 
     #: seconds of expected work per chunk: a Dask task costs milliseconds
@@ -275,7 +275,10 @@ class Scheduler:
                 for index in range(n):
                     self._submit([inst], index)
             return
-        while self.queue and len(self.tasks) < self.window:
+        # before any row, one instance a task and a task a thread: the
+        # tasks after them can be chunks once times are known
+        limit = self.window if self.rows_seen or not self.chunking else self.threads
+        while self.queue and len(self.tasks) < limit:
             self._submit(self._take_chunk(), 0)
 
     def _again(self, inst, index, attempt):

@@ -290,3 +290,15 @@ def test_a_solve_killed_by_its_watchdog_in_a_chunk(idle_client):
 
 def _load_milp():
     gen.knapsack_problem(1).solve()
+
+
+def test_one_task_a_thread_until_the_first_row():
+    s, _ = _scheduler(threads=2)
+    for i in range(100):
+        s._put_back(_Instance(f"c{i}", CNF([[1]]), size=8))
+    s._fill()
+    assert len(s.tasks) == 2 and len(s.ac) == 2
+    s.rows_seen, s.seconds, s.nbytes = 2, 2e-4, 16
+    s._fill()
+    assert len(s.tasks) == s.window == 4 * 2 + 8
+    assert sum(len(t.insts) for t in s.tasks.values()) > s.window
