@@ -298,7 +298,7 @@ def test_one_task_a_thread_until_the_first_row():
         s._put_back(_Instance(f"c{i}", CNF([[1]]), size=8))
     s._fill()
     assert len(s.tasks) == 2 and len(s.ac) == 2
-    s.rows_seen, s.seconds, s.nbytes = 2, 2e-4, 16
+    s.rows_seen, s.seconds, s.nbytes = 2, 0.2, 16  # 0.1 s each: 2 a chunk
     s._fill()
     assert len(s.tasks) == s.window == 4 * 2 + 8
     assert sum(len(t.insts) for t in s.tasks.values()) > s.window
