@@ -58,7 +58,7 @@ TABLE = (
            "branching rule: a name or an object with select(state) "
            "(see optsolve.milp.branching)",
            choices=NAMES, check=_rule, shown_type="str or object"),
-    Option("node_selection", "any", "best-estimate",
+    Option("node_selection", "any", "best-bound",
            "node selection rule (see optsolve.milp.nodesel); best-bound and "
            "best-estimate plunge depth-first", choices=tuple(SELECTIONS),
            check=_selection, shown_type="str"),

@@ -55,7 +55,7 @@ def test_cli_has_a_flag_for_every_solver_option():
 
 def test_defaults_are_the_tables():
     o = options_iv(None)
-    assert o["node_selection"] == "best-estimate" and o["cut_families"] == (
+    assert o["node_selection"] == "best-bound" and o["cut_families"] == (
         "gomory", "mir", "cover", "clique", "zerohalf")
     assert type(o["branching"]).__name__ == "ReliabilityPseudocost"
     assert OPTIONS["cut_rounds"] == (50, TABLE[13].description)

@@ -6,10 +6,10 @@ says whether the heap is ordered by bound and whether the search plunges.
 Rules by name (the ``node_selection`` option):
 
 =====================  ================================================
-``"best-bound"``       smallest lower bound, depth-first plunging
-``"best-estimate"``    smallest pseudocost estimate, with plunging (default;
-                       SCIP's, and the smaller trees on MIPLIB 3, see the
-                       benchmarks page)
+``"best-bound"``       smallest lower bound, depth-first plunging (default)
+``"best-estimate"``    smallest pseudocost estimate, with plunging (SCIP's
+                       default; not ours: no smaller trees on both halves
+                       of MIPLIB 3, see the benchmarks page)
 ``"depth-first"``      deepest node first
 =====================  ================================================
 
