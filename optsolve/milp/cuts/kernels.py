@@ -52,35 +52,47 @@ def _evaluate(g, l, u, xv, up, delta, beta, hs, sstar, min_f0, max_f0, F):
 
 
 @njit(cache=True)
-def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
-                acc, mark, min_f0, max_f0):
-    """c-MIR cut from ``sum vals * x[nz] <= rhs``.
+def _bound_kind(D, used, src, j, a):
+    """Which bound of continuous column ``j`` to substitute: 0/1 simple
+    lower/upper, 2/3 variable lower/upper; -1 when none may be used."""
+    best = np.inf
+    kind = -1
+    for k in range(4):
+        d = D[k, j]
+        if k >= 2:
+            r = src[k - 2, j]
+            blocked = False
+            for q in range(used.size):
+                if used[q] == r:
+                    blocked = True
+            if blocked:
+                continue
+        # prefer variable bounds, then the side that drops the slack
+        if k == 0:
+            pref = 0.0 if a > 0 else 1e-12
+        elif k == 1:
+            pref = 1e-12 if a > 0 else 0.0
+        else:
+            pref = -1e-12
+        score = d * (1.0 + pref) + pref
+        if score < best:
+            best = score
+            kind = k
+    return kind
 
-    ``D, E`` (4 x n): distance to and value of the simple lower, simple
-    upper, variable lower and variable upper bound of each continuous
-    column; ``Z, Dd, src`` (2 x n): the integer column, coefficient and row
-    of the variable bounds; ``used``: rows whose variable bounds may not be
-    substituted. ``acc`` (float, n) and ``mark`` (bool, n) are zero work
-    vectors, returned zero.
 
-    Returns ``(ok, cols, coefs, R)``: the cut ``coefs @ x[cols] <= R`` when
-    one with efficacy above 1e-6 (substituted space) exists.
-    """
+@njit(cache=True)
+def _substitute(nz, vals, isint, rhs, D, E, Z, Dd, src, used, acc, mark):
+    """Bound substitution of the continuous columns: integer coefficients
+    summed in ``acc`` (columns listed in ``ints``), the continuous ones with a
+    negative coefficient in the slack arrays ``S`` (rows h, sign, column,
+    integer column, d, e, distance). Returns ``(ok, beta, ints, nint, S, ns)``."""
     m = nz.size
-    empty_i = np.zeros(0, np.int64)
-    empty_f = np.zeros(0)
     beta = rhs
     ints = np.empty(2 * m, np.int64)
     nint = 0
-    s_h = np.empty(m)
-    s_sign = np.empty(m)
-    s_j = np.empty(m, np.int64)
-    s_z = np.empty(m, np.int64)
-    s_d = np.empty(m)
-    s_e = np.empty(m)
-    s_val = np.empty(m)
+    S = np.empty((7, m))
     ns = 0
-    ok = True
     for t in range(m):
         j = nz[t]
         a = vals[t]
@@ -91,32 +103,9 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
                 nint += 1
             acc[j] += a
             continue
-        best = np.inf
-        kind = -1
-        for k in range(4):
-            d = D[k, j]
-            if k >= 2:
-                r = src[k - 2, j]
-                blocked = False
-                for q in range(used.size):
-                    if used[q] == r:
-                        blocked = True
-                if blocked:
-                    continue
-            # prefer variable bounds, then the side that drops the slack
-            if k == 0:
-                pref = 0.0 if a > 0 else 1e-12
-            elif k == 1:
-                pref = 1e-12 if a > 0 else 0.0
-            else:
-                pref = -1e-12
-            score = d * (1.0 + pref) + pref
-            if score < best:
-                best = score
-                kind = k
+        kind = _bound_kind(D, used, src, j, a)
         if kind < 0 or not np.isfinite(D[kind, j]):
-            ok = False
-            break
+            return False, beta, ints, nint, S, ns
         e = E[kind, j]
         beta -= a * e
         z = -1
@@ -132,15 +121,20 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
         sign = 1.0 if (kind == 0 or kind == 2) else -1.0
         h = sign * a
         if h < 0:
-            s_h[ns] = h
-            s_sign[ns] = sign
-            s_j[ns] = j
-            s_z[ns] = z
-            s_d[ns] = dd
-            s_e[ns] = e
-            s_val[ns] = D[kind, j]
+            S[0, ns] = h
+            S[1, ns] = sign
+            S[2, ns] = j
+            S[3, ns] = z
+            S[4, ns] = dd
+            S[5, ns] = e
+            S[6, ns] = D[kind, j]
             ns += 1
-    # integer part, in increasing column order, work vectors cleared
+    return True, beta, ints, nint, S, ns
+
+
+@njit(cache=True)
+def _gather(ints, nint, acc, mark):
+    """The integer part in increasing column order, work vectors cleared."""
     ints_sorted = np.sort(ints[:nint])
     ii = np.empty(nint, np.int64)
     g = np.empty(nint)
@@ -153,38 +147,48 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
             k += 1
         acc[j] = 0.0
         mark[j] = False
-    if not ok or k == 0:
-        return False, empty_i, empty_f, 0.0
-    ii = ii[:k]
-    g = g[:k]
-    hs = s_h[:ns]
-    sstar = s_val[:ns]
-    l = lb[ii]
-    u = ub[ii]
-    xv = x[ii]
+    return ii[:k], g[:k]
+
+
+@njit(cache=True)
+def _complement(l, u, xv):
+    """Complement each integer column to its nearer bound: ``up``, the
+    distance to the farther-inside bound, and the candidate divisors' count
+    (``ok`` False when a column has no finite bound)."""
+    k = l.size
     up = np.empty(k, np.bool_)
     inner = np.empty(k)
-    ncand = 0
-    cand = np.empty(k)
     for t in range(k):
         lf, uf = np.isfinite(l[t]), np.isfinite(u[t])
         if not (lf or uf):
-            return False, empty_i, empty_f, 0.0
+            return False, up, inner
         up[t] = (not lf) or (uf and (u[t] - xv[t] < xv[t] - l[t]))
         if lf and uf:
             inner[t] = min(xv[t] - l[t], u[t] - xv[t])
         else:
             inner[t] = u[t] - xv[t] if up[t] else xv[t] - l[t]
+    return True, up, inner
+
+
+@njit(cache=True)
+def _best_scaling(g, l, u, xv, up, inner, beta, hs, sstar, min_f0, max_f0):
+    """Search divisors (the largest coefficients of columns strictly inside,
+    then halvings) and single complement flips for the most efficacious
+    c-MIR. Returns ``(best, delta, fb, f0, F)``; ``up`` is updated in place."""
+    k = g.size
+    cand = np.empty(k)
+    ncand = 0
+    for t in range(k):
         if inner[t] > 1e-6:
             cand[ncand] = abs(g[t])
             ncand += 1
-    if ncand == 0:
-        return False, empty_i, empty_f, 0.0
-    cs = np.unique(cand[:ncand])[::-1]
-    deltas = cs[:8]
     F = np.empty(k)
     bestF = np.empty(k)
     best = -np.inf
+    if ncand == 0:
+        return best, 0.0, 0.0, 0.0, bestF
+    cs = np.unique(cand[:ncand])[::-1]
+    deltas = cs[:8]
     best_delta = 0.0
     best_fb = 0.0
     best_f0 = 0.0
@@ -197,7 +201,7 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
             bestF[:] = F
             found = True
     if not found:
-        return False, empty_i, empty_f, 0.0
+        return -np.inf, 0.0, 0.0, 0.0, bestF
     delta = best_delta
     for div in (2.0, 4.0, 8.0):
         dl = best_delta / div
@@ -223,10 +227,15 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
             best, best_fb, best_f0 = eff, fb, f0
             bestF[:] = F
             up[:] = up2
-    if best <= 1e-6:
-        return False, empty_i, empty_f, 0.0
-    # back to x-space: sum F y + sum q s <= floor(beta / delta)
-    R = best_fb
+    return best, delta, best_fb, best_f0, bestF
+
+
+@njit(cache=True)
+def _to_x_space(ii, l, u, up, bestF, S, ns, delta, fb, f0, acc, mark):
+    """Back to x-space: ``sum F y + sum q s <= floor(beta / delta)`` with the
+    slacks ``s = sign (x - d z - e)`` (d = 0 for simple bounds)."""
+    k = ii.size
+    R = fb
     nout = 0
     outc = np.empty(k + 2 * ns, np.int64)
     for t in range(k):
@@ -241,25 +250,24 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
             mark[j] = True
             outc[nout] = j
             nout += 1
-    c = 1.0 / (delta * (1.0 - best_f0))
+    c = 1.0 / (delta * (1.0 - f0))
     for t in range(ns):
-        q = hs[t] * c
-        sq = s_sign[t] * q
-        # s = sign (x - d z - e) with d = 0 for simple bounds
-        j = s_j[t]
+        q = S[0, t] * c
+        sq = S[1, t] * q
+        j = np.int64(S[2, t])
         acc[j] += sq
         if not mark[j]:
             mark[j] = True
             outc[nout] = j
             nout += 1
-        z = s_z[t]
+        z = np.int64(S[3, t])
         if z >= 0:
-            acc[z] -= sq * s_d[t]
+            acc[z] -= sq * S[4, t]
             if not mark[z]:
                 mark[z] = True
                 outc[nout] = z
                 nout += 1
-        R += sq * s_e[t]
+        R += sq * S[5, t]
     cols = np.sort(outc[:nout])
     coefs = np.empty(nout)
     for t in range(nout):
@@ -267,4 +275,42 @@ def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
         coefs[t] = acc[j] * delta
         acc[j] = 0.0
         mark[j] = False
-    return True, cols, coefs, R * delta
+    return cols, coefs, R * delta
+
+
+@njit(cache=True)
+def cmir_kernel(nz, vals, isint, rhs, x, lb, ub, D, E, Z, Dd, src, used,
+                acc, mark, min_f0, max_f0):
+    """c-MIR cut from ``sum vals * x[nz] <= rhs``.
+
+    ``D, E`` (4 x n): distance to and value of the simple lower, simple
+    upper, variable lower and variable upper bound of each continuous
+    column; ``Z, Dd, src`` (2 x n): the integer column, coefficient and row
+    of the variable bounds; ``used``: rows whose variable bounds may not be
+    substituted. ``acc`` (float, n) and ``mark`` (bool, n) are zero work
+    vectors, returned zero.
+
+    Returns ``(ok, cols, coefs, R)``: the cut ``coefs @ x[cols] <= R`` when
+    one with efficacy above 1e-6 (substituted space) exists.
+    """
+    empty_i = np.zeros(0, np.int64)
+    empty_f = np.zeros(0)
+    ok, beta, ints, nint, S, ns = _substitute(nz, vals, isint, rhs, D, E, Z,
+                                              Dd, src, used, acc, mark)
+    ii, g = _gather(ints, nint, acc, mark)
+    if not ok or ii.size == 0:
+        return False, empty_i, empty_f, 0.0
+    l = lb[ii]
+    u = ub[ii]
+    xv = x[ii]
+    finite, up, inner = _complement(l, u, xv)
+    if not finite:
+        return False, empty_i, empty_f, 0.0
+    best, delta, fb, f0, bestF = _best_scaling(g, l, u, xv, up, inner, beta,
+                                               S[0, :ns], S[6, :ns],
+                                               min_f0, max_f0)
+    if best <= 1e-6:
+        return False, empty_i, empty_f, 0.0
+    cols, coefs, R = _to_x_space(ii, l, u, up, bestF, S, ns, delta, fb, f0,
+                                 acc, mark)
+    return True, cols, coefs, R
