@@ -32,18 +32,18 @@
   OPT(simplifyint, 2000, 1, 1000000000, "minimum conflicts between simplifications") \
   OPT(vivify, 1, 0, 1, "vivify tier-2 learned clauses after reductions") \
   OPT(vivifyeffort, 30, 0, 1000, "vivification propagations per mille of search's") \
-  OPT(vivifyirred, 1, 0, 1, "vivify irredundant clauses too (after learned ones)") \
+  OPT(vivifyirred, 0, 0, 1, "vivify irredundant clauses too (after learned ones)") \
   OPT(vivifyirredeffort, 10, 0, 1000, "irredundant vivification propagations per mille of search's") \
   OPT(preprocess, 1, 0, 1, "an inprocessing round before the first search") \
   OPT(inprocess, 1, 0, 1, "inprocessing rounds during search") \
   OPT(inprocessint, 2000, 1, 1000000000, "conflicts between inprocessing rounds (grows)") \
   OPT(probe, 1, 0, 1, "failed-literal probing of binary implication roots") \
   OPT(probeeffort, 10, 0, 100000, "probing ticks per mille of search ticks") \
-  OPT(hbr, 1, 0, 1, "hyper-binary resolvents that subsume their clause replace it (probing)") \
+  OPT(hbr, 0, 0, 1, "hyper-binary resolvents that subsume their clause replace it (probing)") \
   OPT(substitute, 1, 0, 1, "equivalent-literal substitution (binary implication SCCs)") \
   OPT(subsume, 1, 0, 1, "subsumption and self-subsuming strengthening") \
   OPT(subsumeeffort, 100, 0, 100000, "subsumption ticks per mille of search ticks") \
-  OPT(forward, 1, 0, 1, "forward subsumption and strengthening of all clauses, learned included") \
+  OPT(forward, 0, 0, 1, "forward subsumption and strengthening of all clauses, learned included") \
   OPT(forwardeffort, 50, 0, 100000, "forward-subsumption ticks per mille of search ticks") \
   OPT(elim, 1, 0, 1, "bounded variable elimination") \
   OPT(elimeffort, 200, 0, 100000, "elimination ticks per mille of search ticks") \
@@ -52,11 +52,11 @@
   OPT(elimocclim, 100, 1, 100000, "variables in more clauses are not eliminated") \
   OPT(elimclslim, 100, 2, 100000, "longest clause taking part in elimination") \
   OPT(gates, 1, 0, 1, "AND and equivalence gates restrict resolvents") \
-  OPT(ites, 1, 0, 1, "if-then-else gates restrict resolvents (with gates)") \
-  OPT(xors, 1, 0, 1, "XOR gates restrict resolvents (with gates)") \
+  OPT(ites, 0, 0, 1, "if-then-else gates restrict resolvents (with gates)") \
+  OPT(xors, 0, 0, 1, "XOR gates restrict resolvents (with gates)") \
   OPT(xorsize, 5, 3, 5, "most variables of an XOR gate, the defined one included") \
   OPT(preprocesseffort, 20, 0, 100000, "first-round ticks per literal (per 100 per mille of effort)") \
-  OPT(transred, 1, 0, 1, "transitive reduction of binary implications") \
+  OPT(transred, 0, 0, 1, "transitive reduction of binary implications") \
   OPT(transredeffort, 10, 0, 100000, "transitive-reduction ticks per mille of search ticks") \
   OPT(verbose, 0, 0, 3, "progress lines (with osat_set_report)")
 

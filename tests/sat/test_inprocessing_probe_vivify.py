@@ -151,7 +151,7 @@ def test_xor_and_ite_gate_elimination_proofs(tmp_path, fmt):
         clauses = clauses + [[l + (100 if l > 0 else -100) for l in c] for c in ite]
         proof = tmp_path / f"{seed}.drat"
         r = solve(clauses, proof=proof, proof_format=fmt,
-                  options=dict(ONLY, elim=1, gates=1, elimbound=4))
+                  options=dict(ONLY, elim=1, gates=1, ites=1, xors=1, elimbound=4))
         assert r.status == "UNSAT"
         assert r.statistics["gates"] > 0
         assert G.check_drat(clauses, proof, binary=(fmt == "binary")).ok, seed
