@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "cnf-stats": "optsolve.sat._cli_stats",
     "neuroback": "optsolve.sat.neuroback._cli",
     "milp": "optsolve.milp._cli",
+    "learn-branching": "optsolve.milp.learn._cli",
     "bcd": "optsolve.optimize.bcd._cli",
     "bilevel": "optsolve.optimize.bilevel._cli",
     "batch": "optsolve.batch._cli",
