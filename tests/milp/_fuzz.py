@@ -375,7 +375,10 @@ def judge(case, res, ref):
     if ref.status == 0 and ref.x is not None:
         x = np.asarray(ref.x, float)
         c = np.asarray(case["c"], float)
-        better = res.status != 0 or float(c @ x) < res.fun - 1e-6 * (1 + abs(res.fun))
+        # a feasible point refutes "infeasible" and a worse optimum, not
+        # "unbounded" (scipy has called unbounded MILPs optimal): that goes to the vote
+        better = res.status == 2 or (
+            res.status == 0 and float(c @ x) < res.fun - 1e-6 * (1 + abs(res.fun)))
         if better and not _violations(case, x):
             # scipy's point is feasible and beats ours: no vote overrules it
             return "disagree", f"ours {ours}, scipy's feasible x {x.tolist()}"

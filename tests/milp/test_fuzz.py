@@ -86,6 +86,19 @@ def test_the_judge_catches_wrong_answers():
     assert F.scip_case(case)[0] == 0 and abs(F.scip_case(case)[1] + 8) < 1e-9
 
 
+def test_a_feasible_point_does_not_refute_unbounded():
+    """Case 6553 of seed 9100000 is unbounded (x5 = x6 = -t stays feasible
+    and lowers the objective), and scipy called it optimal at 28: a feasible
+    point from scipy refutes 'infeasible', not 'unbounded', which the vote
+    decides."""
+    case, _, _ = F.case_for(9100000, 6553)
+    x = np.array([4.0, 2.0, -4.0, 2.0, 4.0, 4.0, -16.0, 0.0])
+    assert not F._violations(case, x)
+    ref = _result(0, x, 28.0, 28.0, 0.0)
+    assert F.judge(case, _result(3), ref)[0] == "scipy-wrong"
+    assert F.judge(case, _result(2), ref)[0] == "disagree"
+
+
 def test_crashes_and_hangs_are_reported_and_the_run_goes_on(monkeypatch):
     monkeypatch.setenv("OPTSOLVE_MILP_FUZZ_FAULT", "crash:1,hang:3")
     results = F.run(5, SEED, batch=5, case_timeout=10)
