@@ -670,7 +670,11 @@ class Solver:
         solvers count them: units (assigned at once), tautologies and
         clauses already satisfied when added are not kept, nor clauses the
         solver later finds satisfied at level 0; the clauses encoding
-        cardinality constraints are."""
+        cardinality constraints are. Like PySAT's CaDiCaL (and unlike its
+        MiniSat and Glucose), the count changes after a solve: clauses of
+        eliminated variables leave it, subsumed ones too, and with the
+        ``forward`` option learned clauses that subsume an original one join
+        it."""
         return self._core.statistics()["irredundant"]
 
     @_pysat_method
