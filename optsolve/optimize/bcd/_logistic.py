@@ -9,15 +9,19 @@ from ._matrix import _FAST
 __all__ = ["logistic_grad_pass", "logistic_dual_of"]
 
 
+@njit(cache=True, fastmath=_FAST, inline="always")
+def _softplus(t):
+    """log(1 + exp(t)) without overflow."""
+    if t > 0:
+        return t + np.log1p(np.exp(-t))
+    return np.log1p(np.exp(t))
+
+
 @njit(cache=True, fastmath=_FAST)
 def _logistic_value(z, y):
     s = 0.0
     for i in range(z.shape[0]):
-        t = -y[i] * z[i]
-        if t > 0:
-            s += t + np.log1p(np.exp(-t))
-        else:
-            s += np.log1p(np.exp(t))
+        s += _softplus(-y[i] * z[i])
     return s / z.shape[0]
 
 
@@ -39,11 +43,7 @@ def _logistic_value_at(z, y, xd, step):
     """(1/n) sum log(1 + exp(-y_i (z_i + step xd_i)))."""
     s = 0.0
     for i in range(z.shape[0]):
-        t = -y[i] * (z[i] + step * xd[i])
-        if t > 0:
-            s += t + np.log1p(np.exp(-t))
-        else:
-            s += np.log1p(np.exp(t))
+        s += _softplus(-y[i] * (z[i] + step * xd[i]))
     return s / z.shape[0]
 
 
