@@ -36,14 +36,20 @@ static uvec *sorted_clauses(osat *s, unsigned skip) {
   return cands;
 }
 
-/* D loses `lit`; the new clause joins the lists and the candidates. */
-static void strengthen(osat *s, unsigned ref, unsigned lit, uvec *cands) {
+/* The literals of clause `ref` but `lit`, into s->resolvent. */
+static uvec *without_literal(osat *s, unsigned ref, unsigned lit) {
   uvec *r = &s->resolvent;
   r->n = 0;
-  unsigned *d = s->arena.data + ref;
-  for (unsigned i = 0; i < d[0]; i++)
-    if (d[HDR + i] != lit)
-      uvec_push(r, d[HDR + i]);
+  const unsigned *c = s->arena.data + ref;
+  for (unsigned i = 0; i < c[0]; i++)
+    if (c[HDR + i] != lit)
+      uvec_push(r, c[HDR + i]);
+  return r;
+}
+
+/* D loses `lit`; the new clause joins the lists and the candidates. */
+static void strengthen(osat *s, unsigned ref, unsigned lit, uvec *cands) {
+  uvec *r = without_literal(s, ref, lit);
   s->stats.strengthened++;
   osat__proof_add(s, r->data, (unsigned)r->n);
   osat__mark_garbage(s, ref);
@@ -151,12 +157,8 @@ static void promote(osat *s, unsigned ref) {
 
 /* C (marked) loses `lit`: a new clause of its kind; 0 when UNSAT. */
 static int forward_strengthen(osat *s, unsigned cref, unsigned lit) {
-  uvec *r = &s->resolvent;
-  r->n = 0;
+  uvec *r = without_literal(s, cref, lit);
   unsigned *c = s->arena.data + cref;
-  for (unsigned i = 0; i < c[0]; i++)
-    if (c[HDR + i] != lit)
-      uvec_push(r, c[HDR + i]);
   int redundant = (c[1] & F_REDUNDANT) != 0;
   unsigned glue = c[1] >> GLUE_SHIFT, used = c[1] & USED_MASK;
   unsigned n = (unsigned)r->n;
